@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { VERSION } from './version.js';
+
+export interface ProgramIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/**
+ * The commander set-up. Commands are plain functions with typed options (in
+ * `commands/`); this file only wires arguments to them. Nothing here exits the process:
+ * commander is told to throw, and `bin.ts` turns errors into exit codes.
+ */
+export function createProgram(io: ProgramIO): Command {
+  const program = new Command()
+    .name('byok')
+    .description(
+      'Bill LLM-gateway request logs under the Bring-Your-Own-Key policy: the first 1,000,000 BYOK ' +
+        'requests per month free, a 5% fee on list cost past them. Replay logs into bills, audit ' +
+        'invoices, and compare pricing policies.',
+    )
+    .version(VERSION, '-V, --version', 'print the version of byok')
+    .helpOption('-h, --help', 'show help for byok or a command')
+    .showHelpAfterError('(run "byok --help" for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.\n' +
+      'Documentation: the README of the byok-billing project.',
+  );
+  return program;
+}

@@ -1,0 +1,24 @@
+import { CommanderError } from 'commander';
+import { exitCodeFor } from './exitCodes.js';
+import { type ProgramIO, createProgram } from './program.js';
+
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and resolves to the exit
+ * code. Tests call this directly; only `bin.ts` exits the process.
+ */
+export async function run(argv: readonly string[], io: ProgramIO): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed help, the version or its usage message.
+      return exitCodeFor(error);
+    }
+    const code = exitCodeFor(error);
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(code === 70 ? `byok: internal error: ${error instanceof Error ? error.stack : message}\n` : `byok: ${message}\n`);
+    return code;
+  }
+}

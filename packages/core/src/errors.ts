@@ -1,0 +1,104 @@
+/**
+ * Typed errors of the core. Every error carries a stable `code` so callers (the CLI,
+ * a billing backend) can map it to an exit code or an API response without parsing
+ * messages. Messages name the offending value; the caller adds file/line/column.
+ */
+export type ErrorCode =
+  | 'INVALID_MONEY'
+  | 'INVALID_RATE'
+  | 'INVALID_TIMESTAMP'
+  | 'NONEXISTENT_LOCAL_TIME'
+  | 'INVALID_TIME_ZONE'
+  | 'INVALID_POLICY'
+  | 'INVALID_ACCOUNTS'
+  | 'INVALID_REQUEST'
+  | 'OUT_OF_ORDER'
+  | 'CONFLICTING_DUPLICATE'
+  | 'NO_POLICY_VERSION';
+
+export class ByokError extends Error {
+  readonly code: ErrorCode;
+  /** The request field (log column) the problem is in, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** A money or rate literal that is not a plain decimal the policy accepts. */
+export class InvalidMoneyError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_MONEY', message, field);
+  }
+}
+
+export class InvalidRateError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_RATE', message, field);
+  }
+}
+
+export class InvalidTimestampError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_TIMESTAMP', message, field);
+  }
+}
+
+/** A local wall-clock time that a daylight-saving jump skips in the given zone. */
+export class NonexistentLocalTimeError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('NONEXISTENT_LOCAL_TIME', message, field);
+  }
+}
+
+export class InvalidTimeZoneError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_TIME_ZONE', message, field);
+  }
+}
+
+/** A policy document that fails validation; `path` is the JSON path of the problem. */
+export class PolicyValidationError extends ByokError {
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super('INVALID_POLICY', `${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+export class InvalidAccountsError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_ACCOUNTS', message, field);
+  }
+}
+
+export class InvalidRequestError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_REQUEST', message, field);
+  }
+}
+
+/** The ledger was fed a request earlier than one it already decided. */
+export class OutOfOrderError extends ByokError {
+  constructor(message: string) {
+    super('OUT_OF_ORDER', message, 'timestamp');
+  }
+}
+
+/** Two requests share a `request_id` but differ in content (POLICY.md D6). */
+export class ConflictingDuplicateError extends ByokError {
+  constructor(message: string) {
+    super('CONFLICTING_DUPLICATE', message, 'request_id');
+  }
+}
+
+export class NoPolicyVersionError extends ByokError {
+  constructor(message: string) {
+    super('NO_POLICY_VERSION', message, 'timestamp');
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * @byok-billing/core — the pure policy core: no I/O, no clock, no globals. Time, files
+ * and stores are passed in by the caller.
+ */
+export {
+  ByokError,
+  ConflictingDuplicateError,
+  InvalidAccountsError,
+  InvalidMoneyError,
+  InvalidRateError,
+  InvalidRequestError,
+  InvalidTimeZoneError,
+  InvalidTimestampError,
+  NoPolicyVersionError,
+  NonexistentLocalTimeError,
+  OutOfOrderError,
+  PolicyValidationError,
+  type ErrorCode,
+} from './errors.js';
+
+// money
+export { Money, sumMoney } from './money/money.js';
+export { MAX_MONEY_FRACTION_DIGITS, parseMoney, type ParseMoneyOptions } from './money/parseMoney.js';
+export { MAX_RATE_FRACTION_DIGITS, Rate, parseRate } from './money/rate.js';
+export type { RoundingMode, RoundingModeName } from './money/rounding/roundingMode.js';
+export { halfEven } from './money/rounding/halfEven.js';
+export { halfUp } from './money/rounding/halfUp.js';
+export { ROUNDING_MODES, roundMoney, type RoundedMoney } from './money/rounding/roundMoney.js';
+
+// time
+export { type Instant, compareInstants, formatInstant, instantFromEpochMs } from './time/instant.js';
+export { parseTimestamp, type ParseTimestampOptions } from './time/parseTimestamp.js';
+export { type Period, type PeriodCalendar, createPeriodCalendar, formatPeriod, parsePeriod } from './time/periodCalendar.js';
+export { assertTimeZone } from './time/timeZone.js';
+
+// scope, routing, accounts
+export { SCOPE_MODES, type Scope, type ScopeMode, isScope, scopeOf } from './scope/scope.js';
+export {
+  FAILOVER_MODES,
+  KEY_RESULTS,
+  PLATFORM_RESULTS,
+  ROUTES,
+  type FailoverMode,
+  type KeyResult,
+  type PlatformResult,
+  type Route,
+  type RouteDecision,
+  type RouteParams,
+} from './routing/routeTypes.js';
+export { RECORDED_ROUTE_RULE, ROUTING_FACT_DOMAIN, type Router, createRouter } from './routing/router.js';
+export { type AccountRow, type AccountSettings, type Accounts, parseAccounts } from './accounts/accounts.js';
+
+// policy and rules
+export { CHARGE_KINDS, type ChargeDecision, type ChargeKind, type ChargeParams } from './policy/chargeTypes.js';
+export { CHARGE_FACT_DOMAIN, type Charger, createCharger } from './policy/charger.js';
+export {
+  COUNT_MODES,
+  type CountMode,
+  type Policy,
+  type PolicyParameters,
+  type PolicyRules,
+  type PolicyVersion,
+} from './policy/policyTypes.js';
+export { POLICY_FORMAT, loadPolicy } from './policy/loadPolicy.js';
+export { defaultPolicy, defaultPolicyDocument } from './policy/defaultPolicy.js';
+export { canonicalJson } from './policy/canonicalJson.js';
+export type { Condition, FactCondition, Facts, RuleDocument, RuleEvent, RuleOperator } from './rules/ruleDocument.js';
+export { RULE_OPERATORS } from './rules/ruleDocument.js';
+export { compileCondition, type CompiledCondition } from './rules/compileCondition.js';
+export { compileRules, decide, type CompiledRule, type RuleDecision } from './rules/decisionTable.js';
+export { runWithEngine, type EngineRuleOutcome } from './rules/engineReference.js';
+
+// ledger
+export type { UsageRequest } from './ledger/usageRequest.js';
+export type { AllowanceStatus, Decision } from './ledger/decision.js';
+export { BILL_AMOUNT_FIELDS, type Bill, type BillAmounts, type BillLine, type InputSummary } from './ledger/billLine.js';
+export { type FinishOptions, type Ledger, type LedgerOptions, compareRequests, createLedger } from './ledger/ledger.js';
+export { billRequests, type BillResult } from './ledger/billRequests.js';
+export { billToJson, type BillAmountsJson, type BillJson } from './ledger/billJson.js';
+export { sumBillLines } from './ledger/sumBillLines.js';
+export { compareUtf8 } from './ledger/compareUtf8.js';

@@ -1,0 +1,238 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { ByokError, NoPolicyVersionError, PolicyValidationError } from '../errors.js';
+import { parseRate } from '../money/rate.js';
+import { createRouter } from '../routing/router.js';
+import { FAILOVER_MODES, ROUTES, type RouteParams } from '../routing/routeTypes.js';
+import { ROUTING_FACTS } from '../routing/router.js';
+import { validateRules } from '../rules/validateRules.js';
+import { SCOPE_MODES } from '../scope/scope.js';
+import { createPeriodCalendar } from '../time/periodCalendar.js';
+import { formatInstant } from '../time/instant.js';
+import { parseTimestamp } from '../time/parseTimestamp.js';
+import { child } from '../validation/jsonPath.js';
+import {
+  type JsonObject,
+  readArray,
+  readBoolean,
+  readEnum,
+  readInteger,
+  readObject,
+  readString,
+} from '../validation/readJson.js';
+import { CHARGE_KINDS, type ChargeParams } from './chargeTypes.js';
+import { CHARGE_FACTS, createCharger } from './charger.js';
+import { canonicalJson } from './canonicalJson.js';
+import { COUNT_MODES, type Policy, type PolicyParameters, type PolicyRules, type PolicyVersion } from './policyTypes.js';
+
+export const POLICY_FORMAT = 'byok-policy/v1';
+
+const PARAMETER_KEYS = ['allowance', 'feeRate', 'scopeMode', 'counts', 'defaultFailoverMode', 'resetTimeZone', 'presentation'] as const;
+
+/** Parameters a document may leave out, with the defaults POLICY.md decides. */
+const PARAMETER_DEFAULTS: Readonly<Record<string, unknown>> = {
+  scopeMode: 'org',
+  counts: 'served',
+  defaultFailoverMode: 'fallback',
+  resetTimeZone: 'UTC',
+  presentation: { scale: 2, rounding: 'half-even' },
+};
+
+function readRouteParams(value: unknown, path: string): RouteParams {
+  const obj = readObject(value, path, ['route', 'keyTried']);
+  return {
+    route: readEnum(obj.route, child(path, 'route'), ROUTES),
+    keyTried: readBoolean(obj.keyTried, child(path, 'keyTried')),
+  };
+}
+
+function readChargeParams(value: unknown, path: string): ChargeParams {
+  const obj = readObject(value, path, ['charge']);
+  return { charge: readEnum(obj.charge, child(path, 'charge'), CHARGE_KINDS) };
+}
+
+function readRules(value: unknown, path: string): PolicyRules {
+  const obj = readObject(value, path, ['routing', 'charge']);
+  return {
+    routing: validateRules(obj.routing, child(path, 'routing'), { facts: ROUTING_FACTS, eventType: 'route', readParams: readRouteParams }),
+    charge: validateRules(obj.charge, child(path, 'charge'), { facts: CHARGE_FACTS, eventType: 'charge', readParams: readChargeParams }),
+  };
+}
+
+/** Checks a (partial) parameters object; returns it with each present value validated. */
+function readParameterOverrides(value: unknown, path: string): JsonObject {
+  if (value === undefined) return {};
+  const obj = readObject(value, path, PARAMETER_KEYS);
+  const out: Record<string, unknown> = {};
+  if (obj.allowance !== undefined) out.allowance = readInteger(obj.allowance, child(path, 'allowance'), 0);
+  if (obj.feeRate !== undefined) {
+    const text = readString(obj.feeRate, child(path, 'feeRate'));
+    try {
+      parseRate(text);
+    } catch (e) {
+      throw new PolicyValidationError(child(path, 'feeRate'), `${(e as Error).message} (write the rate as a decimal string, e.g. "0.05" for 5%)`);
+    }
+    out.feeRate = text;
+  }
+  if (obj.scopeMode !== undefined) out.scopeMode = readEnum(obj.scopeMode, child(path, 'scopeMode'), SCOPE_MODES);
+  if (obj.counts !== undefined) out.counts = readEnum(obj.counts, child(path, 'counts'), COUNT_MODES);
+  if (obj.defaultFailoverMode !== undefined) {
+    out.defaultFailoverMode = readEnum(obj.defaultFailoverMode, child(path, 'defaultFailoverMode'), FAILOVER_MODES);
+  }
+  if (obj.resetTimeZone !== undefined) {
+    const zone = readString(obj.resetTimeZone, child(path, 'resetTimeZone'), { nonEmpty: true });
+    try {
+      createPeriodCalendar(zone);
+    } catch (e) {
+      throw new PolicyValidationError(child(path, 'resetTimeZone'), (e as Error).message);
+    }
+    out.resetTimeZone = zone;
+  }
+  if (obj.presentation !== undefined) {
+    const pPath = child(path, 'presentation');
+    const p = readObject(obj.presentation, pPath, ['scale', 'rounding']);
+    const presentation: Record<string, unknown> = {};
+    if (p.scale !== undefined) presentation.scale = readInteger(p.scale, child(pPath, 'scale'), 0, 12);
+    if (p.rounding !== undefined) presentation.rounding = readEnum(p.rounding, child(pPath, 'rounding'), ['half-even', 'half-up'] as const);
+    out.presentation = presentation;
+  }
+  return out;
+}
+
+function resolveParameters(layers: readonly JsonObject[], path: string): PolicyParameters {
+  const merged: Record<string, unknown> = { ...PARAMETER_DEFAULTS };
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      merged[key] = key === 'presentation' ? { ...(merged.presentation as object), ...(value as object) } : value;
+    }
+  }
+  if (merged.allowance === undefined) throw new PolicyValidationError(child(path, 'allowance'), 'is required (here or in $.parameters)');
+  if (merged.feeRate === undefined) throw new PolicyValidationError(child(path, 'feeRate'), 'is required (here or in $.parameters)');
+  const presentation = merged.presentation as { scale: number; rounding: 'half-even' | 'half-up' };
+  return Object.freeze({
+    allowance: merged.allowance as number,
+    feeRate: parseRate(merged.feeRate as string),
+    scopeMode: merged.scopeMode as PolicyParameters['scopeMode'],
+    counts: merged.counts as PolicyParameters['counts'],
+    defaultFailoverMode: merged.defaultFailoverMode as PolicyParameters['defaultFailoverMode'],
+    resetTimeZone: merged.resetTimeZone as string,
+    presentation: Object.freeze({ scale: presentation.scale, rounding: presentation.rounding }),
+  });
+}
+
+function compileRules(rules: PolicyRules, path: string): Pick<PolicyVersion, 'router' | 'charger'> {
+  return { router: createRouter(rules.routing, child(path, 'routing')), charger: createCharger(rules.charge, child(path, 'charge')) };
+}
+
+/**
+ * Validates and compiles a policy document (already parsed from JSON). Every problem is
+ * reported as a `PolicyValidationError` with the JSON path of the problem; the rules are
+ * decided for every combination of facts here, so an incomplete or ambiguous rule set
+ * is refused when the policy loads, not halfway through a log.
+ *
+ * @example
+ * loadPolicy(defaultPolicyDocument).versions.map((v) => v.parameters.allowance)
+ * //=> [0, 1000000]
+ */
+export function loadPolicy(document: unknown): Policy {
+  // Work on a structural copy: the caller's object is never kept or mutated, and
+  // anything that is not plain JSON (functions, getters, class instances) is refused.
+  let copy: unknown;
+  try {
+    copy = JSON.parse(JSON.stringify(document));
+  } catch {
+    throw new PolicyValidationError('$', 'is not a JSON document');
+  }
+  const root = readObject(copy, '$', ['$schema', 'format', 'id', 'title', 'parameters', 'rules', 'versions']);
+  if (root.format !== undefined && root.format !== POLICY_FORMAT) {
+    throw new PolicyValidationError('$.format', `must be ${JSON.stringify(POLICY_FORMAT)}`);
+  }
+  const id = readString(root.id, '$.id', { nonEmpty: true });
+  const title = root.title === undefined ? undefined : readString(root.title, '$.title');
+  const baseParameters = readParameterOverrides(root.parameters, '$.parameters');
+  const baseRules = root.rules === undefined ? undefined : readRules(root.rules, '$.rules');
+  const baseCompiled = baseRules === undefined ? undefined : compileRules(baseRules, '$.rules');
+
+  const versionItems = readArray(root.versions, '$.versions');
+  if (versionItems.length === 0) throw new PolicyValidationError('$.versions', 'must hold at least one version');
+  const labels = new Set<string>();
+  const versions: PolicyVersion[] = versionItems.map((item, i) => {
+    const path = child('$.versions', i);
+    const obj = readObject(item, path, ['version', 'description', 'effectiveFrom', 'parameters', 'rules']);
+    const version = readString(obj.version, child(path, 'version'), { nonEmpty: true });
+    if (labels.has(version)) throw new PolicyValidationError(child(path, 'version'), `duplicate version ${JSON.stringify(version)}`);
+    labels.add(version);
+    const description = obj.description === undefined ? undefined : readString(obj.description, child(path, 'description'));
+    const parameters = resolveParameters([baseParameters, readParameterOverrides(obj.parameters, child(path, 'parameters'))], child(path, 'parameters'));
+    let rules: PolicyRules;
+    let compiled: Pick<PolicyVersion, 'router' | 'charger'>;
+    if (obj.rules !== undefined) {
+      rules = readRules(obj.rules, child(path, 'rules'));
+      compiled = compileRules(rules, child(path, 'rules'));
+    } else if (baseRules !== undefined && baseCompiled !== undefined) {
+      rules = baseRules;
+      compiled = baseCompiled;
+    } else {
+      throw new PolicyValidationError(child(path, 'rules'), 'is required (here or in $.rules)');
+    }
+    const calendar = createPeriodCalendar(parameters.resetTimeZone);
+    let effectiveFromMs: number | null = null;
+    const fromPath = child(path, 'effectiveFrom');
+    if (obj.effectiveFrom !== undefined) {
+      const text = readString(obj.effectiveFrom, fromPath);
+      let instant;
+      try {
+        instant = parseTimestamp(text);
+      } catch (e) {
+        throw new PolicyValidationError(fromPath, e instanceof ByokError ? e.message : String(e));
+      }
+      const start = calendar.periodStartMs(calendar.periodOf(instant));
+      if (instant.nanos !== 0 || start !== instant.epochMs) {
+        throw new PolicyValidationError(
+          fromPath,
+          `${text} is not the start of a period; a version takes effect at a period boundary (POLICY.md D5), e.g. ${formatInstant({ epochMs: start, nanos: 0 })}`,
+        );
+      }
+      effectiveFromMs = instant.epochMs;
+    } else if (i > 0) {
+      throw new PolicyValidationError(fromPath, 'is required for every version but the first');
+    }
+    return Object.freeze({ version, description, effectiveFromMs, parameters, rules, calendar, ...compiled });
+  });
+  for (let i = 1; i < versions.length; i++) {
+    const prev = versions[i - 1]!.effectiveFromMs;
+    if (prev !== null && versions[i]!.effectiveFromMs! <= prev) {
+      throw new PolicyValidationError(child(child('$.versions', i), 'effectiveFrom'), 'versions must be listed in increasing effectiveFrom order');
+    }
+  }
+
+  const text = canonicalJson(copy);
+  const first = versions[0]!;
+  let cachedFrom = Number.POSITIVE_INFINITY;
+  let cachedUntil = Number.NEGATIVE_INFINITY;
+  let cached: PolicyVersion = first;
+  return Object.freeze({
+    id,
+    title,
+    sha256: bytesToHex(sha256(utf8ToBytes(text))),
+    version: versions[versions.length - 1]!.version,
+    document: copy,
+    versions: Object.freeze(versions),
+    versionAt(instant) {
+      const ms = instant.epochMs;
+      if (ms >= cachedFrom && ms < cachedUntil) return cached;
+      for (let i = versions.length - 1; i >= 0; i--) {
+        const v = versions[i]!;
+        if (v.effectiveFromMs === null || ms >= v.effectiveFromMs) {
+          cached = v;
+          cachedFrom = v.effectiveFromMs ?? Number.NEGATIVE_INFINITY;
+          cachedUntil = versions[i + 1]?.effectiveFromMs ?? Number.POSITIVE_INFINITY;
+          return v;
+        }
+      }
+      throw new NoPolicyVersionError(
+        `${formatInstant(instant)} is before the policy's first version (${first.version}, from ${formatInstant({ epochMs: first.effectiveFromMs!, nanos: 0 })})`,
+      );
+    },
+  });
+}

@@ -1,0 +1,25 @@
+import { Engine } from 'json-rules-engine';
+import type { Facts, RuleDocument } from './ruleDocument.js';
+
+/** What json-rules-engine itself says of one rule for one set of facts. */
+export interface EngineRuleOutcome {
+  readonly name: string;
+  readonly priority: number;
+  readonly matched: boolean;
+}
+
+/**
+ * Runs rules through json-rules-engine's own `Engine` (asynchronous, slow: a reference,
+ * never the hot path). Tests hold the compiled fast path to it, and `explain` can use it
+ * to show that the engine agrees with a decision.
+ */
+export async function runWithEngine(rules: readonly RuleDocument<unknown>[], facts: Facts): Promise<EngineRuleOutcome[]> {
+  // The engine mutates rule objects it is given; hand it a deep copy of the JSON.
+  const engine = new Engine(JSON.parse(JSON.stringify(rules)), { allowUndefinedFacts: true });
+  const { results, failureResults } = await engine.run({ ...facts });
+  const outcomes: EngineRuleOutcome[] = [];
+  for (const r of results) outcomes.push({ name: String(r.name), priority: r.priority ?? 1, matched: true });
+  for (const r of failureResults) outcomes.push({ name: String(r.name), priority: r.priority ?? 1, matched: false });
+  const order = new Map(rules.map((rule, i) => [rule.name, i]));
+  return outcomes.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+}
