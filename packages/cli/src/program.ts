@@ -1,9 +1,17 @@
+import type { Readable } from 'node:stream';
 import { Command } from 'commander';
+import { registerBill } from './commands/bill.js';
 import { VERSION } from './version.js';
 
 export interface ProgramIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Whether standard output is a terminal (picks the table format). Default: false. */
+  readonly stdoutIsTTY?: boolean;
+  /** Whether standard error is a terminal (shows progress). Default: false. */
+  readonly stderrIsTTY?: boolean;
+  /** What `-` reads. Default: the process's standard input. */
+  readonly stdin?: Readable;
 }
 
 /**
@@ -29,5 +37,6 @@ export function createProgram(io: ProgramIO): Command {
     '\nExit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.\n' +
       'Documentation: the README of the byok-billing project.',
   );
+  registerBill(program, io);
   return program;
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INVALID_REQUEST'
   | 'OUT_OF_ORDER'
   | 'CONFLICTING_DUPLICATE'
+  | 'LATE_ARRIVAL'
   | 'NO_POLICY_VERSION';
 
 export class ByokError extends Error {
@@ -92,13 +93,30 @@ export class OutOfOrderError extends ByokError {
 
 /** Two requests share a `request_id` but differ in content (POLICY.md D6). */
 export class ConflictingDuplicateError extends ByokError {
-  constructor(message: string) {
+  /** Where the first request with this id came from, when the caller tagged it. */
+  readonly first: unknown;
+
+  constructor(message: string, first?: unknown) {
     super('CONFLICTING_DUPLICATE', message, 'request_id');
+    this.first = first;
   }
 }
 
 export class NoPolicyVersionError extends ByokError {
   constructor(message: string) {
     super('NO_POLICY_VERSION', message, 'timestamp');
+  }
+}
+
+/**
+ * A request that arrives later than the reorder window allows: it would precede requests
+ * already decided. `latest` describes the arrival it is too far behind.
+ */
+export class LateArrivalError extends ByokError {
+  constructor(
+    message: string,
+    readonly latest: unknown,
+  ) {
+    super('LATE_ARRIVAL', message, 'timestamp');
   }
 }

@@ -10,6 +10,7 @@ export {
   InvalidRateError,
   InvalidRequestError,
   InvalidTimeZoneError,
+  LateArrivalError,
   InvalidTimestampError,
   NoPolicyVersionError,
   NonexistentLocalTimeError,
@@ -79,3 +80,4 @@ export { billRequests, type BillResult } from './ledger/billRequests.js';
 export { billToJson, type BillAmountsJson, type BillJson } from './ledger/billJson.js';
 export { sumBillLines } from './ledger/sumBillLines.js';
 export { compareUtf8 } from './ledger/compareUtf8.js';
+export { type Arrival, type PushOutcome, type ReorderBuffer, type ReorderBufferOptions, createReorderBuffer } from './ledger/reorderBuffer.js';

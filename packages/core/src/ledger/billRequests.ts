@@ -20,22 +20,20 @@ export interface BillResult {
  */
 export function billRequests(requests: Iterable<UsageRequest>, options: LedgerOptions): BillResult {
   const byId = new Map<string, UsageRequest>();
-  const unique: UsageRequest[] = [];
-  let removed = 0;
   const all = [...requests];
   for (const request of all) {
     const seen = byId.get(request.requestId);
     if (seen === undefined) {
       byId.set(request.requestId, request);
-      unique.push(request);
-    } else if (sameContent(seen, request)) {
-      removed++;
-    } else {
+    } else if (!sameContent(seen, request)) {
       throw new ConflictingDuplicateError(`request_id ${JSON.stringify(request.requestId)} appears twice with different content`);
     }
   }
-  unique.sort(compareRequests);
+  // Every repeat of an id now has the same content, hence the same place in the
+  // allowance order: sorted, the repeats are adjacent, and the ledger decides them as
+  // duplicates (one decision per input row, as BillResult promises).
+  all.sort(compareRequests);
   const ledger = createLedger(options);
-  const decisions = unique.map((request) => ledger.add(request));
-  return { bill: ledger.finish({ duplicates: removed }), decisions };
+  const decisions = all.map((request) => ledger.add(request));
+  return { bill: ledger.finish(), decisions };
 }

@@ -1,0 +1,160 @@
+import { writeFileSync } from 'node:fs';
+import type { Bill, Policy } from '@byok-billing/core';
+import { type Command, Option } from 'commander';
+import { UsageError } from '../exitCodes.js';
+import { parseDuration } from '../io/duration.js';
+import { loadAccountsFile } from '../io/loadAccountsFile.js';
+import { loadPolicyFile } from '../io/loadPolicyFile.js';
+import { inputSource } from '../io/openInput.js';
+import { fileSink } from '../io/outputSink.js';
+import { createProgress } from '../io/progress.js';
+import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
+import { decisionRecordWriter } from '../output/decisionRecords.js';
+import { rejectsWriter } from '../output/rejectsWriter.js';
+import type { ProgramIO } from '../program.js';
+import { type ReplayResult, replayLog } from '../replay/replayLog.js';
+import { assertTimeZone } from '@byok-billing/core';
+
+/** The options every log-replaying command shares (bill, audit, explain, whatif). */
+export interface ReplayCliOptions {
+  readonly policy?: string;
+  readonly accounts?: string;
+  readonly inputTimezone?: string;
+  readonly reorderWindow: string;
+  readonly sort?: boolean;
+  readonly rejects?: string;
+  readonly details?: string;
+  readonly quiet?: boolean;
+}
+
+export interface BillCliOptions extends ReplayCliOptions {
+  readonly format?: BillFormat;
+  readonly out?: string;
+}
+
+/** Adds the log options shared by every command that replays logs. */
+export function addReplayOptions(command: Command): Command {
+  return command
+    .option('--policy <file>', 'policy document (JSON); default: the built-in BYOK policy')
+    .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
+    .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset, e.g. Europe/Berlin')
+    .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and still be put in order', '15m')
+    .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
+    .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
+    .option('-q, --quiet', 'no progress display and no warnings on standard error');
+}
+
+export interface ReplayRun extends ReplayResult {
+  readonly policy: Policy;
+  readonly warnings: readonly string[];
+}
+
+/** Loads policy and accounts, replays the logs, writes details and rejects. */
+export async function runReplay(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO): Promise<ReplayRun> {
+  if (logs.length === 0) throw new UsageError('no log given; pass one or more CSV files, or - for standard input');
+  if (logs.filter((l) => l === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
+  };
+  if (options.inputTimezone !== undefined) {
+    try {
+      assertTimeZone(options.inputTimezone);
+    } catch (error) {
+      throw new UsageError(`--input-timezone: ${(error as Error).message}`);
+    }
+  }
+  const windowMs = options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
+  const policy = loadPolicyFile(options.policy);
+  const accounts = await loadAccountsFile(options.accounts, warn);
+  const inputs = logs.map((log) => inputSource(log, io.stdin));
+  const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
+  const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
+  const details = options.details === undefined ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
+  const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
+  try {
+    const result = await replayLog({
+      inputs,
+      policy,
+      accounts,
+      inputTimeZone: options.inputTimezone,
+      windowMs,
+      onDecision: details?.decision,
+      onDuplicate: details?.duplicate,
+      onReject: rejects?.reject,
+      onWarning: warn,
+      onBytes: progress.bytes,
+      onRow: progress.row,
+    });
+    if (result.routeMismatches > 0) {
+      warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);
+    }
+    if (result.bill.input.rejected > 0) warn(`${result.bill.input.rejected.toLocaleString('en-US')} row(s) rejected; see ${options.rejects}`);
+    return { ...result, policy, warnings };
+  } finally {
+    progress.done();
+    details?.close();
+    rejects?.close();
+  }
+}
+
+export function writeOutput(text: string, out: string | undefined, io: ProgramIO): void {
+  if (out === undefined) {
+    io.stdout(text);
+    return;
+  }
+  try {
+    writeFileSync(out, text);
+  } catch (error) {
+    throw new UsageError(`${out}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+function presentationOf(policy: Policy) {
+  return policy.versions[policy.versions.length - 1]!.parameters.presentation;
+}
+
+/** `byok bill`: the bills the policy gives for request logs. */
+export async function billCommand(logs: readonly string[], options: BillCliOptions, io: ProgramIO): Promise<Bill> {
+  const run = await runReplay(logs, options, io);
+  const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
+  const notes = run.routeMismatches > 0 ? [`route mismatches: ${run.routeMismatches.toLocaleString('en-US')} (recorded route differs from the failover mode's route)`] : [];
+  writeOutput(formatBill(run.bill, format, presentationOf(run.policy), notes), options.out, io);
+  return run.bill;
+}
+
+export function registerBill(program: Command, io: ProgramIO): void {
+  const command = program
+    .command('bill')
+    .summary('replay request logs into bills')
+    .description(
+      'Replay request logs (CSV, .csv.gz, or - for standard input; several files are read as one log) and print ' +
+        'one bill line per scope and UTC month: BYOK requests, free and billable, the 5% fee past the allowance, ' +
+        'platform charges, failed requests, and the total. Money is exact in json/csv/ndjson.',
+    )
+    .argument('<log...>', 'request log files (.csv, .csv.gz) or - for standard input');
+  addReplayOptions(command)
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(BILL_FORMATS))
+    .option('--out <file>', 'write the bill to this file instead of standard output')
+    .option('--details <file>', 'write one decision record per request here (.csv, or .ndjson for JSON lines)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ byok bill requests.csv                          # table on a terminal, JSON when piped
+  $ byok bill --format csv --out bill.csv logs/*.csv.gz
+  $ byok bill --policy what-if.json --accounts accounts.csv requests.csv
+  $ byok bill --input-timezone America/New_York local-times.csv
+  $ byok bill --details decisions.csv --rejects rejects.csv requests.csv
+  $ byok bill --reorder-window 1h merged-from-nodes.csv   # rows up to 1 hour out of order
+  $ zcat big.csv.gz | byok bill --sort -                   # any order; memory grows with the log
+
+Without --rejects the first bad row stops the run (exit code 2) with its file, line and column.
+Rows with the same request_id and content count once (duplicates); the same id with other
+content is refused. The summary accounts for every row: accepted + duplicates + rejected = rows.`,
+    )
+    .action(async (logs: string[], options: BillCliOptions) => {
+      await billCommand(logs, options, io);
+    });
+}

@@ -1,0 +1,37 @@
+import { type AccountRow, type Accounts, InvalidAccountsError, parseAccounts } from '@byok-billing/core';
+import { csvRecords } from './csvRecords.js';
+import { InputError } from './inputError.js';
+import { inputSource } from './openInput.js';
+
+const ACCOUNT_COLUMNS = ['scope', 'failover_mode', 'free_requests'] as const;
+
+/** Reads an accounts CSV (`scope,failover_mode,free_requests`); errors name line and column. */
+export async function loadAccountsFile(path: string | undefined, warn: (message: string) => void): Promise<Accounts | undefined> {
+  if (path === undefined) return undefined;
+  const source = inputSource(path);
+  const rows: AccountRow[] = [];
+  const lines: number[] = [];
+  let columns: number[] | undefined;
+  for await (const record of csvRecords(source.open(), source.name)) {
+    if (columns === undefined) {
+      const names = record.fields.map((f) => f.trim());
+      columns = ACCOUNT_COLUMNS.map((c) => names.indexOf(c));
+      if (columns[0] === -1) throw new InputError({ file: path, line: record.line }, 'missing required column scope (expected scope,failover_mode,free_requests)');
+      const unknown = names.filter((n) => !(ACCOUNT_COLUMNS as readonly string[]).includes(n));
+      if (unknown.length > 0) warn(`${path}: ignoring unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
+      continue;
+    }
+    const cell = (i: number) => (columns![i] === -1 ? '' : (record.fields[columns![i]!] ?? ''));
+    rows.push({ scope: cell(0), failover_mode: cell(1), free_requests: cell(2) });
+    lines.push(record.line);
+  }
+  try {
+    return parseAccounts(rows);
+  } catch (error) {
+    if (!(error instanceof InvalidAccountsError)) throw error;
+    const row = Number(/accounts row (\d+)/.exec(error.message)?.[1] ?? 0);
+    const field = error.field as (typeof ACCOUNT_COLUMNS)[number] | undefined;
+    const column = field && columns ? columns[ACCOUNT_COLUMNS.indexOf(field)]! + 1 : undefined;
+    throw new InputError({ file: path, line: lines[row - 1], column, columnName: field }, error.message.replace(/^accounts row \d+: /, ''));
+  }
+}

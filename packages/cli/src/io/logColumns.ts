@@ -1,0 +1,51 @@
+import { InputError } from './inputError.js';
+
+/** The request log's columns (FORMATS.md "Request log"). */
+export const LOG_COLUMNS = [
+  'request_id',
+  'timestamp',
+  'user_id',
+  'org_id',
+  'model',
+  'provider',
+  'cost_usd',
+  'key_result',
+  'platform_result',
+  'route',
+  'charged_usd',
+] as const;
+export type LogColumn = (typeof LOG_COLUMNS)[number];
+
+const REQUIRED: readonly LogColumn[] = ['request_id', 'timestamp', 'user_id', 'cost_usd'];
+
+/** Where each known column sits in a file's rows (-1: absent), and what else the header has. */
+export interface LogHeader {
+  readonly index: Readonly<Record<LogColumn, number>>;
+  readonly width: number;
+  readonly names: readonly string[];
+  readonly unknown: readonly string[];
+}
+
+/** Reads a log file's header row; columns may come in any order, unknown ones are kept aside. */
+export function readLogHeader(fields: readonly string[], file: string): LogHeader {
+  const index = Object.fromEntries(LOG_COLUMNS.map((c) => [c, -1])) as Record<LogColumn, number>;
+  const unknown: string[] = [];
+  const seen = new Set<string>();
+  fields.forEach((raw, i) => {
+    const name = raw.trim();
+    if (seen.has(name)) throw new InputError({ file, line: 1, column: i + 1, columnName: name }, `column ${JSON.stringify(name)} appears twice in the header`);
+    seen.add(name);
+    if ((LOG_COLUMNS as readonly string[]).includes(name)) index[name as LogColumn] = i;
+    else unknown.push(name);
+  });
+  const missing = REQUIRED.filter((c) => index[c] === -1);
+  if (index.key_result === -1 && index.route === -1) missing.push('key_result or route' as LogColumn);
+  if (missing.length > 0) {
+    const preview = fields.slice(0, 6).join(',').slice(0, 80);
+    throw new InputError(
+      { file, line: 1 },
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${JSON.stringify(preview)}); is this a request log CSV?`,
+    );
+  }
+  return { index, width: fields.length, names: fields.map((f) => f.trim()), unknown };
+}

@@ -1,0 +1,151 @@
+import { ConflictingDuplicateError, LateArrivalError } from '../errors.js';
+import { formatInstant } from '../time/instant.js';
+import { compareRequests } from './ledger.js';
+import { type UsageRequest, sameContent } from './usageRequest.js';
+
+/** A request as it arrived, with the caller's tag (file and line, say) for messages. */
+export interface Arrival<T> {
+  readonly request: UsageRequest;
+  readonly source: T;
+}
+
+export type PushOutcome<T> = { readonly kind: 'accepted' } | { readonly kind: 'duplicate'; readonly of: Arrival<T> };
+
+export interface ReorderBufferOptions<T> {
+  /**
+   * How far (ms) a request may arrive behind the latest one seen and still be put in
+   * its place. `Infinity` holds everything until `flush` (a full sort).
+   */
+  readonly windowMs: number;
+  /** Receives requests in allowance order, once nothing can arrive before them. */
+  readonly release: (arrival: Arrival<T>) => void;
+  /** Describes a source in error messages. */
+  readonly describe?: (source: T) => string;
+}
+
+export interface ReorderBuffer<T> {
+  /**
+   * Takes one arrival. A repeat of a request still within the window (same id, same
+   * content) is reported as a duplicate and not released again; the same id with other
+   * content throws `ConflictingDuplicateError`; a request more than the window behind the
+   * latest one throws `LateArrivalError`. Neither error changes the buffer.
+   */
+  push(arrival: Arrival<T>): PushOutcome<T>;
+  /** Releases everything still held (end of input). */
+  flush(): void;
+  /** Requests currently held. */
+  readonly size: number;
+}
+
+/**
+ * Puts nearly-sorted arrivals (logs merged from several gateway nodes) in allowance
+ * order with memory bounded by the window: a min-heap of the requests that a later
+ * arrival could still precede, and the ids seen within the window for duplicates.
+ */
+export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): ReorderBuffer<T> {
+  const { windowMs, release } = options;
+  const describe = options.describe ?? (() => 'an earlier row');
+  const heap: Arrival<T>[] = [];
+  const recent = new Map<string, Arrival<T>>();
+  // Released arrivals in release order, kept while a duplicate of them could still arrive.
+  const released: Arrival<T>[] = [];
+  let releasedHead = 0;
+  let latest: Arrival<T> | undefined;
+
+  const less = (a: Arrival<T>, b: Arrival<T>) => compareRequests(a.request, b.request) < 0;
+
+  function siftUp(i: number): void {
+    const item = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!less(item, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  function siftDown(i: number): void {
+    const n = heap.length;
+    const item = heap[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
+      if (!less(heap[c]!, item)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = item;
+  }
+
+  function pop(): Arrival<T> {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      siftDown(0);
+    }
+    return top;
+  }
+
+  function releaseBefore(thresholdMs: number): void {
+    while (heap.length > 0 && heap[0]!.request.instant.epochMs < thresholdMs) {
+      const arrival = pop();
+      released.push(arrival);
+      release(arrival);
+    }
+    // Forget ids that no acceptable arrival can repeat: a duplicate has the same instant.
+    while (releasedHead < released.length && released[releasedHead]!.request.instant.epochMs < thresholdMs) {
+      const old = released[releasedHead++]!;
+      if (recent.get(old.request.requestId) === old) recent.delete(old.request.requestId);
+    }
+    if (releasedHead > 4096 && releasedHead * 2 > released.length) {
+      released.splice(0, releasedHead);
+      releasedHead = 0;
+    }
+  }
+
+  return {
+    push(arrival) {
+      const { request } = arrival;
+      const seen = recent.get(request.requestId);
+      if (seen !== undefined) {
+        if (sameContent(seen.request, request)) return { kind: 'duplicate', of: seen };
+        throw new ConflictingDuplicateError(
+          `request_id ${JSON.stringify(request.requestId)} was already seen at ${describe(seen.source)} with different content`,
+          seen.source,
+        );
+      }
+      const ms = request.instant.epochMs;
+      if (latest !== undefined && ms < latest.request.instant.epochMs - windowMs) {
+        throw new LateArrivalError(
+          `${formatInstant(request.instant)} is more than the reorder window behind ${formatInstant(latest.request.instant)} at ` +
+            `${describe(latest.source)}; widen the window (--reorder-window) or sort the input (--sort)`,
+          latest.source,
+        );
+      }
+      recent.set(request.requestId, arrival);
+      heap.push(arrival);
+      siftUp(heap.length - 1);
+      if (latest === undefined || ms > latest.request.instant.epochMs) {
+        latest = arrival;
+        releaseBefore(ms - windowMs);
+      }
+      return { kind: 'accepted' };
+    },
+    flush() {
+      while (heap.length > 0) {
+        const arrival = pop();
+        release(arrival);
+      }
+      recent.clear();
+      released.length = 0;
+      releasedHead = 0;
+    },
+    get size() {
+      return heap.length;
+    },
+  };
+}
