@@ -48,7 +48,6 @@ export async function* csvRecords(stream: Readable, file: string): AsyncGenerato
     if (first) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.includes('\u0000')) throw new InputError({ file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
     }
     if (pending !== undefined) {
       pending += `\n${text}`;
@@ -72,7 +71,13 @@ export async function* csvRecords(stream: Readable, file: string): AsyncGenerato
     return quoted(text, lineNumber);
   };
 
+  let checked = false;
   for await (const chunk of stream) {
+    if (!checked) {
+      // Text never holds NUL bytes; binary files (images, archives, spreadsheets) do early.
+      checked = true;
+      if ((chunk as Buffer).indexOf(0) !== -1) throw new InputError({ file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
+    }
     const text = carry + decoder.write(chunk as Buffer);
     let start = 0;
     let end = text.indexOf('\n');

@@ -1,0 +1,254 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { run } from '@byok-billing/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'byok-bill-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileCount = 0;
+function file(content: string | Buffer, ext = '.csv'): string {
+  const path = join(dir, `log-${++fileCount}${ext}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function byok(args: string[], stdin?: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    ...(stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(stdin)]) }),
+  });
+  return { code, stdout, stderr };
+}
+
+const HEADER = 'request_id,timestamp,user_id,org_id,cost_usd,key_result';
+const GOOD = 'r1,2025-10-05T10:00:00Z,alice,,0.25,ok';
+
+/** Each bad row, the column it must be blamed on, and a fragment of the reason. */
+const BAD_ROWS: readonly { name: string; row: string; column: string; reason: RegExp }[] = [
+  { name: 'negative cost', row: 'r2,2025-10-05T11:00:00Z,alice,,-0.5,ok', column: 'column 5 (cost_usd)', reason: /must not be negative/ },
+  { name: 'cost with an exponent', row: 'r2,2025-10-05T11:00:00Z,alice,,1e-3,ok', column: 'column 5 (cost_usd)', reason: /exponent/ },
+  { name: 'cost with 13 fractional digits', row: 'r2,2025-10-05T11:00:00Z,alice,,0.0000000000001,ok', column: 'column 5 (cost_usd)', reason: /13 fractional digits; at most 12/ },
+  { name: 'timestamp without offset', row: 'r2,2025-10-05T11:00:00,alice,,0.5,ok', column: 'column 2 (timestamp)', reason: /no UTC offset/ },
+  { name: 'impossible date', row: 'r2,2025-02-30T11:00:00Z,alice,,0.5,ok', column: 'column 2 (timestamp)', reason: /day 30 does not exist/ },
+  { name: 'unknown key_result', row: 'r2,2025-10-05T11:00:00Z,alice,,0.5,OK', column: 'column 6 (key_result)', reason: /key_result "OK" is not one of/ },
+  { name: 'same request_id, different content', row: 'r1,2025-10-05T10:00:00Z,alice,,0.26,ok', column: 'column 1 (request_id)', reason: /already seen at .*line 2 with different content/ },
+  { name: 'wrong number of fields', row: 'r2,2025-10-05T11:00:00Z,alice,0.5,ok', column: 'line 3', reason: /5 fields; the header has 6/ },
+  { name: 'empty user_id', row: 'r2,2025-10-05T11:00:00Z,,,0.5,ok', column: 'column 3 (user_id)', reason: /user_id is empty/ },
+];
+
+describe('byok bill: bad rows', () => {
+  for (const bad of BAD_ROWS) {
+    it(`${bad.name}: exit 2 naming file, line and column`, async () => {
+      const path = file(`${HEADER}\n${GOOD}\n${bad.row}\n`);
+      const { code, stdout, stderr } = await byok(['bill', path, '--quiet']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`${path}, line 3`);
+      expect(stderr).toContain(bad.column);
+      expect(stderr).toMatch(bad.reason);
+    });
+
+    it(`${bad.name}: with --rejects the row is written out with its reason and the run goes on`, async () => {
+      const path = file(`${HEADER}\n${GOOD}\n${bad.row}\n`);
+      const rejects = join(dir, `rejects-${fileCount}.csv`);
+      const { code, stdout } = await byok(['bill', path, '--rejects', rejects, '--quiet']);
+      expect(code).toBe(0);
+      const bill = JSON.parse(stdout);
+      expect(bill.input).toEqual({ rows: 2, accepted: 1, rejected: 1, duplicates: 0 });
+      const rows = parseCsv(readFileSync(rejects, 'utf8')) as string[][];
+      expect(rows[0]).toEqual(['file', 'line', 'column', 'column_name', 'reason', 'row']);
+      expect(rows).toHaveLength(2);
+      const [rejectedFile, line, column, , reason, original] = rows[1]!;
+      expect(rejectedFile).toBe(path);
+      expect(line).toBe('3');
+      if (bad.column.startsWith('column')) expect(bad.column).toContain(`column ${column} (`);
+      expect(reason).toMatch(bad.reason);
+      expect(original).toBe(bad.row);
+    });
+  }
+
+  it('an unknown route is refused in the route column', async () => {
+    const path = file('request_id,timestamp,user_id,cost_usd,route\nr1,2025-10-05T10:00:00Z,u,0.1,byok\nr2,2025-10-05T10:01:00Z,u,0.1,credits\n');
+    const { code, stderr } = await byok(['bill', path, '-q']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 3, column 5 (route): route "credits" is not one of byok, platform, failed`);
+  });
+
+  it('a row far behind the reorder window names both lines; --sort accepts it', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.1,ok\nr2,2025-10-05T09:00:00Z,a,,0.1,ok\n`);
+    const late = await byok(['bill', path, '-q']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toContain(`${path}, line 3, column 2 (timestamp)`);
+    expect(late.stderr).toContain(`${path}, line 2`);
+    const wide = await byok(['bill', path, '-q', '--reorder-window', '2h']);
+    expect(wide.code).toBe(0);
+    const sorted = await byok(['bill', path, '-q', '--sort']);
+    expect(sorted.code).toBe(0);
+    expect(JSON.parse(sorted.stdout).input.accepted).toBe(2);
+  });
+});
+
+describe('byok bill: bad files', () => {
+  it('a missing required column is named', async () => {
+    const path = file('request_id,timestamp,user_id,key_result\nr1,2025-10-05T10:00:00Z,a,ok\n');
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 1: missing required column cost_usd`);
+  });
+
+  it('a log with neither key_result nor route is refused', async () => {
+    const path = file('request_id,timestamp,user_id,cost_usd\nr1,2025-10-05T10:00:00Z,a,0.1\n');
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('missing required column key_result or route');
+  });
+
+  it('a truncated gzip file is refused', async () => {
+    const whole = gzipSync(Buffer.from(`${HEADER}\n${GOOD}\n`.repeat(200)));
+    const path = file(whole.subarray(0, Math.floor(whole.length / 2)), '.csv.gz');
+    const { code, stderr } = await byok(['bill', path, '-q']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(path);
+    expect(stderr).toMatch(/gzip|truncated|unexpected end/i);
+  });
+
+  it('a .gz file that is not gzip is refused', async () => {
+    const path = file(`${HEADER}\n${GOOD}\n`, '.csv.gz');
+    const { code, stderr } = await byok(['bill', path, '-q']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}: is not a readable gzip file`);
+  });
+
+  it('a binary file is not CSV', async () => {
+    const path = file(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), '.png');
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 1: is not a CSV text file`);
+  });
+
+  it('a missing file is refused with its name', async () => {
+    const { code, stderr } = await byok(['bill', join(dir, 'nope.csv')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('nope.csv: cannot be read (ENOENT)');
+  });
+
+  it('an unterminated quoted field names the line it starts on', async () => {
+    const path = file(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,"alice,,0.5,ok\n`);
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 3: malformed CSV: a quoted field is never closed`);
+  });
+
+  it('an empty log and a header alone give an empty bill', async () => {
+    for (const content of ['', `${HEADER}\n`]) {
+      const { code, stdout } = await byok(['bill', file(content), '-q']);
+      expect(code).toBe(0);
+      const bill = JSON.parse(stdout);
+      expect(bill.lines).toEqual([]);
+      expect(bill.input).toEqual({ rows: 0, accepted: 0, rejected: 0, duplicates: 0 });
+      expect(bill.totals.totalUsd).toBe('0');
+    }
+  });
+});
+
+describe('byok bill: input forms and outputs', () => {
+  it('reads standard input with -, several files as one log, and gzip', async () => {
+    const a = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,alice,,0.25,ok\n`);
+    const b = file(gzipSync(Buffer.from(`${HEADER}\nr2,2025-10-05T10:05:00Z,alice,,0.5,none\n`)), '.csv.gz');
+    const { code, stdout } = await byok(['bill', a, b, '-', '-q'], `${HEADER}\nr3,2025-10-05T10:06:00Z,alice,,1,ok\n`);
+    expect(code).toBe(0);
+    const bill = JSON.parse(stdout);
+    expect(bill.lines).toHaveLength(1);
+    expect(bill.lines[0]).toMatchObject({ scope: 'user:alice', byokRequests: 2, byokCostUsd: '1.25', platformCostUsd: '0.5' });
+  });
+
+  it('--input-timezone reads offset-less timestamps in that zone', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-31T21:30:00,alice,,0.25,ok\n`);
+    const { code, stdout } = await byok(['bill', path, '-q', '--input-timezone', 'America/New_York']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).lines[0].period).toBe('2025-11');
+    const bad = await byok(['bill', path, '-q', '--input-timezone', 'Mars/Olympus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--input-timezone');
+  });
+
+  it('CSV outputs neutralize cells a spreadsheet would run as formulas', async () => {
+    const path = file(`${HEADER}\n=1+2,2025-10-05T10:00:00Z,alice,,0.25,ok\n@SUM(A1),2025-10-05T10:00:01Z,bob,,-1,ok\n`);
+    const details = join(dir, 'formula-details.csv');
+    const rejects = join(dir, 'formula-rejects.csv');
+    const { code } = await byok(['bill', path, '-q', '--details', details, '--rejects', rejects]);
+    expect(code).toBe(0);
+    const detailRows = parseCsv(readFileSync(details, 'utf8')) as string[][];
+    expect(detailRows[1]![2]).toBe("'=1+2");
+    const rejectRows = parseCsv(readFileSync(rejects, 'utf8')) as string[][];
+    expect(rejectRows[1]![5]).toBe("'@SUM(A1),2025-10-05T10:00:01Z,bob,,-1,ok");
+    // Exact amounts stay numbers: a negative difference is not text.
+    const bill = await byok(['bill', path, '-q', '--format', 'csv', '--rejects', rejects]);
+    expect(bill.stdout.split('\n')[1]).toBe('user:alice,2025-10,1,1,0,0.25,0,0,0,0,0');
+  });
+
+  it('--details writes one decision record per request, duplicates pointing at the original', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,alice,,0.25,ok\nr1,2025-10-05T10:00:00Z,alice,,0.25,ok\nr2,2025-10-05T10:01:00Z,alice,,0.5,none\n`);
+    const details = join(dir, 'details.csv');
+    const { code } = await byok(['bill', path, '-q', '--details', details]);
+    expect(code).toBe(0);
+    const rows = readFileSync(details, 'utf8').trimEnd().split('\n');
+    expect(rows[0]).toBe('file,line,request_id,timestamp_utc,scope,period,policy_version,failover_mode,route,route_rule,recorded_route,route_mismatch,ordinal,allowance,status,cost_usd,fee_usd,charge_usd,charge_rule,duplicate_of_line');
+    expect(rows).toHaveLength(4);
+    expect(rows.some((r) => r.startsWith(`${path},3,`) && r.endsWith(',2'))).toBe(true);
+    expect(rows).toContain(`${path},2,r1,2025-10-05T10:00:00Z,user:alice,2025-10,2025-10-free-million,fallback,byok,fallback: key served,,false,1,1000000,free,0.25,0,0,BYOK within the free allowance,`);
+    const ndjson = join(dir, 'details.ndjson');
+    await byok(['bill', path, '-q', '--details', ndjson]);
+    const records = readFileSync(ndjson, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(records.find((r) => r.request_id === 'r2')).toMatchObject({ route: 'platform', charge_usd: '0.5', ordinal: null, status: null });
+  });
+
+  it('reports route mismatches as a warning and uses the derived route', async () => {
+    const path = file('request_id,timestamp,user_id,cost_usd,key_result,route\nr1,2025-10-05T10:00:00Z,u,0.1,ok,platform\n');
+    const { code, stdout, stderr } = await byok(['bill', path]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('1 request(s) have a recorded route that differs');
+    expect(JSON.parse(stdout).lines[0].byokRequests).toBe(1);
+  });
+
+  it('table format rounds money to cents for display and accounts for every row', async () => {
+    const path = file(`${HEADER}\nr1,2025-09-05T10:00:00Z,alice,,0.25,ok\n`);
+    const { code, stdout } = await byok(['bill', path, '-q', '--format', 'table']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/user:alice\s+2025-09\s+1\s+0\s+1\s+0\.25\s+0\.01\s/);
+    expect(stdout).toContain('rows 1: accepted 1, duplicates 0, rejected 0');
+  });
+
+  it('--out writes the bill to a file; ndjson gives one object per line', async () => {
+    const path = file(`${HEADER}\n${GOOD}\n`);
+    const out = join(dir, 'bill.ndjson');
+    const { code, stdout } = await byok(['bill', path, '-q', '--format', 'ndjson', '--out', out]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8').trim())).toMatchObject({ scope: 'user:alice', byokCostUsd: '0.25' });
+  });
+
+  it('bad option values are usage errors (exit 2)', async () => {
+    const path = file(`${HEADER}\n${GOOD}\n`);
+    expect((await byok(['bill', path, '--reorder-window', 'soon'])).code).toBe(2);
+    expect((await byok(['bill', path, '--format', 'xml'])).code).toBe(2);
+    expect((await byok(['bill'])).code).toBe(2);
+  });
+
+  it('--help documents every option with examples', async () => {
+    const { code, stdout } = await byok(['bill', '--help']);
+    expect(code).toBe(0);
+    for (const option of ['--policy', '--accounts', '--format', '--out', '--input-timezone', '--details', '--rejects', '--reorder-window', '--sort', '--quiet']) {
+      expect(stdout).toContain(option);
+    }
+    expect(stdout).toContain('Examples:');
+  });
+});

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '@byok-billing/cli';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/readmeExample.js';
+
+/*
+ * Golden replays: every scenario in scenarios/ is billed as its scenario.json says and
+ * must give exactly its expected-bill.json. A scenario whose log is too large to commit
+ * names a `byok generate` command; the log is generated (once, cached under the
+ * scenario's .generated/ folder, which git ignores) from the committed seed.
+ */
+interface ScenarioSpec {
+  readonly command: 'bill';
+  readonly logs: readonly string[];
+  readonly args: readonly string[];
+  readonly generate?: { readonly out: string; readonly args: readonly string[] };
+}
+
+const SCENARIOS = join(REPO_ROOT, 'scenarios');
+
+async function byok(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const scenarioDirs = readdirSync(SCENARIOS, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(SCENARIOS, d.name, 'scenario.json')))
+  .map((d) => d.name)
+  .sort();
+
+describe('scenarios', () => {
+  it('there are at least eight bill scenarios, each with a README and an expected bill', () => {
+    expect(scenarioDirs.length).toBeGreaterThanOrEqual(8);
+    for (const dir of scenarioDirs) {
+      expect(existsSync(join(SCENARIOS, dir, 'README.md')), dir).toBe(true);
+      expect(existsSync(join(SCENARIOS, dir, 'expected-bill.json')), dir).toBe(true);
+    }
+  });
+
+  for (const dir of scenarioDirs) {
+    it(`${dir} bills exactly as expected`, async () => {
+      const root = join(SCENARIOS, dir);
+      const spec = JSON.parse(readFileSync(join(root, 'scenario.json'), 'utf8')) as ScenarioSpec;
+      const resolve = (arg: string) => (existsSync(join(root, arg)) || arg.startsWith('.generated/') ? join(root, arg) : arg);
+      if (spec.generate) {
+        const out = join(root, spec.generate.out);
+        if (!existsSync(out)) {
+          mkdirSync(join(root, '.generated'), { recursive: true });
+          const generated = await byok(['generate', ...spec.generate.args, '--out', out]);
+          expect(generated.code, generated.stderr).toBe(0);
+        }
+      }
+      const result = await byok([
+        spec.command,
+        ...spec.logs.map(resolve),
+        ...spec.args.map(resolve),
+        '--format',
+        'json',
+        '--quiet',
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const expected = JSON.parse(readFileSync(join(root, 'expected-bill.json'), 'utf8'));
+      expect(JSON.parse(result.stdout)).toEqual(expected);
+    }, 300_000);
+  }
+});
