@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { VERSION } from './version.js';
 
@@ -19,7 +20,13 @@ export interface ProgramIO {
  * `commands/`); this file only wires arguments to them. Nothing here exits the process:
  * commander is told to throw, and `bin.ts` turns errors into exit codes.
  */
-export function createProgram(io: ProgramIO): Command {
+/** What a run of the program reports back besides output: the exit code, and the argv. */
+export interface RunState {
+  exitCode: number;
+  readonly argv: readonly string[];
+}
+
+export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, argv: [] }): Command {
   const program = new Command()
     .name('byok')
     .description(
@@ -37,6 +44,10 @@ export function createProgram(io: ProgramIO): Command {
     '\nExit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.\n' +
       'Documentation: the README of the byok-billing project.',
   );
+  const setExitCode = (code: number) => {
+    state.exitCode = code;
+  };
   registerBill(program, io);
+  registerAudit(program, io, setExitCode, state.argv);
   return program;
 }

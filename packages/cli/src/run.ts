@@ -1,16 +1,17 @@
 import { CommanderError } from 'commander';
 import { exitCodeFor } from './exitCodes.js';
-import { type ProgramIO, createProgram } from './program.js';
+import { type ProgramIO, type RunState, createProgram } from './program.js';
 
 /**
  * Runs the CLI on `argv` (without the node and script paths) and resolves to the exit
  * code. Tests call this directly; only `bin.ts` exits the process.
  */
 export async function run(argv: readonly string[], io: ProgramIO): Promise<number> {
-  const program = createProgram(io);
+  const state: RunState = { exitCode: 0, argv };
+  const program = createProgram(io, state);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed help, the version or its usage message.

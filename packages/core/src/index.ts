@@ -81,3 +81,19 @@ export { billToJson, type BillAmountsJson, type BillJson } from './ledger/billJs
 export { sumBillLines } from './ledger/sumBillLines.js';
 export { compareUtf8 } from './ledger/compareUtf8.js';
 export { type Arrival, type PushOutcome, type ReorderBuffer, type ReorderBufferOptions, createReorderBuffer } from './ledger/reorderBuffer.js';
+
+// policy variants and audits
+export { policyVariant, type ParameterOverrides, type VariantOptions } from './policy/policyVariant.js';
+export { FINDING_KINDS, type Finding, type FindingKind, type WrongChargeKind } from './audit/findings.js';
+export { INVOICE_COLUMNS, parseInvoiceRow, type BillField, type InvoiceLine, type InvoiceValue } from './audit/invoice.js';
+export { moneyMatches, presented, type MoneyMatchOptions } from './audit/moneyMatch.js';
+export {
+  SUSPECT_ZONES,
+  createAuditCollector,
+  lineKey,
+  type AuditCollector,
+  type AuditCollectorOptions,
+  type AuditEvidence,
+  type LineAlternatives,
+} from './audit/auditCollector.js';
+export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/reconcile.js';

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { Bill, Policy } from '@byok-billing/core';
+import type { Accounts, Bill, Decision, Policy } from '@byok-billing/core';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { parseDuration } from '../io/duration.js';
@@ -12,11 +13,13 @@ import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats
 import { decisionRecordWriter } from '../output/decisionRecords.js';
 import { rejectsWriter } from '../output/rejectsWriter.js';
 import type { ProgramIO } from '../program.js';
-import { type ReplayResult, replayLog } from '../replay/replayLog.js';
+import { type ReplayResult, type RowSource, replayLog } from '../replay/replayLog.js';
 import { assertTimeZone } from '@byok-billing/core';
 
 /** The options every log-replaying command shares (bill, audit, explain, whatif). */
 export interface ReplayCliOptions {
+  /** Directory relative log paths are read from (default: the working directory). */
+  readonly baseDir?: string;
   readonly policy?: string;
   readonly accounts?: string;
   readonly inputTimezone?: string;
@@ -44,13 +47,20 @@ export function addReplayOptions(command: Command): Command {
     .option('-q, --quiet', 'no progress display and no warnings on standard error');
 }
 
+/** Extra listeners a command can attach to a replay (audits, explanations). */
+export interface ReplayHooks {
+  /** Told the policy once it is loaded, before any decision. */
+  readonly onPolicy?: (policy: Policy, accounts: Accounts | undefined) => void;
+  readonly onDecision?: (decision: Decision, source: RowSource) => void;
+}
+
 export interface ReplayRun extends ReplayResult {
   readonly policy: Policy;
   readonly warnings: readonly string[];
 }
 
 /** Loads policy and accounts, replays the logs, writes details and rejects. */
-export async function runReplay(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO): Promise<ReplayRun> {
+export async function runReplay(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO, hooks: ReplayHooks = {}): Promise<ReplayRun> {
   if (logs.length === 0) throw new UsageError('no log given; pass one or more CSV files, or - for standard input');
   if (logs.filter((l) => l === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const warnings: string[] = [];
@@ -66,9 +76,10 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
     }
   }
   const windowMs = options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
-  const policy = loadPolicyFile(options.policy);
-  const accounts = await loadAccountsFile(options.accounts, warn);
-  const inputs = logs.map((log) => inputSource(log, io.stdin));
+  const policy = loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
+  const accounts = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
+  hooks.onPolicy?.(policy, accounts);
+  const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
   const details = options.details === undefined ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
@@ -80,7 +91,13 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       accounts,
       inputTimeZone: options.inputTimezone,
       windowMs,
-      onDecision: details?.decision,
+      onDecision:
+        details && hooks.onDecision
+          ? (d, s) => {
+              details.decision(d, s);
+              hooks.onDecision!(d, s);
+            }
+          : (details?.decision ?? hooks.onDecision),
       onDuplicate: details?.duplicate,
       onReject: rejects?.reject,
       onWarning: warn,
@@ -99,6 +116,10 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   }
 }
 
+function resolveIn(baseDir: string | undefined, path: string): string {
+  return baseDir === undefined ? path : resolve(baseDir, path);
+}
+
 export function writeOutput(text: string, out: string | undefined, io: ProgramIO): void {
   if (out === undefined) {
     io.stdout(text);
@@ -111,7 +132,7 @@ export function writeOutput(text: string, out: string | undefined, io: ProgramIO
   }
 }
 
-function presentationOf(policy: Policy) {
+export function presentationOf(policy: Policy) {
   return policy.versions[policy.versions.length - 1]!.parameters.presentation;
 }
 

@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from './inputError.js';
@@ -15,7 +16,11 @@ export interface InputSource {
 
 const READ_BUFFER = 1 << 20;
 
-export function inputSource(path: string, stdin: Readable = process.stdin): InputSource {
+/**
+ * An input named as the user wrote it. `baseDir` resolves a relative path against
+ * another directory (re-running an audit bundle) without changing the name shown.
+ */
+export function inputSource(path: string, stdin: Readable = process.stdin, baseDir?: string): InputSource {
   if (path === '-') {
     return {
       name: '<stdin>',
@@ -26,18 +31,20 @@ export function inputSource(path: string, stdin: Readable = process.stdin): Inpu
       },
     };
   }
+  const name = path;
+  if (baseDir !== undefined) path = resolve(baseDir, path);
   let size: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw new InputError({ file: path }, 'is a directory, not a log file');
+    if (stat.isDirectory()) throw new InputError({ file: name }, 'is a directory, not a log file');
     size = stat.size;
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError({ file: path }, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError({ file: name }, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   const gzipped = path.endsWith('.gz');
   return {
-    name: path,
+    name,
     size,
     open(onRawBytes) {
       const raw = createReadStream(path, { highWaterMark: READ_BUFFER });

@@ -7,7 +7,7 @@ import { FAILOVER_MODES, ROUTES, type RouteParams } from '../routing/routeTypes.
 import { ROUTING_FACTS } from '../routing/router.js';
 import { validateRules } from '../rules/validateRules.js';
 import { SCOPE_MODES } from '../scope/scope.js';
-import { createPeriodCalendar } from '../time/periodCalendar.js';
+import { type PeriodCalendar, createPeriodCalendar } from '../time/periodCalendar.js';
 import { formatInstant } from '../time/instant.js';
 import { parseTimestamp } from '../time/parseTimestamp.js';
 import { child } from '../validation/jsonPath.js';
@@ -156,6 +156,7 @@ export function loadPolicy(document: unknown): Policy {
   const versionItems = readArray(root.versions, '$.versions');
   if (versionItems.length === 0) throw new PolicyValidationError('$.versions', 'must hold at least one version');
   const labels = new Set<string>();
+  let previousCalendar: PeriodCalendar | undefined;
   const versions: PolicyVersion[] = versionItems.map((item, i) => {
     const path = child('$.versions', i);
     const obj = readObject(item, path, ['version', 'description', 'effectiveFrom', 'parameters', 'rules']);
@@ -193,10 +194,19 @@ export function loadPolicy(document: unknown): Policy {
           `${text} is not the start of a period; a version takes effect at a period boundary (POLICY.md D5), e.g. ${formatInstant({ epochMs: start, nanos: 0 })}`,
         );
       }
+      // The previous version's last period must end here too, or that period would be
+      // split between two versions (a change of reset time zone can do that).
+      if (previousCalendar !== undefined && previousCalendar.periodStartMs(previousCalendar.periodOf(instant)) !== instant.epochMs) {
+        throw new PolicyValidationError(
+          fromPath,
+          `${text} is not the start of a period of the previous version (reset time zone ${previousCalendar.resetTimeZone}); a version takes effect at a period boundary of both versions (POLICY.md D5)`,
+        );
+      }
       effectiveFromMs = instant.epochMs;
     } else if (i > 0) {
       throw new PolicyValidationError(fromPath, 'is required for every version but the first');
     }
+    previousCalendar = calendar;
     return Object.freeze({ version, description, effectiveFromMs, parameters, rules, calendar, ...compiled });
   });
   for (let i = 1; i < versions.length; i++) {
