@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
+import { registerExplain } from './commands/explain.js';
 import { VERSION } from './version.js';
 
 export interface ProgramIO {
@@ -49,5 +50,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   };
   registerBill(program, io);
   registerAudit(program, io, setExitCode, state.argv);
+  registerExplain(program, io);
   return program;
 }

@@ -41,7 +41,7 @@ export async function auditCommand(logs: readonly string[], options: AuditCliOpt
   const warn = (message: string) => {
     if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
   };
-  const invoice: InvoiceLine[] = options.invoice === undefined ? [] : await loadInvoiceFile(resolveIn(options.baseDir, options.invoice), warn);
+  const invoice: InvoiceLine[] | undefined = options.invoice === undefined ? undefined : await loadInvoiceFile(resolveIn(options.baseDir, options.invoice), warn);
 
   let collector: ReturnType<typeof createAuditCollector> | undefined;
   let chargedColumnSeen = false;

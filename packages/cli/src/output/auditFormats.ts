@@ -41,15 +41,17 @@ export function auditAsTable(report: AuditReport): string {
   const out = [wrap(report.verdict), ''];
   if (report.findings.length > 0) {
     const header = ['kind', 'scope', 'period', 'field', 'invoiced', 'recomputed (exact)', 'rounded', 'difference', 'request', 'ordinal'];
-    const rows = report.findings.map((f) => cells(f).slice(0, 10).map((c, i) => (i === 9 ? c : c)));
-    const all = [header, ...rows.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!, r[8]!, r[9]!])];
-    const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-    const render = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+    const rows = report.findings.map((f) => cells(f).slice(0, 10));
+    const widths = header.map((_, c) => Math.max(header[c]!.length, ...rows.map((r) => r[c]!.length)));
+    const render = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     out.push(render(header), widths.map((w) => '-'.repeat(w)).join('  '));
     report.findings.forEach((f, i) => {
-      out.push(render(all[i + 1]!));
-      if (f.cause) out.push(`    ${f.wrongCharge ? `${f.wrongCharge}; ` : ''}likely cause: ${f.cause}`);
-      else if (f.wrongCharge) out.push(`    ${f.wrongCharge}`);
+      out.push(render(rows[i]!));
+      // A line's findings share one cause: say it once, after the line's last finding.
+      const next = report.findings[i + 1];
+      const sameGroup = next !== undefined && next.scope === f.scope && next.period === f.period && next.cause === f.cause && next.kind === f.kind && !f.requestId;
+      const note = [f.wrongCharge, f.cause ? `likely cause: ${f.cause}` : undefined].filter(Boolean).join('; ');
+      if (note && !sameGroup) out.push(`    ${note}`);
     });
     if (report.omittedFindings > 0) out.push(`... and ${report.omittedFindings.toLocaleString('en-US')} more request findings (not listed)`);
   }

@@ -21,6 +21,8 @@ export interface RowSource {
   readonly file: string;
   readonly line: number;
   readonly text: string;
+  /** The timestamp as written (offset and all), for explanations. */
+  readonly timestamp: string;
 }
 
 /** A row refused, with its location and reason (what `--rejects` writes). */
@@ -116,7 +118,8 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
   return { bill: ledger.finish({ rejected, duplicates }), routeMismatches };
 
   function takeRow(record: CsvRecord, header: LogHeader, file: string): void {
-    const source: RowSource = { file, line: record.line, text: record.text };
+    const timestampColumn = header.index.timestamp;
+    const source: RowSource = { file, line: record.line, text: record.text, timestamp: record.fields[timestampColumn] ?? '' };
     let request;
     try {
       request = rowToRequest(record.fields, header, { inputTimeZone: options.inputTimeZone });

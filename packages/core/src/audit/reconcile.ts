@@ -19,6 +19,10 @@ export interface AuditSummary {
   readonly invoicedTotalUsd: string;
   readonly recomputedTotalUsd: string;
   readonly recomputedTotalRoundedUsd: string;
+  /** Requests that carried a recorded charge (`charged_usd`). */
+  readonly chargedRequests: number;
+  /** Per scope and period with recorded charges: Σ(charged − policy charge); > 0 is an over-charge. */
+  readonly chargeDifferences: readonly { readonly scope: string; readonly period: string; readonly requests: number; readonly differenceUsd: string }[];
 }
 
 export interface AuditReport {
@@ -101,7 +105,7 @@ function lineAgrees(line: BillLine, invoiced: InvoiceLine, match: MoneyMatchOpti
  * has, for every line; lines invoiced that the log does not support; billable lines that
  * were not invoiced; plus the request findings gathered during the replay.
  */
-export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[], evidence: AuditEvidence, match: MoneyMatchOptions): AuditReport {
+export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[] | undefined, evidence: AuditEvidence, match: MoneyMatchOptions): AuditReport {
   const findings: Finding[] = [];
   const billLines = new Map(bill.lines.map((l) => [lineKey(l.scope, l.period), l]));
   const invoicedKeys = new Set<string>();
@@ -111,7 +115,7 @@ export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[], ev
   let notInvoiced = 0;
   let invoicedTotal = Money.ZERO;
 
-  for (const inv of invoice) {
+  for (const inv of invoice ?? []) {
     const key = lineKey(inv.scope, inv.period);
     invoicedKeys.add(key);
     const total = inv.values.get('totalUsd')!.value as Money;
@@ -173,7 +177,7 @@ export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[], ev
     for (const f of lineFindings) findings.push(cause === undefined ? f : { ...f, cause });
   }
 
-  for (const line of bill.lines) {
+  for (const line of invoice === undefined ? [] : bill.lines) {
     const key = lineKey(line.scope, line.period);
     if (invoicedKeys.has(key) || presented(line.totalUsd, match).isZero()) continue;
     notInvoiced++;
@@ -194,8 +198,15 @@ export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[], ev
   findings.push(...evidence.requestFindings);
   const omitted = evidence.requestFindingCount - evidence.requestFindings.length;
 
+  const chargeDifferences = [...evidence.alternatives]
+    .filter(([, alt]) => alt.chargedRequests > 0)
+    .map(([key, alt]) => {
+      const [scope, period] = key.split('\n') as [string, string];
+      return { scope, period, requests: alt.chargedRequests, differenceUsd: alt.chargedDifference.toString() };
+    })
+    .sort((a, b) => compareUtf8(a.scope, b.scope) || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
   const summary: AuditSummary = {
-    invoicedLines: invoice.length,
+    invoicedLines: invoice?.length ?? 0,
     billLines: bill.lines.length,
     matchedLines,
     mismatchedLines,
@@ -206,16 +217,35 @@ export function reconcileInvoice(bill: Bill, invoice: readonly InvoiceLine[], ev
     invoicedTotalUsd: invoicedTotal.toString(),
     recomputedTotalUsd: bill.totals.totalUsd.toString(),
     recomputedTotalRoundedUsd: presented(bill.totals.totalUsd, match).toFixedScale(match.scale),
+    chargedRequests: evidence.chargedRequests,
+    chargeDifferences,
   };
   const matches = findings.length === 0 && omitted === 0;
-  return { matches, findings, omittedFindings: omitted, summary, verdict: verdictOf(summary, findings, match, matches) };
+  return { matches, findings, omittedFindings: omitted, summary, verdict: verdictOf(summary, findings, match, matches, invoice !== undefined) };
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-function verdictOf(s: AuditSummary, findings: readonly Finding[], match: MoneyMatchOptions, matches: boolean): string {
+/** The per-request part of a verdict: how many requests were charged wrongly, and by how much per month. */
+function chargeVerdict(s: AuditSummary): string {
+  if (s.chargedRequests === 0) return '';
+  const months = s.chargeDifferences
+    .filter((d) => d.differenceUsd !== '0')
+    .map((d) => `${d.scope} ${d.period} ${d.differenceUsd.startsWith('-') ? `under-charged $${d.differenceUsd.slice(1)}` : `over-charged $${d.differenceUsd}`}`);
+  const wrong = s.wrongCharges;
+  return wrong === 0
+    ? ` All ${plural(s.chargedRequests, 'recorded request charge')} agree with the policy.`
+    : ` Of ${plural(s.chargedRequests, 'request')} with a recorded charge, ${plural(wrong, 'was', 'were')} charged other than the policy says${months.length > 0 ? `: ${months.join('; ')}` : ''}.`;
+}
+
+function verdictOf(s: AuditSummary, findings: readonly Finding[], match: MoneyMatchOptions, matches: boolean, withInvoice: boolean): string {
+  if (!withInvoice) {
+    const head = matches ? 'The recorded charges match the policy.' : 'The recorded charges do not match the policy.';
+    const routes = s.routeMismatches > 0 ? ` ${plural(s.routeMismatches, 'request')} recorded a route other than the failover mode gives.` : '';
+    return `${head}${chargeVerdict(s)}${routes} The log supports $${s.recomputedTotalRoundedUsd} (exactly $${s.recomputedTotalUsd}) in all.`;
+  }
   const how = match.tolerance !== undefined ? `within $${match.tolerance.toString()}` : `after rounding to ${match.scale} decimals, ${match.rounding}`;
   const invoiced = parseMoney(s.invoicedTotalUsd, { allowNegative: true });
   const invoicedText = invoiced.normalize().scale <= match.scale ? invoiced.toFixedScale(match.scale) : invoiced.toString();
