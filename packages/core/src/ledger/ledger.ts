@@ -71,11 +71,15 @@ export function createLedger(options: LedgerOptions): Ledger {
     line = lines.get(key);
     if (line === undefined) {
       const account = accounts?.get(scope);
+      // An account's allowance (an enterprise plan) replaces the allowance of a version that
+      // grants one. A version without a free allowance (before 2025-10-01, F3) has none to
+      // enlarge: every BYOK request pays, whatever the account says.
+      const policyAllowance = version.parameters.allowance;
       line = new LineAccumulator(
         scope,
         period,
         version,
-        account?.freeRequests ?? version.parameters.allowance,
+        policyAllowance > 0 ? (account?.freeRequests ?? policyAllowance) : 0,
         account?.failoverMode ?? version.parameters.defaultFailoverMode,
       );
       lines.set(key, line);
