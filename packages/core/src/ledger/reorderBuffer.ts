@@ -25,13 +25,13 @@ export interface ReorderBufferOptions<T> {
 
 export interface ReorderBuffer<T> {
   /**
-   * Takes one arrival. A repeat of a request still within the window (same id, same
-   * content) is reported as a duplicate and not released again; the same id with other
+   * Takes one arrival. A repeat of a request still held (same id, same content) is
+   * reported as a duplicate and not released again; the same id with other
    * content throws `ConflictingDuplicateError`; a request more than the window behind the
    * latest one throws `LateArrivalError`. Neither error changes the buffer.
    */
   push(arrival: Arrival<T>): PushOutcome<T>;
-  /** Releases everything still held (end of input). */
+  /** Releases everything still held (end of input), in allowance order. */
   flush(): void;
   /** Requests currently held. */
   readonly size: number;
@@ -46,10 +46,9 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
   const { windowMs, release } = options;
   const describe = options.describe ?? (() => 'an earlier row');
   const heap: Arrival<T>[] = [];
-  const recent = new Map<string, Arrival<T>>();
-  // Released arrivals in release order, kept while a duplicate of them could still arrive.
-  const released: Arrival<T>[] = [];
-  let releasedHead = 0;
+  // Ids of the arrivals still held. A repeat has its original's instant, so once the
+  // original is released any repeat of it is later than the window allows anyway.
+  const held = new Map<string, Arrival<T>>();
   let latest: Arrival<T> | undefined;
 
   const less = (a: Arrival<T>, b: Arrival<T>) => compareRequests(a.request, b.request) < 0;
@@ -93,24 +92,15 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
   function releaseBefore(thresholdMs: number): void {
     while (heap.length > 0 && heap[0]!.request.instant.epochMs < thresholdMs) {
       const arrival = pop();
-      released.push(arrival);
+      held.delete(arrival.request.requestId);
       release(arrival);
-    }
-    // Forget ids that no acceptable arrival can repeat: a duplicate has the same instant.
-    while (releasedHead < released.length && released[releasedHead]!.request.instant.epochMs < thresholdMs) {
-      const old = released[releasedHead++]!;
-      if (recent.get(old.request.requestId) === old) recent.delete(old.request.requestId);
-    }
-    if (releasedHead > 4096 && releasedHead * 2 > released.length) {
-      released.splice(0, releasedHead);
-      releasedHead = 0;
     }
   }
 
   return {
     push(arrival) {
       const { request } = arrival;
-      const seen = recent.get(request.requestId);
+      const seen = held.get(request.requestId);
       if (seen !== undefined) {
         if (sameContent(seen.request, request)) return { kind: 'duplicate', of: seen };
         throw new ConflictingDuplicateError(
@@ -126,7 +116,7 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
           latest.source,
         );
       }
-      recent.set(request.requestId, arrival);
+      held.set(request.requestId, arrival);
       heap.push(arrival);
       siftUp(heap.length - 1);
       if (latest === undefined || ms > latest.request.instant.epochMs) {
@@ -136,13 +126,8 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
       return { kind: 'accepted' };
     },
     flush() {
-      while (heap.length > 0) {
-        const arrival = pop();
-        release(arrival);
-      }
-      recent.clear();
-      released.length = 0;
-      releasedHead = 0;
+      while (heap.length > 0) release(pop());
+      held.clear();
     },
     get size() {
       return heap.length;
