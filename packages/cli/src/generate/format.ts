@@ -1,13 +1,10 @@
 /**
- * Text formatting for generated rows: exact money from integer picodollars, ISO-8601
- * timestamps from epoch milliseconds (pure integer arithmetic, no `Date`), CSV quoting.
+ * Text helpers for generated rows: exact money from integer picodollars, UTC calendar
+ * arithmetic (pure integers, no `Date`), CSV quoting.
  */
 
 export const MS_PER_DAY = 86_400_000;
 const PICO = 1_000_000_000_000;
-
-const PAD2: string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const PAD3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /**
  * An integer amount of picodollars (10^-12 USD, a non-negative safe integer) as a plain
@@ -83,45 +80,6 @@ export function addUtcMonths(epochMs: number, months: number): number {
   const y = year + Math.floor(m0 / 12);
   const m = (m0 - Math.floor(m0 / 12) * 12) + 1;
   return daysFromCivil(y, m, Math.min(day, daysInMonth(y, m))) * MS_PER_DAY + msOfDay;
-}
-
-/**
- * Formats epoch milliseconds as ISO-8601 (`2025-10-03T14:22:05.123` + suffix), caching the
- * date and the hour:minute prefix: consecutive timestamps mostly share them.
- */
-export class TimestampFormatter {
-  private minuteKey = Number.NaN;
-  private minutePrefix = '';
-  private readonly dayCache = new Map<number, string>();
-
-  /** The local wall-clock text of `localMs` (epoch ms already shifted by any offset), without a suffix. */
-  wallClock(localMs: number): string {
-    const minute = Math.floor(localMs / 60_000);
-    if (minute !== this.minuteKey) {
-      this.minuteKey = minute;
-      const days = Math.floor(minute / 1440);
-      const minOfDay = minute - days * 1440;
-      this.minutePrefix = `${this.dayPrefix(days)}${PAD2[(minOfDay / 60) | 0]}:${PAD2[minOfDay % 60]}:`;
-    }
-    const msOfMinute = localMs - minute * 60_000;
-    return `${this.minutePrefix}${PAD2[(msOfMinute / 1000) | 0]}.${PAD3[msOfMinute % 1000]}`;
-  }
-
-  /** `2025-10-03T14:22:05.123Z` */
-  utc(epochMs: number): string {
-    return `${this.wallClock(epochMs)}Z`;
-  }
-
-  private dayPrefix(days: number): string {
-    let prefix = this.dayCache.get(days);
-    if (prefix === undefined) {
-      const { year, month, day } = civilFromDays(days);
-      prefix = `${String(year).padStart(4, '0')}-${PAD2[month]}-${PAD2[day]}T`;
-      if (this.dayCache.size > 4096) this.dayCache.clear();
-      this.dayCache.set(days, prefix);
-    }
-    return prefix;
-  }
 }
 
 /** A CSV field, quoted (RFC 4180) only when it contains a comma, quote, CR or LF. */

@@ -1,24 +1,28 @@
 import { AliasTable } from './alias.js';
 import { OFFERINGS, PROVIDERS } from './catalog.js';
-import { TimestampFormatter, formatPicoUsd, utcMonthBounds } from './format.js';
+import { csvField, utcMonthBounds } from './format.js';
 import type { GenerateColumn, GenerateConfig } from './options.js';
-import { HEAVY_KEY_OK, Population, planHeavyShares } from './population.js';
+import { HEAVY_KEY_OK, Population, USER_ID_BYTES, planHeavyShares } from './population.js';
 import { STREAM, Xoshiro128, hash32, splitSeed } from './prng.js';
+import { Base36Counter, RowBuffer, utf8 } from './rowBuffer.js';
 import { Timeline } from './timeline.js';
 
 /** The BYOK free tier's start and size (POLICY.md F3), for `charged_usd`. */
 const FREE_TIER_START_MS = Date.UTC(2025, 9, 1);
 const FREE_REQUESTS = 1_000_000;
-/** Text is handed out in chunks of about this many UTF-16 units. */
-export const CHUNK_CHARS = 1 << 18;
+/** Output is handed out in chunks of about this many bytes (always whole lines). */
+export const CHUNK_BYTES = 1 << 20;
 
 /** Timestamps in `--offsets` mode: a UTC offset (minutes) and how it is written. */
-const OFFSETS: readonly (readonly [number, string])[] = [
+const OFFSETS_TEXT: readonly (readonly [number, string])[] = [
   [0, 'Z'], [0, '+00:00'], [-300, '-05:00'], [-240, '-04:00'], [-420, '-07:00'], [-480, '-08:00'],
   [-180, '-03:00'], [-600, '-10:00'], [-570, '-09:30'], [-720, '-12:00'], [60, '+01:00'], [120, '+02:00'],
   [120, '+0200'], [330, '+05:30'], [345, '+05:45'], [480, '+08:00'], [540, '+09:00'], [540, '+09'],
   [600, '+10:00'], [780, '+13:00'], [840, '+14:00'],
 ];
+const OFFSET_MINUTES = OFFSETS_TEXT.map(([m]) => m);
+const OFFSET_SUFFIX = OFFSETS_TEXT.map(([, s]) => utf8(s));
+const Z_SUFFIX = utf8('Z');
 /** Share of timestamps written as epoch milliseconds in `--offsets` mode. */
 const EPOCH_MS_SHARE = 0.1;
 /** Share of requests that use the user's favourite model rather than a fresh draw. */
@@ -57,14 +61,24 @@ export function requestIdPrefix(seed: number): string {
   return `req-${(hash32(lo, hi, 0x1d) % 1_679_616).toString(36).padStart(4, '0')}-`;
 }
 
+const ARENA_BYTES = 1 << 22;
+
 /**
- * Min-heap of pending rows keyed by (sort key, sequence): `--shuffle-window` gives each row
- * a key in [t, t + window] and releases rows in key order once no later row can precede them.
+ * Rows waiting to be written under `--shuffle-window`: each row gets a sort key in
+ * [t, t + window] and is released in (key, sequence) order once no later row can precede
+ * it. The heap holds numbers only; row bytes live in shared arenas (freed when their last
+ * row is released), so pending rows cost no per-row allocations.
  */
 class PendingRows {
-  private keys: number[] = [];
-  private seqs: number[] = [];
-  private lines: string[] = [];
+  private readonly keys: number[] = [];
+  private readonly seqs: number[] = [];
+  /** arena id × 2^23 + offset (arenas are at most 2^23 bytes). */
+  private readonly locs: number[] = [];
+  private readonly lens: number[] = [];
+  private readonly arenas: (Buffer | undefined)[] = [];
+  private readonly live: number[] = [];
+  private arenaId = -1;
+  private arenaPos = ARENA_BYTES;
 
   get size(): number {
     return this.keys.length;
@@ -74,33 +88,64 @@ class PendingRows {
     return this.keys[0]!;
   }
 
-  push(key: number, seq: number, line: string): void {
-    const { keys, seqs, lines } = this;
+  /** Adds a copy of `src[from, to)`; returns its location (for `addRef`). */
+  add(key: number, seq: number, src: Uint8Array, from: number, to: number): number {
+    const len = to - from;
+    if (this.arenaPos + len > ARENA_BYTES) {
+      this.arenaId++;
+      this.arenas.push(Buffer.allocUnsafe(ARENA_BYTES));
+      this.live.push(0);
+      this.arenaPos = 0;
+    }
+    const arena = this.arenas[this.arenaId]!;
+    arena.set(src.subarray(from, to), this.arenaPos);
+    const loc = this.arenaId * 8_388_608 + this.arenaPos;
+    this.arenaPos += len;
+    this.addRef(key, seq, loc, len);
+    return loc;
+  }
+
+  /** Adds another row with the bytes already at `loc` (a duplicate). */
+  addRef(key: number, seq: number, loc: number, len: number): void {
+    this.live[Math.floor(loc / 8_388_608)]!++;
+    const { keys, seqs, locs, lens } = this;
     let i = keys.length;
     keys.push(key);
     seqs.push(seq);
-    lines.push(line);
+    locs.push(loc);
+    lens.push(len);
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (keys[p]! < key || (keys[p] === key && seqs[p]! < seq)) break;
       keys[i] = keys[p]!;
       seqs[i] = seqs[p]!;
-      lines[i] = lines[p]!;
+      locs[i] = locs[p]!;
+      lens[i] = lens[p]!;
       i = p;
     }
     keys[i] = key;
     seqs[i] = seq;
-    lines[i] = line;
+    locs[i] = loc;
+    lens[i] = len;
   }
 
-  pop(): string {
-    const { keys, seqs, lines } = this;
-    const top = lines[0]!;
+  /** Removes the first row and appends its bytes to `row`. */
+  popInto(row: RowBuffer): void {
+    const { keys, seqs, locs, lens } = this;
+    const topLoc = locs[0]!;
+    const topLen = lens[0]!;
+    const id = Math.floor(topLoc / 8_388_608);
+    const offset = topLoc - id * 8_388_608;
+    this.arenas[id]!.copy(row.bytes, row.length, offset, offset + topLen);
+    row.length += topLen;
+    if (--this.live[id]! === 0 && id !== this.arenaId) this.arenas[id] = undefined;
+
     const key = keys.pop()!;
     const seq = seqs.pop()!;
-    const line = lines.pop()!;
+    const loc = locs.pop()!;
+    const len = lens.pop()!;
     const n = keys.length;
-    if (n === 0) return top;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
@@ -109,26 +154,27 @@ class PendingRows {
       if (key < keys[c]! || (key === keys[c] && seq < seqs[c]!)) break;
       keys[i] = keys[c]!;
       seqs[i] = seqs[c]!;
-      lines[i] = lines[c]!;
+      locs[i] = locs[c]!;
+      lens[i] = lens[c]!;
       i = c;
     }
     keys[i] = key;
     seqs[i] = seq;
-    lines[i] = line;
-    return top;
+    locs[i] = loc;
+    lens[i] = len;
   }
 }
 
 /**
- * The request log as CSV text, in chunks: the header line, then `config.rows` data lines
- * (LF line ends). Pure: no I/O, no clock, no `Math.random`; the same config gives the same
- * text on every machine.
+ * The request log as CSV (UTF-8 bytes), in chunks of whole lines: the header line, then
+ * `config.rows` data lines (LF line ends). Pure: no I/O, no clock, no `Math.random`; the
+ * same config gives the same bytes on every machine.
  *
  * Each request is drawn from independent seeded streams (who, what, results, time), so
  * `--offsets`, `--columns` and `--shuffle-window` change how rows are written and ordered,
  * never what they say.
  */
-export function* generateCsv(config: GenerateConfig): Generator<string, void, undefined> {
+export function* generateCsvBytes(config: GenerateConfig): Generator<Uint8Array, void, undefined> {
   const { rows, seed, startMs, endMs } = config;
   const single = config.singleOrg !== undefined;
   const population = new Population({
@@ -148,8 +194,21 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
   const offsetRng = new Xoshiro128(seed, STREAM.offsets);
   const offerTable = new AliasTable(OFFERINGS.map((o) => o.weight));
   const providerOf = Int32Array.from(OFFERINGS, (o) => PROVIDERS.indexOf(o.provider));
-  const formatter = new TimestampFormatter();
-  const idHead = requestIdPrefix(seed);
+
+  // Every text a row can contain, pre-encoded.
+  const userIds = population.userIdBytes;
+  const orgIds = population.orgIds.map(utf8);
+  const models = OFFERINGS.map((o) => utf8(csvField(o.model)));
+  const providers = OFFERINGS.map((o) => utf8(csvField(o.provider)));
+  const KEY = { ok: utf8('ok'), rate_limited: utf8('rate_limited'), error: utf8('error'), none: utf8('none') };
+  const PLATFORM_OK = utf8('ok');
+  const PLATFORM_ERROR = utf8('error');
+  const ROUTE = { byok: utf8('byok'), platform: utf8('platform'), failed: utf8('failed') };
+  const idHead = utf8(requestIdPrefix(seed));
+  const idCounter = new Base36Counter(8);
+  const longest = (list: readonly Uint8Array[]) => list.reduce((m, b) => Math.max(m, b.length), 0);
+  const maxRowBytes =
+    idHead.length + 8 + 40 + USER_ID_BYTES + longest(orgIds) + longest(models) + longest(providers) + 2 * 32 + 12 + 5 + 8 + 16;
 
   const codes = config.columns.map((c) => COLUMN_CODES[c]);
   const ncols = codes.length;
@@ -157,8 +216,6 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
   const pending = window > 0 ? new PendingRows() : undefined;
   const dupRate = config.duplicateRate;
   const offsets = config.offsets;
-  const userIds = population.userIds;
-  const orgIds = population.orgIds;
 
   // Allowance counters for charged_usd, per scope, reset at each UTC month.
   const counts = new Float64Array(population.scopeCount);
@@ -166,23 +223,27 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
   let freeTier = false;
 
   const w = { scope: 0, user: 0, org: -1 };
-  let counter = 0;
   let seq = 0;
-  let prevLine = '';
   let prevTs = 0;
-  let chunk = `${config.columns.join(',')}\n`;
+  // Rows are written straight into the current output chunk, which is handed out once it
+  // holds CHUNK_BYTES (its capacity keeps room for one more row). The latest new row stays
+  // readable (prevChunk[prevStart, prevEnd)) for duplicates: chunks are never reused.
+  const row = new RowBuffer(CHUNK_BYTES + maxRowBytes);
+  const header = utf8(`${config.columns.join(',')}\n`);
+  row.put(header);
+  let prevChunk = row.bytes;
+  let prevStart = 0;
+  let prevEnd = 0;
+  let prevLoc = 0;
 
   for (let slot = 0; slot < rows; slot++) {
     const slotTs = timeline.next();
-    let line: string;
-    let ts: number;
-    if (slot > 0 && dupRate > 0 && dupRng.float() < dupRate) {
-      // A retried shipment: the previous request again, identical.
-      line = prevLine;
-      ts = prevTs;
-    } else {
-      ts = slotTs;
-      counter++;
+    const isNew = slot === 0 || dupRate === 0 || dupRng.float() >= dupRate;
+    if (isNew) {
+      // A new request (otherwise: a retried shipment, the previous request again, identical;
+      // the row buffer still holds it).
+      const ts = slotTs;
+      idCounter.increment();
       population.draw(who, w);
       const oi = what.float() < FAVOURITE_SHARE ? population.favourite[w.user]! : offerTable.sample(what);
       const offering = OFFERINGS[oi]!;
@@ -193,7 +254,7 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
       outTok = outTok < 1 ? 1 : outTok > offering.maxOutput ? offering.maxOutput : outTok;
       const costPico = inTok * offering.inputPrice + outTok * offering.outputPrice; // exact integer pUSD
 
-      let keyResult: string;
+      let keyResult: keyof typeof KEY;
       let platformOk: boolean;
       if (single) {
         keyResult = 'ok';
@@ -210,7 +271,7 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
         platformOk = results.float() < 0.99;
       }
       // Route under the default failover mode (fallback), and what the default policy charges.
-      const route = keyResult === 'ok' ? 'byok' : platformOk ? 'platform' : 'failed';
+      const route: keyof typeof ROUTE = keyResult === 'ok' ? 'byok' : platformOk ? 'platform' : 'failed';
       if (ts >= monthEnd) {
         const [from, to] = utcMonthBounds(ts);
         monthEnd = to;
@@ -225,78 +286,94 @@ export function* generateCsv(config: GenerateConfig): Generator<string, void, un
         chargedPico = costPico;
       }
 
-      line = '';
+      prevStart = row.length;
       for (let c = 0; c < ncols; c++) {
-        if (c > 0) line += ',';
+        if (c > 0) row.byte(44); // ','
         switch (codes[c]) {
-          case Col.RequestId: {
-            const digits = counter.toString(36);
-            line += idHead + (digits.length < 8 ? '00000000'.slice(digits.length) + digits : digits);
+          case Col.RequestId:
+            row.put(idHead);
+            row.put(idCounter.digits);
             break;
-          }
           case Col.Timestamp:
-            if (!offsets) line += formatter.utc(ts);
-            else if (offsetRng.float() < EPOCH_MS_SHARE) line += String(ts);
-            else {
-              const [minutes, suffix] = OFFSETS[offsetRng.int(OFFSETS.length)]!;
-              line += formatter.wallClock(ts + minutes * 60_000) + suffix;
+            if (!offsets) {
+              row.wallClock(ts);
+              row.put(Z_SUFFIX);
+            } else if (offsetRng.float() < EPOCH_MS_SHARE) {
+              row.uint(ts);
+            } else {
+              const k = offsetRng.int(OFFSET_MINUTES.length);
+              row.wallClock(ts + OFFSET_MINUTES[k]! * 60_000);
+              row.put(OFFSET_SUFFIX[k]!);
             }
             break;
           case Col.UserId:
-            line += userIds[w.user]!;
+            row.putRange(userIds, w.user * USER_ID_BYTES, USER_ID_BYTES);
             break;
           case Col.OrgId:
-            if (w.org >= 0) line += orgIds[w.org]!;
+            if (w.org >= 0) row.put(orgIds[w.org]!);
             break;
           case Col.Model:
-            line += offering.model;
+            row.put(models[oi]!);
             break;
           case Col.Provider:
-            line += offering.provider;
+            row.put(providers[oi]!);
             break;
           case Col.Cost:
-            line += formatPicoUsd(costPico);
+            row.picoUsd(costPico);
             break;
           case Col.KeyResult:
-            line += keyResult;
+            row.put(KEY[keyResult]);
             break;
           case Col.PlatformResult:
-            line += platformOk ? 'ok' : 'error';
+            row.put(platformOk ? PLATFORM_OK : PLATFORM_ERROR);
             break;
           case Col.Route:
-            line += route;
+            row.put(ROUTE[route]);
             break;
           case Col.Charged:
-            line += formatPicoUsd(chargedPico);
+            row.picoUsd(chargedPico);
             break;
         }
       }
-      line += '\n';
-      prevLine = line;
+      row.byte(10); // '\n'
       prevTs = ts;
+      prevChunk = row.bytes;
+      prevEnd = row.length;
+    } else if (pending === undefined) {
+      // Duplicate, in order: copy the previous row right after itself.
+      row.copyFrom(prevChunk, prevStart, prevEnd);
     }
 
-    if (pending === undefined) {
-      chunk += line;
-    } else {
-      pending.push(ts + shuffleRng.int(window + 1), seq++, line);
-      // Every later row is a new request (at or after this slot's time) or a copy of the
-      // latest new one (at prevTs ≤ slotTs): none can get a key below prevTs. Release up to it.
-      while (pending.size > 0 && pending.minKey() <= prevTs) chunk += pending.pop();
+    if (pending !== undefined) {
+      // Move a new row from the chunk into the pending rows (a duplicate shares its bytes),
+      // then release, in key order, what is due: every later row is a new request (at or
+      // after this slot's time) or a copy of the latest new one (at prevTs), so no later
+      // key is below prevTs.
+      const key = prevTs + shuffleRng.int(window + 1);
+      if (isNew) {
+        prevLoc = pending.add(key, seq++, row.bytes, prevStart, prevEnd);
+        row.length = prevStart;
+      } else {
+        pending.addRef(key, seq++, prevLoc, prevEnd - prevStart);
+      }
+      while (pending.size > 0 && pending.minKey() <= prevTs) {
+        pending.popInto(row);
+        if (row.length >= CHUNK_BYTES) yield row.take();
+      }
     }
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
+    if (row.length >= CHUNK_BYTES) yield row.take();
   }
   if (pending !== undefined) {
     while (pending.size > 0) {
-      chunk += pending.pop();
-      if (chunk.length >= CHUNK_CHARS) {
-        yield chunk;
-        chunk = '';
-      }
+      pending.popInto(row);
+      if (row.length >= CHUNK_BYTES) yield row.take();
     }
   }
-  if (chunk.length > 0) yield chunk;
+  if (row.length > 0) yield row.bytes.subarray(0, row.length);
+}
+
+/** `generateCsvBytes` as text chunks (each chunk is whole lines, so decoding never splits a character). */
+export function* generateCsv(config: GenerateConfig): Generator<string, void, undefined> {
+  const decoder = new TextDecoder();
+  for (const chunk of generateCsvBytes(config)) yield decoder.decode(chunk);
 }

@@ -24,7 +24,10 @@ export const DEFAULT_USERS = 2000;
 export const MAX_ROWS = 100_000_000_000;
 export const MAX_USERS = 10_000_000;
 export const MAX_MONTHS = 1200;
-export const DEFAULT_GZIP_LEVEL = 4;
+export const DEFAULT_GZIP_LEVEL = 3;
+export const MAX_ID_LENGTH = 256;
+/** 9999-01-01T00:00:00Z: timestamps keep four-digit years in every UTC offset. */
+const MAX_EPOCH_MS = 253_370_764_800_000;
 
 /** A fully resolved, validated generator configuration (everything `generateCsv` needs). */
 export interface GenerateConfig {
@@ -81,8 +84,8 @@ function instant(name: string, text: string): number {
   try {
     const { epochMs, nanos } = parseTimestamp(text.trim());
     if (nanos !== 0) throw new UsageError(`${name} ${JSON.stringify(text)}: at most millisecond precision`);
-    if (epochMs < 0 || epochMs >= 253_402_300_800_000) {
-      throw new UsageError(`${name} ${JSON.stringify(text)}: must lie between 1970 and 9999`);
+    if (epochMs < 0 || epochMs > MAX_EPOCH_MS) {
+      throw new UsageError(`${name} ${JSON.stringify(text)}: must lie between 1970-01-01 and 9999-01-01`);
     }
     return epochMs;
   } catch (error) {
@@ -143,11 +146,12 @@ export function resolveGenerateConfig(raw: GenerateRawOptions): GenerateConfig {
     if (endMs <= startMs) throw new UsageError(`--end ${JSON.stringify(raw.end)} must be after --start`);
   } else {
     endMs = addUtcMonths(startMs, integer('--months', raw.months, 1, MAX_MONTHS) ?? 1);
-    if (endMs > 253_402_300_800_000) throw new UsageError('--months: the range must end by the year 9999');
+    if (endMs > MAX_EPOCH_MS) throw new UsageError('--months: the range must end by 9999-01-01');
   }
   const singleOrg = raw.singleOrg;
   if (singleOrg !== undefined) {
     if (singleOrg.trim() === '') throw new UsageError('--single-org: the org id must not be empty');
+    if (singleOrg.length > MAX_ID_LENGTH) throw new UsageError(`--single-org: the org id is longer than ${MAX_ID_LENGTH} characters`);
     if (raw.orgs !== undefined || raw.heavyOrgs !== undefined) {
       throw new UsageError('--single-org makes every request from one org: do not combine it with --orgs or --heavy-orgs');
     }

@@ -1,7 +1,7 @@
 import { AliasTable } from './alias.js';
 import { OFFERINGS } from './catalog.js';
 import { csvField } from './format.js';
-import { STREAM, Xoshiro128, hash32, splitSeed } from './prng.js';
+import { STREAM, Xoshiro128, fmix32, hash32, splitSeed } from './prng.js';
 
 /** Heavy orgs aim at this many BYOK requests a month (the k-th heavy org: + k × the step). */
 export const HEAVY_TARGET_BYOK = 1_500_000;
@@ -31,22 +31,35 @@ const ORG_NAMES = [
   'rekall', 'omni', 'zorg', 'yoyodyne',
 ];
 
+/** The least BYOK requests a month a heavy org is planned for (a margin over the allowance). */
+export const HEAVY_MIN_BYOK = 1_150_000;
+
 /**
- * The share of all rows each heavy org gets: enough for HEAVY_TARGET_BYOK (+ steps) BYOK
- * requests in a 31-day month at the log's average rate, scaled down to MAX_HEAVY_SHARE in
- * total when the rows do not allow it.
+ * The share of all rows each heavy org gets. The k-th aims at HEAVY_TARGET_BYOK + k ×
+ * HEAVY_TARGET_STEP BYOK requests in a 31-day month at the log's average rate. When that
+ * would take more than MAX_HEAVY_SHARE of the traffic, targets shrink towards
+ * HEAVY_MIN_BYOK; when even that is too much, as many heavy orgs as fit get HEAVY_MIN_BYOK
+ * and the others split the rest (big, but within the allowance).
  */
 export function planHeavyShares(rows: number, rangeMs: number, heavyOrgs: number): number[] {
+  if (heavyOrgs === 0) return [];
   const rowsPerMonth = rows * Math.min(1, MONTH_MS / rangeMs);
-  const shares: number[] = [];
+  if (rowsPerMonth === 0) return new Array<number>(heavyOrgs).fill(MAX_HEAVY_SHARE / heavyOrgs);
+  const need: number[] = [];
   let total = 0;
   for (let k = 0; k < heavyOrgs; k++) {
-    const share = rowsPerMonth > 0 ? (HEAVY_TARGET_BYOK + k * HEAVY_TARGET_STEP) / HEAVY_KEY_OK / rowsPerMonth : 1;
-    shares.push(share);
-    total += share;
+    need.push((HEAVY_TARGET_BYOK + k * HEAVY_TARGET_STEP) / HEAVY_KEY_OK / rowsPerMonth);
+    total += need[k]!;
   }
-  if (total > MAX_HEAVY_SHARE) for (let k = 0; k < heavyOrgs; k++) shares[k] = (shares[k]! * MAX_HEAVY_SHARE) / total;
-  return shares;
+  if (total <= MAX_HEAVY_SHARE) return need;
+  const min = HEAVY_MIN_BYOK / HEAVY_KEY_OK / rowsPerMonth;
+  if (heavyOrgs * min <= MAX_HEAVY_SHARE) {
+    const lambda = (MAX_HEAVY_SHARE - heavyOrgs * min) / (total - heavyOrgs * min);
+    return need.map((n) => min + lambda * (n - min));
+  }
+  const fit = Math.floor(MAX_HEAVY_SHARE / min);
+  const rest = (MAX_HEAVY_SHARE - fit * min) / (heavyOrgs - fit);
+  return need.map((_, k) => (k < fit ? min : rest));
 }
 
 export interface PopulationOptions {
@@ -65,8 +78,10 @@ export interface PopulationOptions {
  * Scope numbers: org j is j, the personal scope of user u is orgs + u.
  */
 export class Population {
-  /** CSV-ready ids. */
-  readonly userIds: string[];
+  readonly userCount: number;
+  /** All user ids, USER_ID_BYTES each (ASCII): user u's id is bytes [u × 12, u × 12 + 12). */
+  readonly userIdBytes: Uint8Array;
+  /** CSV-ready org ids. */
   readonly orgIds: string[];
   readonly orgCount: number;
   /** Orgs 0 .. heavyCount-1 are the heavy ones. */
@@ -93,7 +108,8 @@ export class Population {
     const heavy = single ? 0 : options.heavyOrgs;
     this.orgCount = orgs;
 
-    this.userIds = makeUserIds(users, this.seedLo, this.seedHi);
+    this.userCount = users;
+    this.userIdBytes = makeUserIds(users, this.seedLo, this.seedHi);
     this.orgIds = single ? [csvField(options.singleOrg!)] : makeOrgIds(orgs, rng);
 
     // Roles: a random permutation of users; the first `orgs` each found an org.
@@ -193,22 +209,40 @@ export class Population {
 
   /** Scope count (orgs + personal scopes of all users), for per-scope counters. */
   get scopeCount(): number {
-    return this.orgCount + this.userIds.length;
+    return this.orgCount + this.userCount;
   }
 }
 
-function makeUserIds(users: number, lo: number, hi: number): string[] {
-  const ids: string[] = new Array<string>(users);
-  const seen = new Set<string>();
+/** Length of every user id: `user_` and 7 base-36 digits. */
+export const USER_ID_BYTES = 12;
+
+/** User u's id as text (for tests and messages). */
+export function userIdText(population: Population, u: number): string {
+  return String.fromCharCode(...population.userIdBytes.subarray(u * USER_ID_BYTES, (u + 1) * USER_ID_BYTES));
+}
+
+/**
+ * User ids `user_` + 7 base-36 digits of a seed-keyed bijection of the user number
+ * (xor, then murmur3's invertible finalizer; the leading digit's parity is the top bit):
+ * distinct by construction, opaque-looking,
+ * and built without one string per user (logs may have millions of users).
+ */
+function makeUserIds(users: number, lo: number, hi: number): Uint8Array {
+  const key = hash32(lo, hi, 0x75);
+  const bytes = new Uint8Array(users * USER_ID_BYTES);
+  const head = [117, 115, 101, 114, 95]; // 'user_'
   for (let u = 0; u < users; u++) {
-    const a = hash32(lo, hi, u, 0x75) % 2_176_782_336; // 36^6
-    const b = hash32(lo, hi, u, 0x76) % 1296; // 36^2
-    let id = `user_${a.toString(36).padStart(6, '0')}${b.toString(36).padStart(2, '0')}`;
-    if (seen.has(id)) id = `${id}${u.toString(36)}`;
-    seen.add(id);
-    ids[u] = id;
+    let v = fmix32((u ^ key) >>> 0);
+    const at = u * USER_ID_BYTES;
+    for (let i = 0; i < 5; i++) bytes[at + i] = head[i]!;
+    for (let i = USER_ID_BYTES - 1; i >= 5; i--) {
+      // The leading digit carries v's top bit (0 or 1) plus an even filler, so it varies too.
+      const d = i > 5 ? v % 36 : v + 2 * (fmix32(u + key) % 18);
+      bytes[at + i] = d < 10 ? 48 + d : 87 + d;
+      v = (v - (v % 36)) / 36;
+    }
   }
-  return ids;
+  return bytes;
 }
 
 function makeOrgIds(orgs: number, rng: Xoshiro128): string[] {
