@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
+import { registerGenerate } from './commands/generate.js';
 import { VERSION } from './version.js';
 
 export interface ProgramIO {
@@ -51,5 +52,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerBill(program, io);
   registerAudit(program, io, setExitCode, state.argv);
   registerExplain(program, io);
+  registerGenerate(program, io);
   return program;
 }

@@ -11,7 +11,7 @@ import { Timeline } from './timeline.js';
 const FREE_TIER_START_MS = Date.UTC(2025, 9, 1);
 const FREE_REQUESTS = 1_000_000;
 /** Output is handed out in chunks of about this many bytes (always whole lines). */
-export const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 1 << 18;
 
 /** Timestamps in `--offsets` mode: a UTC offset (minutes) and how it is written. */
 const OFFSETS_TEXT: readonly (readonly [number, string])[] = [
