@@ -6,12 +6,12 @@ import { REPO_ROOT } from './support/readmeExample.js';
 
 /*
  * Golden replays: every scenario in scenarios/ is billed as its scenario.json says and
- * must give exactly its expected-bill.json. A scenario whose log is too large to commit
+ * must give exactly its expected-<command>.json. A scenario whose log is too large to commit
  * names a `byok generate` command; the log is generated (once, cached under the
  * scenario's .generated/ folder, which git ignores) from the committed seed.
  */
 interface ScenarioSpec {
-  readonly command: 'bill' | 'audit';
+  readonly command: 'bill' | 'audit' | 'whatif';
   readonly logs: readonly string[];
   readonly args: readonly string[];
   readonly generate?: { readonly out: string; readonly args: readonly string[] };
@@ -34,8 +34,7 @@ const scenarioDirs = readdirSync(SCENARIOS, { withFileTypes: true })
   .sort();
 
 describe('scenarios', () => {
-  const expectedFile = (dir: string) =>
-    (JSON.parse(readFileSync(join(SCENARIOS, dir, 'scenario.json'), 'utf8')) as ScenarioSpec).command === 'audit' ? 'expected-audit.json' : 'expected-bill.json';
+  const expectedFile = (dir: string) => `expected-${(JSON.parse(readFileSync(join(SCENARIOS, dir, 'scenario.json'), 'utf8')) as ScenarioSpec).command}.json`;
 
   it('there are at least eight bill scenarios and six audit scenarios, each with a README and its expected output', () => {
     expect(scenarioDirs.filter((d) => expectedFile(d) === 'expected-bill.json').length).toBeGreaterThanOrEqual(8);

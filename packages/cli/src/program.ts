@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerWhatif } from './commands/whatif.js';
 import { VERSION } from './version.js';
 
 export interface ProgramIO {
@@ -53,5 +54,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerAudit(program, io, setExitCode, state.argv);
   registerExplain(program, io);
   registerGenerate(program, io);
+  registerWhatif(program, io);
   return program;
 }

@@ -20,7 +20,7 @@ export {
 } from './errors.js';
 
 // money
-export { Money, sumMoney } from './money/money.js';
+export { Money, pow10, sumMoney } from './money/money.js';
 export { MAX_MONEY_FRACTION_DIGITS, parseMoney, type ParseMoneyOptions } from './money/parseMoney.js';
 export { MAX_RATE_FRACTION_DIGITS, Rate, parseRate } from './money/rate.js';
 export type { RoundingMode, RoundingModeName } from './money/rounding/roundingMode.js';

@@ -49,6 +49,10 @@ export function addReplayOptions(command: Command): Command {
 
 /** Extra listeners a command can attach to a replay (audits, explanations). */
 export interface ReplayHooks {
+  /** Replay under this policy instead of --policy (what-if variants). */
+  readonly policyOverride?: Policy;
+  /** Adjust the accounts the replay uses (what-if variants that force a failover mode). */
+  readonly accountsOverride?: (accounts: Accounts | undefined) => Accounts | undefined;
   /** Told the policy once it is loaded, before any decision. */
   readonly onPolicy?: (policy: Policy, accounts: Accounts | undefined) => void;
   readonly onDecision?: (decision: Decision, source: RowSource) => void;
@@ -76,8 +80,9 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
     }
   }
   const windowMs = options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
-  const policy = loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
-  const accounts = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
+  const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
+  const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
+  const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
   hooks.onPolicy?.(policy, accounts);
   const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;

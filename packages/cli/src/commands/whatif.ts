@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Accounts, createLedger, type Ledger } from '@byok-billing/core';
+import { type Command, Option } from 'commander';
+import { UsageError } from '../exitCodes.js';
+import type { ProgramIO } from '../program.js';
+import { type VariantOutcome, buildWhatifReport } from '../whatif/buildReport.js';
+import { type Variant, accountsFor, buildVariants } from '../whatif/variants.js';
+import { formatWhatif, WHATIF_FORMATS, type WhatifFormat } from '../whatif/whatifFormats.js';
+import type { WhatifReport } from '../whatif/whatifReport.js';
+import { type ReplayCliOptions, runReplay, writeOutput } from './bill.js';
+
+export interface WhatifCliOptions extends Omit<ReplayCliOptions, 'policy' | 'details'> {
+  readonly policy: readonly string[];
+  readonly vary: readonly string[];
+  readonly top: string;
+  readonly format?: WhatifFormat;
+  readonly out?: string;
+  readonly html?: string;
+  readonly savePolicies?: string;
+}
+
+/**
+ * `byok whatif`: the log is read once; each request is decided under every variant in
+ * the same pass (the baseline by the replay's own ledger, the others by ledgers fed the
+ * same requests in the same allowance order).
+ */
+export async function whatifCommand(logs: readonly string[], options: WhatifCliOptions, io: ProgramIO): Promise<WhatifReport> {
+  const top = Number(options.top);
+  if (!Number.isSafeInteger(top) || top < 0) throw new UsageError(`--top ${JSON.stringify(options.top)}: expected a whole number`);
+  const variants = buildVariants({ policies: options.policy, vary: options.vary });
+  const [baseline, ...others] = variants as [Variant, ...Variant[]];
+  let ledgers: { variant: Variant; ledger: Ledger; strictFailed: number }[] = [];
+  let baselineStrictFailed = 0;
+  let accountsSeen: Accounts | undefined;
+  const run = await runReplay(
+    logs,
+    { ...options, policy: undefined, details: undefined },
+    io,
+    {
+      policyOverride: baseline.policy,
+      accountsOverride: (accounts) => {
+        accountsSeen = accounts;
+        return accountsFor(baseline, accounts);
+      },
+      onPolicy() {
+        ledgers = others.map((variant) => ({ variant, ledger: createLedger({ policy: variant.policy, accounts: accountsFor(variant, accountsSeen) }), strictFailed: 0 }));
+      },
+      onDecision(decision) {
+        if (decision.duplicate) return;
+        if (decision.route === 'failed' && decision.failoverMode === 'strict') baselineStrictFailed++;
+        for (const entry of ledgers) {
+          const d = entry.ledger.add(decision.request);
+          if (d.route === 'failed' && d.failoverMode === 'strict') entry.strictFailed++;
+        }
+      },
+    },
+  );
+  const outcomes: VariantOutcome[] = [
+    { variant: baseline, bill: run.bill, strictFailedRequests: baselineStrictFailed },
+    ...ledgers.map((e) => ({ variant: e.variant, bill: e.ledger.finish({ rejected: run.bill.input.rejected, duplicates: run.bill.input.duplicates }), strictFailedRequests: e.strictFailed })),
+  ];
+  const report = buildWhatifReport(outcomes, top);
+  if (options.savePolicies !== undefined) savePolicies(options.savePolicies, variants);
+  const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
+  writeOutput(formatWhatif(report, format), options.out, io);
+  if (options.html !== undefined) {
+    const { renderWhatifHtml } = await import('../report/whatifHtml.js');
+    writeOutput(renderWhatifHtml(report), options.html, io);
+  }
+  return report;
+}
+
+/** Writes each variant's policy document, so any variant can be billed alone with byok bill --policy. */
+function savePolicies(dir: string, variants: readonly Variant[]): void {
+  mkdirSync(dir, { recursive: true });
+  variants.forEach((v, i) => {
+    const file = join(dir, `${String(i).padStart(2, '0')}-${v.name.replace(/[^A-Za-z0-9._=-]+/g, '_')}.json`);
+    writeFileSync(file, `${JSON.stringify(v.policy.document, null, 2)}\n`);
+  });
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerWhatif(program: Command, io: ProgramIO): void {
+  program
+    .command('whatif')
+    .summary('compare pricing policies over real logs, in one pass')
+    .description(
+      'Replay request logs once under several policy variants and compare what each would bill: fee and platform ' +
+        'revenue, scopes paying a fee and their fees (median, p90, max), requests failed under strict failover, the ' +
+        'change from the baseline (the first variant), per month, and the scopes that move most.',
+    )
+    .argument('<log...>', 'request log files (.csv, .csv.gz) or - for standard input')
+    .option('--policy <name=file>', 'a named policy variant (repeatable); the first is the baseline', collect, [])
+    .option('--vary <param=v1,v2,...>', 'vary a parameter of the baseline (repeatable; the grid of all combinations): allowance, fee, scope, counts, failover, zone', collect, [])
+    .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
+    .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset')
+    .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one', '15m')
+    .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
+    .option('--rejects <file>', 'write refused rows here and go on')
+    .option('--top <n>', 'how many moving scopes to list per variant', '10')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(WHATIF_FORMATS))
+    .option('--out <file>', 'write the comparison to this file')
+    .option('--html <file>', 'also write a self-contained HTML report with charts')
+    .option('--save-policies <dir>', "write each variant's policy document there (bill any variant alone with byok bill --policy)")
+    .option('-q, --quiet', 'no progress display and no warnings')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ byok whatif requests.csv --vary allowance=500k,1M,2M --vary fee=3%,5%,7%
+  $ byok whatif requests.csv --vary scope=org,user --format table
+  $ byok whatif requests.csv --policy current=policy.json --policy generous=generous.json --html report.html
+  $ byok whatif requests.csv --vary failover=fallback,strict,credits-first --top 20
+
+Parameters for --vary: allowance (500k, 1M, 2000000), fee (3% or 0.03), scope (org, user),
+counts (served, attempted), failover (fallback, strict, credits-first: forced on every scope),
+zone (an IANA reset time zone). The allowance changes only policy versions that grant one,
+so months before the free tier keep paying on every request; other parameters change every
+version. Without --policy the baseline is the built-in policy, named "current".`,
+    )
+    .action(async (logs: string[], options: WhatifCliOptions) => {
+      await whatifCommand(logs, options, io);
+    });
+}

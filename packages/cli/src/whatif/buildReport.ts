@@ -1,0 +1,145 @@
+import { type Bill, Money, Rate, compareUtf8, parseMoney, pow10 } from '@byok-billing/core';
+import type { Variant } from './variants.js';
+import type { VariantParameters, VariantResult, WhatifReport } from './whatifReport.js';
+
+/** What one variant's replay produced. */
+export interface VariantOutcome {
+  readonly variant: Variant;
+  readonly bill: Bill;
+  readonly strictFailedRequests: number;
+}
+
+const HALF = new Rate(5n, 1);
+/** Fee ranges of the distribution chart, in dollars: [0, 0.01), [0.01, 0.1), … [10000, ∞). */
+const HISTOGRAM_EDGES = ['0', '0.01', '0.1', '1', '10', '100', '1000', '10000'].map((t) => parseMoney(t));
+
+/** 100 × part / whole, rounded half-even to 2 decimals; null when whole is 0. */
+export function percentOf(part: Money, whole: Money): string | null {
+  if (whole.isZero()) return null;
+  const scale = Math.max(part.scale, whole.scale);
+  const p = part.units * pow10(scale - part.scale) * 10_000n;
+  const w = whole.units * pow10(scale - whole.scale);
+  const negative = (p < 0n) !== (w < 0n);
+  const ap = p < 0n ? -p : p;
+  const aw = w < 0n ? -w : w;
+  let q = ap / aw;
+  const r = ap % aw;
+  if (r * 2n > aw || (r * 2n === aw && q % 2n === 1n)) q += 1n;
+  return new Money(negative ? -q : q, 2).toFixedScale(2);
+}
+
+function parametersOf(variant: Variant): VariantParameters {
+  const latest = variant.policy.versions[variant.policy.versions.length - 1]!.parameters;
+  return {
+    allowance: latest.allowance,
+    feeRate: latest.feeRate.toString(),
+    scopeMode: latest.scopeMode,
+    counts: latest.counts,
+    failoverMode: variant.failoverMode,
+    resetTimeZone: latest.resetTimeZone,
+  };
+}
+
+interface ScopeTotals {
+  fee: Money;
+  total: Money;
+}
+
+function perScope(bill: Bill): Map<string, ScopeTotals> {
+  const scopes = new Map<string, ScopeTotals>();
+  for (const line of bill.lines) {
+    const s = scopes.get(line.scope) ?? { fee: Money.ZERO, total: Money.ZERO };
+    s.fee = s.fee.add(line.feeUsd);
+    s.total = s.total.add(line.totalUsd);
+    scopes.set(line.scope, s);
+  }
+  return scopes;
+}
+
+function feeStatistics(fees: Money[]): VariantResult['feePerPayingScope'] {
+  if (fees.length === 0) return { medianUsd: '0', p90Usd: '0', maxUsd: '0' };
+  const sorted = [...fees].sort((a, b) => a.compare(b));
+  const n = sorted.length;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : sorted[n / 2 - 1]!.add(sorted[n / 2]!).multiply(HALF);
+  const p90 = sorted[Math.ceil(0.9 * n) - 1]!;
+  return { medianUsd: median.toString(), p90Usd: p90.toString(), maxUsd: sorted[n - 1]!.toString() };
+}
+
+function histogram(fees: readonly Money[]): VariantResult['feeHistogram'] {
+  return HISTOGRAM_EDGES.map((from, i) => {
+    const to = HISTOGRAM_EDGES[i + 1];
+    const scopes = fees.filter((f) => f.compare(from) >= 0 && (to === undefined || f.compare(to) < 0)).length;
+    return { fromUsd: from.toString(), toUsd: to === undefined ? null : to.toString(), scopes };
+  });
+}
+
+/**
+ * Compares the variants' bills: revenue, paying scopes and their fees, strict failures,
+ * change against the baseline (the first variant), per period, and the scopes that move most.
+ */
+export function buildWhatifReport(outcomes: readonly VariantOutcome[], top: number): WhatifReport {
+  const baseline = outcomes[0]!;
+  const baseScopes = perScope(baseline.bill);
+  const periods = [...new Set(outcomes.flatMap((o) => o.bill.lines.map((l) => l.period)))].sort();
+  const variants = outcomes.map((outcome): VariantResult => {
+    const { bill } = outcome;
+    const fee = bill.totals.feeUsd;
+    const total = bill.totals.totalUsd;
+    const scopes = perScope(bill);
+    const payingFees = [...scopes.values()].filter((s) => !s.fee.isZero()).map((s) => s.fee);
+    const feeDiff = fee.subtract(baseline.bill.totals.feeUsd);
+    const totalDiff = total.subtract(baseline.bill.totals.totalUsd);
+    const byPeriod = periods.map((period) => {
+      let f = Money.ZERO;
+      let t = Money.ZERO;
+      for (const line of bill.lines) {
+        if (line.period !== period) continue;
+        f = f.add(line.feeUsd);
+        t = t.add(line.totalUsd);
+      }
+      return { period, feeRevenueUsd: f.toString(), platformRevenueUsd: t.subtract(f).toString(), totalUsd: t.toString() };
+    });
+    const movers = [...new Set([...baseScopes.keys(), ...scopes.keys()])]
+      .map((scope) => {
+        const before = baseScopes.get(scope)?.total ?? Money.ZERO;
+        const after = scopes.get(scope)?.total ?? Money.ZERO;
+        return { scope, before, after, change: after.subtract(before) };
+      })
+      .filter((m) => !m.change.isZero())
+      .sort((a, b) => {
+        const x = a.change.isNegative() ? a.change.negate() : a.change;
+        const y = b.change.isNegative() ? b.change.negate() : b.change;
+        return y.compare(x) || compareUtf8(a.scope, b.scope);
+      })
+      .slice(0, top)
+      .map((m) => ({ scope: m.scope, baselineUsd: m.before.toString(), variantUsd: m.after.toString(), changeUsd: m.change.toString() }));
+    return {
+      name: outcome.variant.name,
+      policy: { ...bill.policy },
+      parameters: parametersOf(outcome.variant),
+      feeRevenueUsd: fee.toString(),
+      platformRevenueUsd: total.subtract(fee).toString(),
+      totalUsd: total.toString(),
+      payingScopes: payingFees.length,
+      feePerPayingScope: feeStatistics(payingFees),
+      strictFailedRequests: outcome.strictFailedRequests,
+      vsBaseline: {
+        feeRevenueUsd: feeDiff.toString(),
+        feeRevenuePct: percentOf(feeDiff, baseline.bill.totals.feeUsd),
+        totalUsd: totalDiff.toString(),
+        totalPct: percentOf(totalDiff, baseline.bill.totals.totalUsd),
+      },
+      byPeriod,
+      feeHistogram: histogram(payingFees),
+      movers,
+    };
+  });
+  const input = baseline.bill.input;
+  return {
+    format: 'byok-whatif/v1',
+    baseline: baseline.variant.name,
+    input: { rows: input.rows, accepted: input.accepted, rejected: input.rejected, duplicates: input.duplicates },
+    periods,
+    variants,
+  };
+}

@@ -1,0 +1,152 @@
+import { type Accounts, type AccountSettings, FAILOVER_MODES, Rate, type FailoverMode, type ParameterOverrides, type Policy, assertTimeZone, parseRate, policyVariant } from '@byok-billing/core';
+import { UsageError } from '../exitCodes.js';
+import { loadPolicyFile } from '../io/loadPolicyFile.js';
+
+/** One policy to replay the log under. */
+export interface Variant {
+  readonly name: string;
+  readonly policy: Policy;
+  /** Every scope's failover mode, when the variant forces one (accounts' modes are then ignored). */
+  readonly failoverMode: FailoverMode | null;
+}
+
+/** The parameters `--vary` understands, with the names people type. */
+const PARAMETERS: Readonly<Record<string, 'allowance' | 'feeRate' | 'scopeMode' | 'counts' | 'failoverMode' | 'resetTimeZone'>> = {
+  allowance: 'allowance',
+  fee: 'feeRate',
+  feeRate: 'feeRate',
+  rate: 'feeRate',
+  scope: 'scopeMode',
+  scopeMode: 'scopeMode',
+  counts: 'counts',
+  failover: 'failoverMode',
+  failoverMode: 'failoverMode',
+  zone: 'resetTimeZone',
+  resetTimeZone: 'resetTimeZone',
+  'reset-zone': 'resetTimeZone',
+};
+
+type Setting = { readonly key: (typeof PARAMETERS)[string]; readonly value: string | number; readonly label: string };
+
+/** `500k`, `1M`, `2000000` → a whole number of requests. */
+function parseAllowance(text: string): number {
+  const m = /^(\d+)(k|K|m|M)?$/.exec(text);
+  if (!m) throw new UsageError(`--vary allowance: ${JSON.stringify(text)} is not a whole number (e.g. 500k, 1M, 2000000)`);
+  const n = Number(m[1]) * (m[2] === undefined ? 1 : /k/i.test(m[2]) ? 1_000 : 1_000_000);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--vary allowance: ${text} is too large`);
+  return n;
+}
+
+/** `3%` or `0.03` → the decimal fraction as text, exactly. */
+function parseFee(text: string): string {
+  try {
+    if (text.endsWith('%')) {
+      const percent = parseRate(text.slice(0, -1));
+      // Dividing by 100 moves the decimal point: exact.
+      return new Rate(percent.units, percent.scale + 2).toString();
+    }
+    return parseRate(text).toString();
+  } catch (error) {
+    throw new UsageError(`--vary fee: ${(error as Error).message} (write 3% or 0.03)`);
+  }
+}
+
+function parseSetting(key: Setting['key'], raw: string): Setting {
+  switch (key) {
+    case 'allowance': {
+      const n = parseAllowance(raw);
+      return { key, value: n, label: `allowance=${raw}` };
+    }
+    case 'feeRate':
+      return { key, value: parseFee(raw), label: `fee=${raw}` };
+    case 'scopeMode':
+      if (raw !== 'org' && raw !== 'user') throw new UsageError(`--vary scope: ${JSON.stringify(raw)} is not org or user`);
+      return { key, value: raw, label: `scope=${raw}` };
+    case 'counts':
+      if (raw !== 'served' && raw !== 'attempted') throw new UsageError(`--vary counts: ${JSON.stringify(raw)} is not served or attempted`);
+      return { key, value: raw, label: `counts=${raw}` };
+    case 'failoverMode':
+      if (!(FAILOVER_MODES as readonly string[]).includes(raw)) throw new UsageError(`--vary failover: ${JSON.stringify(raw)} is not one of ${FAILOVER_MODES.join(', ')}`);
+      return { key, value: raw, label: `failover=${raw}` };
+    case 'resetTimeZone':
+      try {
+        assertTimeZone(raw);
+      } catch (error) {
+        throw new UsageError(`--vary zone: ${(error as Error).message}`);
+      }
+      return { key, value: raw, label: `zone=${raw}` };
+  }
+}
+
+/** Parses one `--vary PARAM=V1,V2,...`. */
+export function parseVary(text: string): Setting[] {
+  const eq = text.indexOf('=');
+  const name = eq === -1 ? text : text.slice(0, eq);
+  const key = Object.prototype.hasOwnProperty.call(PARAMETERS, name) ? PARAMETERS[name] : undefined;
+  if (key === undefined) throw new UsageError(`--vary ${JSON.stringify(name)}: unknown parameter; use allowance, fee, scope, counts, failover or zone`);
+  const values = eq === -1 ? [] : text.slice(eq + 1).split(',').filter((v) => v !== '');
+  if (values.length === 0) throw new UsageError(`--vary ${name}: give one or more values, e.g. --vary ${name}=${key === 'allowance' ? '500k,1M,2M' : key === 'feeRate' ? '3%,5%,7%' : '...'}`);
+  return values.map((v) => parseSetting(key, v));
+}
+
+/** The variant a grid point makes of the baseline. */
+function applySettings(base: Policy, settings: readonly Setting[], name: string): Variant {
+  const overrides: Record<string, unknown> = {};
+  let failoverMode: FailoverMode | null = null;
+  let allowance: number | undefined;
+  for (const s of settings) {
+    if (s.key === 'failoverMode') {
+      failoverMode = s.value as FailoverMode;
+      overrides.defaultFailoverMode = s.value;
+    } else if (s.key === 'allowance') allowance = s.value as number;
+    else overrides[s.key] = s.value;
+  }
+  let policy = Object.keys(overrides).length > 0 ? policyVariant(base, overrides as ParameterOverrides, { id: `${base.id}+${name}` }) : base;
+  // The allowance changes only versions that grant one: months before the free tier stay paid.
+  if (allowance !== undefined) policy = policyVariant(policy, { allowance }, { versions: 'allowance-bearing', id: `${base.id}+${name}` });
+  return { name, policy, failoverMode };
+}
+
+export interface VariantSpec {
+  /** `--policy NAME=FILE`, repeatable. */
+  readonly policies: readonly string[];
+  /** `--vary PARAM=V1,V2`, repeatable: the variants are the grid of all combinations. */
+  readonly vary: readonly string[];
+}
+
+/**
+ * The variants to compare: the named policies, then the grid of `--vary` values applied to
+ * the baseline. The baseline is the first named policy, or the built-in policy ("current").
+ */
+export function buildVariants(spec: VariantSpec): Variant[] {
+  const named = spec.policies.map((text) => {
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--policy ${JSON.stringify(text)}: write NAME=FILE`);
+    return { name: text.slice(0, eq), policy: loadPolicyFile(text.slice(eq + 1)), failoverMode: null } satisfies Variant;
+  });
+  const baseline: Variant = named[0] ?? { name: 'current', policy: loadPolicyFile(undefined), failoverMode: null };
+  const variants: Variant[] = named.length > 0 ? [...named] : [baseline];
+  let grid: Setting[][] = [[]];
+  for (const vary of spec.vary) {
+    const settings = parseVary(vary);
+    grid = grid.flatMap((combo) => settings.map((s) => [...combo.filter((c) => c.key !== s.key), s]));
+  }
+  if (spec.vary.length > 0) {
+    for (const combo of grid) variants.push(applySettings(baseline.policy, combo, combo.map((s) => s.label).join(' ')));
+  }
+  const names = new Set<string>();
+  for (const v of variants) {
+    if (names.has(v.name)) throw new UsageError(`two variants are named ${JSON.stringify(v.name)}`);
+    names.add(v.name);
+  }
+  if (variants.length < 2) throw new UsageError('give at least two variants: --policy NAME=FILE (repeatable) and/or --vary PARAM=V1,V2,...');
+  return variants;
+}
+
+/** The accounts a variant sees: a forced failover mode replaces every account's. */
+export function accountsFor(variant: Variant, accounts: Accounts | undefined): Accounts | undefined {
+  if (variant.failoverMode === null || accounts === undefined) return accounts;
+  const out = new Map<string, AccountSettings>();
+  for (const [scope, settings] of accounts) out.set(scope, { freeRequests: settings.freeRequests });
+  return out;
+}
