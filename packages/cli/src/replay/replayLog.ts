@@ -10,7 +10,7 @@ import {
   createLedger,
   createReorderBuffer,
 } from '@byok-billing/core';
-import { type CsvRecord, csvRecords } from '../io/csvRecords.js';
+import { type CsvRecord, csvRecordBatches } from '../io/csvRecords.js';
 import { InputError, type InputLocation } from '../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../io/logColumns.js';
 import type { InputSource } from '../io/openInput.js';
@@ -98,16 +98,18 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     let header: LogHeader | undefined;
     const stream = input.open(options.onBytes);
     try {
-      for await (const record of csvRecords(stream, input.name)) {
-        if (header === undefined) {
-          header = readLogHeader(record.fields, input.name);
-          if (header.unknown.length > 0) {
-            options.onWarning?.(`${input.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
+      for await (const batch of csvRecordBatches(stream, input.name)) {
+        for (const record of batch) {
+          if (header === undefined) {
+            header = readLogHeader(record.fields, input.name);
+            if (header.unknown.length > 0) {
+              options.onWarning?.(`${input.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
+            }
+            continue;
           }
-          continue;
+          options.onRow?.();
+          takeRow(record, header, input.name);
         }
-        options.onRow?.();
-        takeRow(record, header, input.name);
       }
     } catch (error) {
       stream.destroy();
