@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -88,4 +88,30 @@ describe('byok whatif', () => {
       { numRuns: 200 },
     );
   }, 600_000);
+});
+
+describe('byok whatif --html', () => {
+  it('writes a self-contained page whose embedded data is exactly the JSON report', async () => {
+    const scenario = join(import.meta.dirname, '../scenarios/09-audit-invoice-matches');
+    const html = join(dir, 'report.html');
+    const { code, stdout } = await byok([
+      'whatif',
+      join(scenario, 'requests.csv'),
+      '-q',
+      '--policy',
+      `scaled=${join(scenario, 'policy.json')}`,
+      '--vary',
+      'allowance=2,5',
+      '--html',
+      html,
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    const embedded = /<script type="application\/json" id="whatif-report">([\s\S]*?)<\/script>/.exec(page)?.[1];
+    expect(JSON.parse(embedded!)).toEqual(JSON.parse(stdout));
+    // Nothing is loaded from elsewhere: no external scripts, styles or images.
+    expect(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/.test(page)).toBe(false);
+  });
 });
