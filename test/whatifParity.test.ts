@@ -112,6 +112,6 @@ describe('byok whatif --html', () => {
     const embedded = /<script type="application\/json" id="whatif-report">([\s\S]*?)<\/script>/.exec(page)?.[1];
     expect(JSON.parse(embedded!)).toEqual(JSON.parse(stdout));
     // Nothing is loaded from elsewhere: no external scripts, styles or images.
-    expect(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/.test(page)).toBe(false);
+    expect(/<script[^>]+src=|<link[^>]+href="(?!data:)|<img[^>]+src=/.test(page)).toBe(false);
   });
 });

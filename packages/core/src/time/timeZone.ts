@@ -28,6 +28,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
         hour: 'numeric',
         minute: 'numeric',
         second: 'numeric',
+        era: 'short',
       });
     } catch {
       throw new InvalidTimeZoneError(`unknown time zone ${JSON.stringify(zone)}; use an IANA name such as Europe/Berlin`);
@@ -40,11 +41,15 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 /** UTC offset of `zone` at the instant `epochMs`, in milliseconds east of UTC. */
 export function zoneOffsetMs(zone: string, epochMs: number): number {
   const fields: Record<string, number> = {};
+  let beforeCommonEra = false;
   for (const part of formatterFor(zone).formatToParts(epochMs)) {
-    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+    if (part.type === 'era') beforeCommonEra = part.value === 'BC';
+    else if (part.type !== 'literal') fields[part.type] = Number(part.value);
   }
+  // Intl writes years before 1 AD as era years (1 BC, 2 BC, ...): proleptic year 0, -1, ...
+  const year = beforeCommonEra ? 1 - fields.year! : fields.year!;
   const wallMs =
-    daysFromCivil(fields.year!, fields.month!, fields.day!) * MS_PER_DAY +
+    daysFromCivil(year, fields.month!, fields.day!) * MS_PER_DAY +
     fields.hour! * 3_600_000 +
     fields.minute! * 60_000 +
     fields.second! * 1000;
