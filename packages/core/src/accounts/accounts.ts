@@ -35,6 +35,8 @@ export function parseAccounts(rows: Iterable<AccountRow>): Map<Scope, AccountSet
     };
     const scope = row.scope ?? '';
     if (!isScope(scope)) fail('scope', `${JSON.stringify(scope)} is not org:<id> or user:<id>`);
+    // A stray space would make a scope that no log row ever matches: refuse it.
+    if (scope.trim() !== scope || /^(org|user):\s/.test(scope)) fail('scope', `${JSON.stringify(scope)} has leading or trailing white space`);
     if (accounts.has(scope)) fail('scope', `${JSON.stringify(scope)} appears twice`);
     const settings: { failoverMode?: FailoverMode; freeRequests?: number } = {};
     const mode = row.failover_mode ?? '';

@@ -1,6 +1,7 @@
 import { InvalidTimestampError } from '../errors.js';
 import { type Instant, MS_PER_DAY, daysFromCivil, daysInMonth } from './instant.js';
 import { resolveLocalTime } from './resolveLocalTime.js';
+import { assertTimeZone } from './timeZone.js';
 
 export interface ParseTimestampOptions {
   /**
@@ -9,6 +10,10 @@ export interface ParseTimestampOptions {
    */
   readonly inputTimeZone?: string | undefined;
 }
+
+/** Instants are kept to the years an ISO-8601 timestamp can write, 0000–9999. */
+const MIN_EPOCH_MS = daysFromCivil(0, 1, 1) * MS_PER_DAY;
+const MAX_EPOCH_MS = daysFromCivil(10000, 1, 1) * MS_PER_DAY - 1;
 
 /** The largest offset accepted, ±18:00, as java.time and most databases do. */
 const MAX_OFFSET_MINUTES = 18 * 60;
@@ -53,8 +58,8 @@ export function parseTimestamp(text: string, options: ParseTimestampOptions = {}
   if (text.length === 0) fail(text, 'empty value');
   if (isEpochMillis(text)) {
     const ms = Number(text);
-    if (!Number.isSafeInteger(ms)) fail(text, 'epoch milliseconds out of range');
-    return { epochMs: ms, nanos: 0 };
+    if (!(ms >= MIN_EPOCH_MS && ms <= MAX_EPOCH_MS)) fail(text, 'epoch milliseconds out of range (years 0000 to 9999)');
+    return { epochMs: ms === 0 ? 0 : ms, nanos: 0 };
   }
   // YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][offset]
   const year = digitsAt(text, 0, 4);
@@ -102,6 +107,7 @@ export function parseTimestamp(text: string, options: ParseTimestampOptions = {}
     if (zone === undefined || zone === '') {
       fail(text, 'has no UTC offset; write one (Z, +02:00) or name the input time zone');
     }
+    assertTimeZone(zone);
     const epochMs = resolveLocalTime(localMs, zone, () => `local time ${text}`);
     return { epochMs: epochMs + msPart, nanos };
   }
