@@ -17,9 +17,8 @@ function sortKeysDeep(value: unknown): unknown {
 function reverseKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeysDeep);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).reverse()) out[k] = reverseKeysDeep((value as Record<string, unknown>)[k]);
-    return out;
+    // fromEntries defines own properties, so a "__proto__" key stays a key (assignment would set the prototype).
+    return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reverseKeysDeep((value as Record<string, unknown>)[k])]));
   }
   return value;
 }
