@@ -29,7 +29,7 @@ export { halfUp } from './money/rounding/halfUp.js';
 export { ROUNDING_MODES, roundMoney, type RoundedMoney } from './money/rounding/roundMoney.js';
 
 // time
-export { type Instant, compareInstants, formatInstant, instantFromEpochMs } from './time/instant.js';
+export { type Instant, civilFromDays, compareInstants, daysFromCivil, daysInMonth, formatInstant, instantFromEpochMs } from './time/instant.js';
 export { parseTimestamp, type ParseTimestampOptions } from './time/parseTimestamp.js';
 export { type Period, type PeriodCalendar, createPeriodCalendar, formatPeriod, parsePeriod } from './time/periodCalendar.js';
 export { assertTimeZone } from './time/timeZone.js';

@@ -1,3 +1,4 @@
+import { civilFromDays, daysFromCivil, daysInMonth } from '@byok-billing/core';
 /**
  * Text helpers for generated rows: exact money from integer picodollars, UTC calendar
  * arithmetic (pure integers, no `Date`), CSV quoting.
@@ -32,35 +33,6 @@ export function formatPicoUsd(pico: number): string {
   let end = 12;
   while (digits.charCodeAt(end - 1) === 48) end--;
   return `${whole}.${digits.slice(0, end)}`;
-}
-
-/** The proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's algorithm). */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
-
-/** Day number since 1970-01-01 of a proleptic Gregorian date. */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-export function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Epoch ms of the first instant of the UTC month containing `epochMs`, and of the next month. */

@@ -1,22 +1,11 @@
 import { parseTimestamp } from '@byok-billing/core';
 import { UsageError } from '../exitCodes.js';
+import { LOG_COLUMNS, type LogColumn } from '../io/logColumns.js';
 import { addUtcMonths } from './format.js';
 
 /** Every column the generator can write (FORMATS.md "Request log"). */
-export const GENERATE_COLUMNS = [
-  'request_id',
-  'timestamp',
-  'user_id',
-  'org_id',
-  'model',
-  'provider',
-  'cost_usd',
-  'key_result',
-  'platform_result',
-  'route',
-  'charged_usd',
-] as const;
-export type GenerateColumn = (typeof GENERATE_COLUMNS)[number];
+export const GENERATE_COLUMNS = LOG_COLUMNS;
+export type GenerateColumn = LogColumn;
 
 export const DEFAULT_COLUMNS: readonly GenerateColumn[] = GENERATE_COLUMNS.slice(0, 9);
 export const DEFAULT_START = '2025-10-01T00:00:00Z';

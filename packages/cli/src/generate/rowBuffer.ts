@@ -1,4 +1,4 @@
-import { civilFromDays } from './format.js';
+import { civilFromDays } from '@byok-billing/core';
 
 const PICO_DIGITS = 12;
 const PICO = 1_000_000_000_000;
