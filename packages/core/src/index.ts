@@ -97,3 +97,11 @@ export {
   type LineAlternatives,
 } from './audit/auditCollector.js';
 export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/reconcile.js';
+
+// the online meter
+export { decideRequest, placeRequest, validateRequest, type Placement } from './ledger/decideRequest.js';
+export { toDecisionRecord, type DecisionRecord } from './meter/decisionRecord.js';
+export { billFromRecords } from './meter/billFromRecords.js';
+export type { CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
+export { createMemoryStore } from './meter/memoryStore.js';
+export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';

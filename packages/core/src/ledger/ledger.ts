@@ -1,14 +1,14 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { ConflictingDuplicateError, InvalidRequestError, OutOfOrderError } from '../errors.js';
-import { Money } from '../money/money.js';
+import { ConflictingDuplicateError, OutOfOrderError } from '../errors.js';
 import type { Policy } from '../policy/policyTypes.js';
 import { scopeOf } from '../scope/scope.js';
 import { compareInstants, formatInstant } from '../time/instant.js';
-import type { Bill, BillLine } from './billLine.js';
+import { assembleBill } from './assembleBill.js';
+import type { Bill } from './billLine.js';
 import { compareUtf8 } from './compareUtf8.js';
 import type { Decision } from './decision.js';
-import { COST_SCALE, LineAccumulator, feeFactor, unitsAt } from './lineAccumulator.js';
-import { sumBillLines } from './sumBillLines.js';
+import { decideRequest, placeRequest, validateRequest } from './decideRequest.js';
+import { LineAccumulator } from './lineAccumulator.js';
 import { type UsageRequest, sameContent } from './usageRequest.js';
 
 export interface LedgerOptions {
@@ -62,26 +62,17 @@ export function createLedger(options: LedgerOptions): Ledger {
   let duplicates = 0;
   let routeMismatches = 0;
 
-  function lineFor(scope: string, request: UsageRequest): LineAccumulator {
+  function lineFor(request: UsageRequest): LineAccumulator {
+    // Most requests fall in the line of their scope's previous request: check that first.
     const version = policy.versionAt(request.instant);
+    const scope = scopeOf(request, version.parameters.scopeMode);
     const period = version.calendar.periodOf(request.instant);
     let line = current.get(scope);
     if (line !== undefined && line.period === period && line.version === version) return line;
     const key = `${scope}\n${period}`;
     line = lines.get(key);
     if (line === undefined) {
-      const account = accounts?.get(scope);
-      // An account's allowance (an enterprise plan) replaces the allowance of a version that
-      // grants one. A version without a free allowance (before 2025-10-01, F3) has none to
-      // enlarge: every BYOK request pays, whatever the account says.
-      const policyAllowance = version.parameters.allowance;
-      line = new LineAccumulator(
-        scope,
-        period,
-        version,
-        policyAllowance > 0 ? (account?.freeRequests ?? policyAllowance) : 0,
-        account?.failoverMode ?? version.parameters.defaultFailoverMode,
-      );
+      line = new LineAccumulator(placeRequest(policy, accounts, request));
       lines.set(key, line);
     }
     current.set(scope, line);
@@ -105,114 +96,21 @@ export function createLedger(options: LedgerOptions): Ledger {
         return { ...previousDecision!, duplicate: true };
       }
     }
-    if (request.cost.isNegative()) throw new InvalidRequestError(`cost_usd ${request.cost.toString()} is negative`, 'cost_usd');
-    if (request.keyResult === undefined && request.recordedRoute === undefined) {
-      throw new InvalidRequestError('a request needs key_result or route', 'key_result');
-    }
-
-    const version = policy.versionAt(request.instant);
-    const scope = scopeOf(request, version.parameters.scopeMode);
-    const line = lineFor(scope, request);
-    const routing =
-      request.keyResult !== undefined
-        ? version.router.route(line.failoverMode, request.keyResult, request.platformResult ?? 'ok')
-        : version.router.recorded(request.recordedRoute!);
-    const routeMismatch = request.recordedRoute !== undefined && request.recordedRoute !== routing.route;
-    if (routeMismatch) routeMismatches++;
-
-    const route = routing.route;
-    const counted = version.parameters.counts === 'served' ? route === 'byok' : routing.keyTried;
-    let ordinal: number | null = null;
-    if (counted) ordinal = ++line.counted;
-    const withinAllowance = ordinal !== null && ordinal <= line.allowance;
-    const chargeDecision = version.charger.charge(route, withinAllowance);
-
-    const costUnits = unitsAt(request.cost, COST_SCALE);
-    let fee = Money.ZERO;
-    let charge = Money.ZERO;
-    switch (chargeDecision.charge) {
-      case 'fee': {
-        const feeUnits = costUnits * feeFactor(version.parameters.feeRate);
-        line.feeUnits += feeUnits;
-        fee = request.cost.multiply(version.parameters.feeRate);
-        charge = fee;
-        break;
-      }
-      case 'list':
-        line.listChargeUnits += costUnits;
-        charge = request.cost;
-        break;
-      case 'none':
-        break;
-      default: {
-        const unknown: never = chargeDecision.charge;
-        throw new Error(`unhandled charge kind ${String(unknown)}`);
-      }
-    }
-
-    let status: Decision['status'] = null;
-    switch (route) {
-      case 'byok':
-        line.byokRequests++;
-        line.byokCostUnits += costUnits;
-        if (withinAllowance) {
-          line.freeRequests++;
-          status = 'free';
-        } else {
-          line.billableRequests++;
-          status = 'billable';
-        }
-        break;
-      case 'platform':
-        line.platformRequests++;
-        line.platformCostUnits += costUnits;
-        break;
-      case 'failed':
-        line.failedRequests++;
-        break;
-      default: {
-        const unknown: never = route;
-        throw new Error(`unhandled route ${String(unknown)}`);
-      }
-    }
-
+    validateRequest(request);
+    const line = lineFor(request);
+    const decision = decideRequest(line, line.counted, request);
+    line.apply(decision);
+    if (decision.routeMismatch) routeMismatches++;
     accepted++;
     previous = request;
-    previousDecision = {
-      request,
-      scope,
-      period: line.period,
-      policyVersion: version.version,
-      failoverMode: line.failoverMode,
-      route,
-      routeRule: routing.rule,
-      routeMismatch,
-      counted,
-      ordinal,
-      allowance: line.allowance,
-      status,
-      chargeKind: chargeDecision.charge,
-      chargeRule: chargeDecision.rule,
-      fee,
-      charge,
-      duplicate: false,
-    };
+    previousDecision = decision;
     return previousDecision;
   }
 
   function finish(finishOptions: FinishOptions = {}): Bill {
-    const billLines: BillLine[] = [...lines.values()]
-      .sort((a, b) => compareUtf8(a.scope, b.scope) || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
-      .map((line) => line.toBillLine());
     const rejected = finishOptions.rejected ?? 0;
     const allDuplicates = duplicates + (finishOptions.duplicates ?? 0);
-    return {
-      policy: { id: policy.id, version: policy.version, sha256: policy.sha256 },
-      input: { rows: accepted + allDuplicates + rejected, accepted, rejected, duplicates: allDuplicates },
-      lines: billLines,
-      totals: sumBillLines(billLines),
-      routeMismatches,
-    };
+    return assembleBill(policy, lines.values(), { rows: accepted + allDuplicates + rejected, accepted, rejected, duplicates: allDuplicates }, routeMismatches);
   }
 
   return { add, finish };

@@ -1,10 +1,11 @@
 import { MAX_MONEY_FRACTION_DIGITS } from '../money/parseMoney.js';
 import { MAX_RATE_FRACTION_DIGITS } from '../money/rate.js';
 import { Money, pow10 } from '../money/money.js';
-import type { Rate } from '../money/rate.js';
 import type { FailoverMode } from '../routing/routeTypes.js';
 import type { PolicyVersion } from '../policy/policyTypes.js';
 import type { BillLine } from './billLine.js';
+import type { Decision } from './decision.js';
+import type { Placement } from './decideRequest.js';
 
 /** Costs are summed as integers at the finest scale a cost can have. */
 export const COST_SCALE = MAX_MONEY_FRACTION_DIGITS;
@@ -14,11 +15,6 @@ export const FEE_SCALE = MAX_MONEY_FRACTION_DIGITS + MAX_RATE_FRACTION_DIGITS;
 /** `amount` as integer units at `scale` (which is never finer than the amount allows). */
 export function unitsAt(amount: Money, scale: number): bigint {
   return amount.scale === scale ? amount.units : amount.units * pow10(scale - amount.scale);
-}
-
-/** A rate as the integer that multiplies cost units (scale 12) into fee units (scale 24). */
-export function feeFactor(rate: Rate): bigint {
-  return rate.units * pow10(MAX_RATE_FRACTION_DIGITS - rate.scale);
 }
 
 /**
@@ -39,13 +35,63 @@ export class LineAccumulator {
   /** Requests counted toward the allowance so far: the last ordinal given. */
   counted = 0;
 
-  constructor(
-    readonly scope: string,
-    readonly period: string,
-    readonly version: PolicyVersion,
-    readonly allowance: number,
-    readonly failoverMode: FailoverMode,
-  ) {}
+  readonly scope: string;
+  readonly period: string;
+  readonly version: PolicyVersion;
+  readonly allowance: number;
+  readonly failoverMode: FailoverMode;
+
+  constructor(placement: Placement) {
+    this.scope = placement.scope;
+    this.period = placement.period;
+    this.version = placement.version;
+    this.allowance = placement.allowance;
+    this.failoverMode = placement.failoverMode;
+  }
+
+  /** Adds one decision of this line's scope and period to the sums. */
+  apply(decision: Decision): void {
+    this.applyAmounts(decision, decision.request.cost);
+  }
+
+  /** Adds a decided request given by its outcome and amounts (a stored decision record). */
+  applyAmounts(decision: Pick<Decision, 'ordinal' | 'chargeKind' | 'route' | 'status' | 'fee'>, cost: Money): void {
+    if (decision.ordinal !== null && decision.ordinal > this.counted) this.counted = decision.ordinal;
+    const costUnits = unitsAt(cost, COST_SCALE);
+    switch (decision.chargeKind) {
+      case 'fee':
+        this.feeUnits += unitsAt(decision.fee, FEE_SCALE);
+        break;
+      case 'list':
+        this.listChargeUnits += costUnits;
+        break;
+      case 'none':
+        break;
+      default: {
+        const unknown: never = decision.chargeKind;
+        throw new Error(`unhandled charge kind ${String(unknown)}`);
+      }
+    }
+    switch (decision.route) {
+      case 'byok':
+        this.byokRequests++;
+        this.byokCostUnits += costUnits;
+        if (decision.status === 'free') this.freeRequests++;
+        else this.billableRequests++;
+        break;
+      case 'platform':
+        this.platformRequests++;
+        this.platformCostUnits += costUnits;
+        break;
+      case 'failed':
+        this.failedRequests++;
+        break;
+      default: {
+        const unknown: never = decision.route;
+        throw new Error(`unhandled route ${String(unknown)}`);
+      }
+    }
+  }
 
   toBillLine(): BillLine {
     return {

@@ -1,0 +1,58 @@
+import type { ChargeKind } from '../policy/chargeTypes.js';
+import type { AllowanceStatus, Decision } from '../ledger/decision.js';
+import type { FailoverMode, Route } from '../routing/routeTypes.js';
+import { formatInstant } from '../time/instant.js';
+
+/**
+ * A decision as stores keep it and exports write it: plain JSON, money as exact decimal
+ * strings, the instant in ISO-8601 UTC. It carries everything a bill line needs, so a
+ * bill can be built from stored decisions alone.
+ */
+export interface DecisionRecord {
+  readonly requestId: string;
+  readonly instant: string;
+  readonly scope: string;
+  readonly period: string;
+  readonly policyVersion: string;
+  readonly failoverMode: FailoverMode;
+  readonly route: Route;
+  readonly routeRule: string;
+  readonly recordedRoute: Route | null;
+  readonly routeMismatch: boolean;
+  readonly counted: boolean;
+  readonly ordinal: number | null;
+  readonly allowance: number;
+  readonly status: AllowanceStatus;
+  readonly chargeKind: ChargeKind;
+  readonly chargeRule: string;
+  readonly costUsd: string;
+  readonly feeUsd: string;
+  readonly chargeUsd: string;
+  readonly chargedUsd: string | null;
+}
+
+export function toDecisionRecord(decision: Decision): DecisionRecord {
+  const r = decision.request;
+  return {
+    requestId: r.requestId,
+    instant: formatInstant(r.instant),
+    scope: decision.scope,
+    period: decision.period,
+    policyVersion: decision.policyVersion,
+    failoverMode: decision.failoverMode,
+    route: decision.route,
+    routeRule: decision.routeRule,
+    recordedRoute: r.recordedRoute ?? null,
+    routeMismatch: decision.routeMismatch,
+    counted: decision.counted,
+    ordinal: decision.ordinal,
+    allowance: decision.allowance,
+    status: decision.status,
+    chargeKind: decision.chargeKind,
+    chargeRule: decision.chargeRule,
+    costUsd: r.cost.toString(),
+    feeUsd: decision.fee.toString(),
+    chargeUsd: decision.charge.toString(),
+    chargedUsd: r.charged === undefined ? null : r.charged.toString(),
+  };
+}

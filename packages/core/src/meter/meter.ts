@@ -1,0 +1,74 @@
+import type { Accounts } from '../accounts/accounts.js';
+import { ConflictingDuplicateError } from '../errors.js';
+import type { Bill } from '../ledger/billLine.js';
+import { decideRequest, placeRequest, validateRequest } from '../ledger/decideRequest.js';
+import type { UsageRequest } from '../ledger/usageRequest.js';
+import type { Policy } from '../policy/policyTypes.js';
+import { formatInstant } from '../time/instant.js';
+import { billFromRecords } from './billFromRecords.js';
+import { type DecisionRecord, toDecisionRecord } from './decisionRecord.js';
+import { createMemoryStore } from './memoryStore.js';
+import type { MeterStore, RecordOutcome } from './meterStore.js';
+
+export interface MeterOptions {
+  readonly policy: Policy;
+  readonly accounts?: Accounts | undefined;
+  /** Where counters and decisions live; default: in memory. */
+  readonly store?: MeterStore;
+}
+
+export interface Meter {
+  /**
+   * Decides one request as it happens and records it, atomically with its scope's
+   * counter. A retried request (same `request_id`) gets its original decision back and
+   * counts once; the same id with another instant, scope or cost is a conflict.
+   */
+  record(request: UsageRequest): Promise<RecordOutcome>;
+  /** The bill built from every decision in the store. */
+  bill(): Promise<Bill>;
+  records(): AsyncIterable<DecisionRecord>;
+  close(): Promise<void>;
+}
+
+/**
+ * The online meter: each request is decided when it arrives, and the decision is final.
+ * That is how real-time billing works, and it differs from a batch bill in one way: the
+ * allowance is consumed in ARRIVAL order. A request that arrives late (after requests
+ * with later timestamps) takes the next ordinal of its period instead of the one its
+ * timestamp would give it; it is still billed in the period its timestamp falls in.
+ * On a log in timestamp order, the meter's bill is exactly the batch bill.
+ *
+ * @example
+ * const meter = createMeter({ policy: defaultPolicy() });
+ * (await meter.record(request)).record.status //=> 'free'
+ */
+export function createMeter(options: MeterOptions): Meter {
+  const { policy, accounts } = options;
+  const store = options.store ?? createMemoryStore();
+  return {
+    async record(request) {
+      validateRequest(request);
+      const placement = placeRequest(policy, accounts, request);
+      const outcome = await store.record(`${placement.scope}\n${placement.period}`, request.requestId, (counted) => {
+        const decision = decideRequest(placement, counted, request);
+        return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted };
+      });
+      if (outcome.replayed) {
+        const r = outcome.record;
+        if (r.instant !== formatInstant(request.instant) || r.scope !== placement.scope || r.costUsd !== request.cost.toString()) {
+          throw new ConflictingDuplicateError(`request_id ${JSON.stringify(request.requestId)} was already recorded with different content`);
+        }
+      }
+      return outcome;
+    },
+    bill() {
+      return billFromRecords(store.records(), policy);
+    },
+    records() {
+      return store.records();
+    },
+    close() {
+      return store.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { DecisionRecord } from './decisionRecord.js';
+
+/** What deciding a request from its scope's counter gives: the record and the new count. */
+export interface CounterStep {
+  readonly record: DecisionRecord;
+  readonly counted: number;
+}
+
+export interface RecordOutcome {
+  readonly record: DecisionRecord;
+  /** True when the request was already recorded: its original decision, counted once. */
+  readonly replayed: boolean;
+}
+
+/**
+ * Where a meter keeps its counters and decisions. Every implementation must make
+ * `record` one atomic step — look the request up by id, read its scope-period counter,
+ * decide, save the decision and the counter — so that concurrent gateway instances and
+ * crashes can neither count a request twice nor lose one.
+ */
+export interface MeterStore {
+  /**
+   * If `requestId` is already recorded, returns its stored record (`replayed`). Otherwise
+   * reads the counter named `counterKey` (0 when new), calls `decide` with it, and stores
+   * the record and the new count together.
+   */
+  record(counterKey: string, requestId: string, decide: (counted: number) => CounterStep): Promise<RecordOutcome>;
+  /** Every stored record, in the order they were recorded. */
+  records(): AsyncIterable<DecisionRecord>;
+  close(): Promise<void>;
+}
