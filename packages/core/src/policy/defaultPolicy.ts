@@ -2,6 +2,17 @@ import defaultPolicyDocument from './default-policy.json' with { type: 'json' };
 import { loadPolicy } from './loadPolicy.js';
 import type { Policy } from './policyTypes.js';
 
+/** Deep-freezes plain JSON, so the shared default document cannot be changed by a caller. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+deepFreeze(defaultPolicyDocument);
+
 export { defaultPolicyDocument };
 
 /**

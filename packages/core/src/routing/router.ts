@@ -1,3 +1,4 @@
+import { InvalidRequestError } from '../errors.js';
 import type { RuleDocument } from '../rules/ruleDocument.js';
 import { buildTable, factsKey } from '../rules/decisionTable.js';
 import {
@@ -55,7 +56,12 @@ export function createRouter(rules: readonly RuleDocument<RouteParams>[], path =
   return {
     route(mode, keyResult, platformResult) {
       const index = (modeIndex.get(mode)! * KEY_RESULTS.length + keyIndex.get(keyResult)!) * PLATFORM_RESULTS.length + platformIndex.get(platformResult)!;
-      return byIndex[index]!;
+      const decision = byIndex[index];
+      // Only an untyped caller can pass a value outside the domain; say so instead of routing nowhere.
+      if (decision === undefined) {
+        throw new InvalidRequestError(`cannot route failover mode ${JSON.stringify(mode)}, key_result ${JSON.stringify(keyResult)}, platform_result ${JSON.stringify(platformResult)}`, 'key_result');
+      }
+      return decision;
     },
     recorded(route) {
       return recorded.get(route)!;
