@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Money, defaultPolicyDocument } from '@byok-billing/core';
@@ -113,5 +114,37 @@ describe('byok whatif --html', () => {
     expect(JSON.parse(embedded!)).toEqual(JSON.parse(stdout));
     // Nothing is loaded from elsewhere: no external scripts, styles or images.
     expect(/<script[^>]+src=|<link[^>]+href="(?!data:)|<img[^>]+src=/.test(page)).toBe(false);
+  });
+});
+
+describe('byok whatif reads the log once', () => {
+  it('serves every variant from one pass: the whole log is read exactly once, from a stream that cannot be rewound', async () => {
+    const scenario = join(import.meta.dirname, '../scenarios/09-audit-invoice-matches');
+    const bytes = readFileSync(join(scenario, 'requests.csv'));
+    let pulled = 0;
+    let reads = 0;
+    // Standard input: a one-shot stream. A second pass would find it empty.
+    const stdin = Readable.from(
+      (function* () {
+        reads++;
+        for (let i = 0; i < bytes.length; i += 64) {
+          const chunk = bytes.subarray(i, i + 64);
+          pulled += chunk.length;
+          yield chunk;
+        }
+      })(),
+    );
+    let stdout = '';
+    const code = await run(['whatif', '-', '-q', '--policy', `scaled=${join(scenario, 'policy.json')}`, '--vary', 'allowance=1,2,5', '--vary', 'fee=3%,7%', '--format', 'json'], {
+      stdout: (t) => (stdout += t),
+      stderr: () => {},
+      stdin,
+    });
+    expect(code).toBe(0);
+    expect(reads).toBe(1);
+    expect(pulled).toBe(bytes.length);
+    const report = JSON.parse(stdout);
+    expect(report.variants).toHaveLength(7);
+    for (const v of report.variants) expect(v.payingScopes).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@
 // The page-side callbacks below run in Chromium and use the DOM types.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import type { WhatifReport } from '../src/whatif/whatifReport.js';
 const REPO = join(import.meta.dirname, '../../..');
 const FIXTURE = join(import.meta.dirname, 'fixtures/whatif-report.json');
 const SCREENSHOT = join(REPO, 'test-artifacts/whatif-report.png');
+const SCENARIO_SCREENSHOT = join(REPO, 'test-artifacts/whatif-scenario-15.png');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -353,6 +354,40 @@ describe.skipIf(skipBrowser)('what-if HTML in headless Chromium', () => {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(existsSync(SCREENSHOT)).toBe(true);
       expectQuiet(o);
+    } finally {
+      await o.context.close();
+    }
+  });
+
+  it("renders scenario 15's what-if report with every chart drawn and its numbers", async () => {
+    const scenario = JSON.parse(readFileSync(join(import.meta.dirname, '../../../scenarios/15-whatif-allowance-and-fee/expected-whatif.json'), 'utf8')) as WhatifReport;
+    const o = await open(scenario, 'scenario-15.html');
+    const { page } = o;
+    try {
+      const charts = await page.evaluate(() => {
+        const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart;
+        return [...document.querySelectorAll('canvas')].map((canvas) => {
+          const chart = Chart.getChart(canvas);
+          const ctx = canvas.getContext('2d')!;
+          const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          let painted = 0;
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+          const elements = chart ? chart.data.datasets.map((_: unknown, i: number) => chart.getDatasetMeta(i).data.length) : [];
+          return { id: canvas.id, drawn: chart !== undefined, elements, painted: painted / (pixels.length / 4) };
+        });
+      });
+      expect(charts).toHaveLength(3);
+      for (const c of charts) {
+        expect(c.drawn, c.id).toBe(true);
+        expect(c.elements.length, c.id).toBeGreaterThan(0);
+        expect(Math.min(...c.elements), c.id).toBeGreaterThan(0);
+        expect(c.painted, c.id).toBeGreaterThan(0.02);
+      }
+      const totals = await page.$$eval('#summary td[data-field="totalUsd"]', (tds) => tds.map((td) => [td.getAttribute('data-variant'), td.getAttribute('data-exact')]));
+      expect(totals).toEqual(scenario.variants.map((v) => [v.name, v.totalUsd]));
+      expectQuiet(o);
+      mkdirSync(dirname(SCENARIO_SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCENARIO_SCREENSHOT, fullPage: true });
     } finally {
       await o.context.close();
     }
