@@ -8,7 +8,8 @@ import { loadInvoiceFile } from '../io/loadInvoiceFile.js';
 import { AUDIT_FORMATS, type AuditFormat, auditAsJson, formatAudit } from '../output/auditFormats.js';
 import type { ProgramIO } from '../program.js';
 import { VERSION } from '../version.js';
-import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay, writeOutput } from './bill.js';
+import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
+import { writeOutput } from '../output/writeOutput.js';
 
 export interface AuditCliOptions extends ReplayCliOptions {
   readonly invoice?: string;

@@ -1,144 +1,17 @@
-import { writeFileSync } from 'node:fs';
-import type { Accounts, Bill, Decision, Policy } from '@byok-billing/core';
-import { resolve } from 'node:path';
+import type { Bill } from '@byok-billing/core';
 import { type Command, Option } from 'commander';
-import { UsageError } from '../exitCodes.js';
-import { parseDuration } from '../io/duration.js';
-import { loadAccountsFile } from '../io/loadAccountsFile.js';
-import { loadPolicyFile } from '../io/loadPolicyFile.js';
-import { inputSource } from '../io/openInput.js';
-import { fileSink } from '../io/outputSink.js';
-import { createProgress } from '../io/progress.js';
 import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
-import { decisionRecordWriter } from '../output/decisionRecords.js';
-import { rejectsWriter } from '../output/rejectsWriter.js';
+import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../program.js';
-import { type ReplayResult, type RowSource, replayLog } from '../replay/replayLog.js';
-import { assertTimeZone } from '@byok-billing/core';
+import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 
-/** The options every log-replaying command shares (bill, audit, explain, whatif). */
-export interface ReplayCliOptions {
-  /** Directory relative log paths are read from (default: the working directory). */
-  readonly baseDir?: string;
-  readonly policy?: string;
-  readonly accounts?: string;
-  readonly inputTimezone?: string;
-  readonly reorderWindow: string;
-  readonly sort?: boolean;
-  readonly rejects?: string;
-  readonly details?: string;
-  readonly quiet?: boolean;
-}
+// Kept for commands written against this module before the replay moved to replay/runReplay.ts.
+export { addReplayOptions, presentationOf, runReplay, writeOutput, type ReplayCliOptions };
+export type { ReplayHooks, ReplayRun } from '../replay/runReplay.js';
 
 export interface BillCliOptions extends ReplayCliOptions {
   readonly format?: BillFormat;
   readonly out?: string;
-}
-
-/** Adds the log options shared by every command that replays logs. */
-export function addReplayOptions(command: Command): Command {
-  return command
-    .option('--policy <file>', 'policy document (JSON); default: the built-in BYOK policy')
-    .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
-    .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset, e.g. Europe/Berlin')
-    .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and still be put in order', '15m')
-    .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
-    .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
-    .option('-q, --quiet', 'no progress display and no warnings on standard error');
-}
-
-/** Extra listeners a command can attach to a replay (audits, explanations). */
-export interface ReplayHooks {
-  /** Replay under this policy instead of --policy (what-if variants). */
-  readonly policyOverride?: Policy;
-  /** Adjust the accounts the replay uses (what-if variants that force a failover mode). */
-  readonly accountsOverride?: (accounts: Accounts | undefined) => Accounts | undefined;
-  /** Told the policy once it is loaded, before any decision. */
-  readonly onPolicy?: (policy: Policy, accounts: Accounts | undefined) => void;
-  readonly onDecision?: (decision: Decision, source: RowSource) => void;
-}
-
-export interface ReplayRun extends ReplayResult {
-  readonly policy: Policy;
-  readonly warnings: readonly string[];
-}
-
-/** Loads policy and accounts, replays the logs, writes details and rejects. */
-export async function runReplay(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO, hooks: ReplayHooks = {}): Promise<ReplayRun> {
-  if (logs.length === 0) throw new UsageError('no log given; pass one or more CSV files, or - for standard input');
-  if (logs.filter((l) => l === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
-  const warnings: string[] = [];
-  const warn = (message: string) => {
-    warnings.push(message);
-    if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
-  };
-  if (options.inputTimezone !== undefined) {
-    try {
-      assertTimeZone(options.inputTimezone);
-    } catch (error) {
-      throw new UsageError(`--input-timezone: ${(error as Error).message}`);
-    }
-  }
-  const windowMs = options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
-  const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
-  const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
-  const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
-  hooks.onPolicy?.(policy, accounts);
-  const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
-  const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
-  const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
-  const details = options.details === undefined ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
-  const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
-  try {
-    const result = await replayLog({
-      inputs,
-      policy,
-      accounts,
-      inputTimeZone: options.inputTimezone,
-      windowMs,
-      onDecision:
-        details && hooks.onDecision
-          ? (d, s) => {
-              details.decision(d, s);
-              hooks.onDecision!(d, s);
-            }
-          : (details?.decision ?? hooks.onDecision),
-      onDuplicate: details?.duplicate,
-      onReject: rejects?.reject,
-      onWarning: warn,
-      onBytes: progress.bytes,
-      onRow: progress.row,
-    });
-    if (result.routeMismatches > 0) {
-      warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);
-    }
-    if (result.bill.input.rejected > 0) warn(`${result.bill.input.rejected.toLocaleString('en-US')} row(s) rejected; see ${options.rejects}`);
-    return { ...result, policy, warnings };
-  } finally {
-    progress.done();
-    details?.close();
-    rejects?.close();
-  }
-}
-
-function resolveIn(baseDir: string | undefined, path: string): string {
-  return baseDir === undefined ? path : resolve(baseDir, path);
-}
-
-export function writeOutput(text: string, out: string | undefined, io: ProgramIO): void {
-  if (out === undefined) {
-    io.stdout(text);
-    return;
-  }
-  try {
-    writeFileSync(out, text);
-  } catch (error) {
-    throw new UsageError(`${out}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-export function presentationOf(policy: Policy) {
-  return policy.versions[policy.versions.length - 1]!.parameters.presentation;
 }
 
 /** `byok bill`: the bills the policy gives for request logs. */

@@ -11,7 +11,8 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import type { ProgramIO } from '../program.js';
 import type { RowSource } from '../replay/replayLog.js';
-import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay, writeOutput } from './bill.js';
+import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
+import { writeOutput } from '../output/writeOutput.js';
 
 export interface ExplainCliOptions extends ReplayCliOptions {
   readonly request?: string;

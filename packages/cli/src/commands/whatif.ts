@@ -8,7 +8,8 @@ import { type VariantOutcome, buildWhatifReport } from '../whatif/buildReport.js
 import { type Variant, accountsFor, buildVariants } from '../whatif/variants.js';
 import { formatWhatif, WHATIF_FORMATS, type WhatifFormat } from '../whatif/whatifFormats.js';
 import type { WhatifReport } from '../whatif/whatifReport.js';
-import { type ReplayCliOptions, runReplay, writeOutput } from './bill.js';
+import { type ReplayCliOptions, runReplay } from '../replay/runReplay.js';
+import { writeOutput } from '../output/writeOutput.js';
 
 export interface WhatifCliOptions extends Omit<ReplayCliOptions, 'policy' | 'details'> {
   readonly policy: readonly string[];
