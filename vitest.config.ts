@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@byok-billing/core': src('core'),
       '@byok-billing/cli': src('cli'),
+      '@byok-billing/stores': src('stores'),
     },
   },
   test: {

@@ -16,7 +16,8 @@ describe('packed tarballs in an empty project', () => {
   const project = join(dir, 'project');
 
   beforeAll(() => {
-    for (const pkg of ['core', 'cli']) {
+    // The CLI depends on the stores package, so all three are packed and installed together.
+    for (const pkg of ['core', 'stores', 'cli']) {
       execFileSync('pnpm', ['pack', '--pack-destination', dir], { cwd: join(REPO_ROOT, 'packages', pkg), stdio: 'pipe' });
     }
     const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
@@ -26,7 +27,7 @@ describe('packed tarballs in an empty project', () => {
       cwd: project,
       stdio: 'pipe',
     });
-  }, 180_000);
+  }, 300_000); // npm builds better-sqlite3's native addon from source where no prebuilt binary can be fetched
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,6 +39,10 @@ describe('packed tarballs in an empty project', () => {
     expect(core).toContain('package/dist/index.d.ts');
     expect(core).toContain('package/dist/policy/default-policy.json');
     expect(core.some((f) => f.includes('/test/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toBe(false);
+    const stores = listing('byok-billing-stores-0.1.0.tgz');
+    expect(stores).toContain('package/dist/index.js');
+    expect(stores).toContain('package/dist/index.d.ts');
+    expect(stores.some((f) => f.includes('/test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toBe(false);
     const cli = listing('byok-billing-cli-0.1.0.tgz');
     expect(cli).toContain('package/dist/bin.js');
     expect(cli).toContain('package/dist/index.d.ts');

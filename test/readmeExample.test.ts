@@ -18,3 +18,15 @@ describe('README library example', () => {
     expect(output).toBe(readmeBlock('library:output'));
   });
 });
+
+describe('README meter example', () => {
+  const dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.readme-meter-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the output the README shows (SQLite store, retries, a late request, a restart)', () => {
+    const file = join(dir, 'meter.mjs');
+    writeFileSync(file, readmeBlock('meter'));
+    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+    expect(output).toBe(readmeBlock('meter:output'));
+  });
+});

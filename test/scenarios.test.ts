@@ -8,13 +8,17 @@ import { REPO_ROOT } from './support/readmeExample.js';
  * Golden replays: every scenario in scenarios/ is billed as its scenario.json says and
  * must give exactly its expected-<command>.json. A scenario whose log is too large to commit
  * names a `byok generate` command; the log is generated (once, cached under the
- * scenario's .generated/ folder, which git ignores) from the committed seed.
+ * scenario's .generated/ folder, which git ignores) from the committed seed. A scenario whose
+ * input is a gateway's own records names a `byok import` step: it runs first, every time (it
+ * is quick, and the records are committed), and writes the log the command then reads.
  */
 interface ScenarioSpec {
   readonly command: 'bill' | 'audit' | 'whatif';
   readonly logs: readonly string[];
   readonly args: readonly string[];
   readonly generate?: { readonly out: string; readonly args: readonly string[] };
+  /** `byok import <args...> --out <out>`, run before the command (e.g. generation records → log.csv). */
+  readonly import?: { readonly out: string; readonly args: readonly string[] };
   /** For audits: 0 when the invoice matches, 1 when it does not. */
   readonly expectedExitCode?: number;
 }
@@ -59,6 +63,11 @@ describe('scenarios', () => {
           const generated = await byok(['generate', ...spec.generate.args, '--out', out]);
           expect(generated.code, generated.stderr).toBe(0);
         }
+      }
+      if (spec.import) {
+        mkdirSync(join(root, '.generated'), { recursive: true });
+        const imported = await byok(['import', ...spec.import.args.map(resolve), '--out', join(root, spec.import.out), '--quiet']);
+        expect(imported.code, imported.stderr).toBe(0);
       }
       const result = await byok([
         spec.command,

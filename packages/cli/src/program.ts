@@ -4,6 +4,8 @@ import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerMeter } from './commands/meter.js';
+import { registerImport } from './commands/importGenerations.js';
 import { registerWhatif } from './commands/whatif.js';
 import { VERSION } from './version.js';
 
@@ -54,6 +56,8 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerAudit(program, io, setExitCode, state.argv);
   registerExplain(program, io);
   registerGenerate(program, io);
+  registerMeter(program, io);
   registerWhatif(program, io);
+  registerImport(program, io);
   return program;
 }

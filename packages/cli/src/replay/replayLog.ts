@@ -15,6 +15,7 @@ import { InputError, type InputLocation } from '../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../io/logColumns.js';
 import type { InputSource } from '../io/openInput.js';
 import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
+import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
 
 /** Where a row came from. */
 export interface RowSource {
@@ -50,6 +51,12 @@ export interface ReplayOptions {
   /** Bytes of stored input read so far (for progress). */
   readonly onBytes?: ((n: number) => void) | undefined;
   readonly onRow?: (() => void) | undefined;
+  /**
+   * Arrival mode (the online meter): each parsed row goes here in file order instead of
+   * through the reorder window and the ledger, so the bill has no lines; its input
+   * summary still accounts for every row. The window and `onDecision` are not used.
+   */
+  readonly onArrival?: ArrivalHandler | undefined;
 }
 
 export interface ReplayResult {
@@ -75,6 +82,8 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     rejected++;
     options.onReject(rejection);
   };
+
+  const arrivals = options.onArrival ? createArrivals(options.onArrival, reject) : undefined;
 
   const buffer = createReorderBuffer<RowSource>({
     windowMs: options.windowMs,
@@ -110,6 +119,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
           options.onRow?.();
           takeRow(record, header, input.name);
         }
+        await arrivals?.settle(ARRIVALS_IN_FLIGHT);
       }
     } catch (error) {
       stream.destroy();
@@ -117,6 +127,12 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     }
   }
   buffer.flush();
+  if (arrivals !== undefined) {
+    await arrivals.settle(0);
+    const { accepted } = arrivals;
+    const input = { rows: accepted + arrivals.duplicates + rejected, accepted, rejected, duplicates: arrivals.duplicates };
+    return { bill: { ...ledger.finish(), input }, routeMismatches: 0 };
+  }
   return { bill: ledger.finish({ rejected, duplicates }), routeMismatches };
 
   function takeRow(record: CsvRecord, header: LogHeader, file: string): void {
@@ -128,6 +144,10 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
       reject({ file, line: record.line, column: error.column, columnName: error.columnName, text: record.text, reason: error.reason });
+      return;
+    }
+    if (arrivals !== undefined) {
+      arrivals.take(request, source);
       return;
     }
     try {

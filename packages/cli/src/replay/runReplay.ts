@@ -11,6 +11,7 @@ import { createProgress } from '../io/progress.js';
 import { decisionRecordWriter } from '../output/decisionRecords.js';
 import { rejectsWriter } from '../output/rejectsWriter.js';
 import type { ProgramIO } from '../program.js';
+import type { ArrivalHandler } from './arrivals.js';
 import { type ReplayResult, type RowSource, replayLog } from './replayLog.js';
 
 /** The options every log-replaying command shares (bill, audit, explain, whatif). */
@@ -49,6 +50,8 @@ export interface ReplayHooks {
   /** Told the policy once it is loaded, before any decision. */
   readonly onPolicy?: (policy: Policy, accounts: Accounts | undefined) => void;
   readonly onDecision?: (decision: Decision, source: RowSource) => void;
+  /** Arrival mode (`byok meter`): rows go here in file order; no reorder window, no ledger (see replayLog). */
+  readonly onArrival?: ArrivalHandler;
 }
 
 export interface ReplayRun extends ReplayResult {
@@ -72,7 +75,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       throw new UsageError(`--input-timezone: ${(error as Error).message}`);
     }
   }
-  const windowMs = options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
+  const windowMs = hooks.onArrival || options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
   const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
   const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
   const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
@@ -101,6 +104,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       onWarning: warn,
       onBytes: progress.bytes,
       onRow: progress.row,
+      onArrival: hooks.onArrival,
     });
     if (result.routeMismatches > 0) {
       warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);

@@ -1,0 +1,109 @@
+import type { Readable } from 'node:stream';
+import { compareInstants, compareUtf8 } from '@byok-billing/core';
+import { type ImportScope, type ImportedRequest, generationToRequest } from './generationToRequest.js';
+import { type RecordInputFormat, readGenerationRecords } from './readGenerationRecords.js';
+import { RecordError, type RecordLocation, RecordProblem, formatRecordLocation } from './recordProblem.js';
+
+/** A record the import refused: where, which field, why, and its source text. */
+export interface ImportRejection {
+  readonly location: RecordLocation;
+  readonly field?: string | undefined;
+  readonly reason: string;
+  readonly text: string;
+}
+
+export interface ImportOptions extends ImportScope {
+  readonly format: RecordInputFormat;
+  /** With a listener, refused records go to it and the import goes on; without, the first stops it. */
+  readonly onReject?: ((rejection: ImportRejection) => void) | undefined;
+}
+
+/** Every record is accounted for: imported + duplicates + rejected = records. */
+export interface ImportSummary {
+  readonly records: number;
+  readonly imported: number;
+  readonly byok: number;
+  readonly platform: number;
+  /** Cancelled records, written with route `failed`. */
+  readonly failed: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+}
+
+export interface ImportResult {
+  /** In the order the ledger consumes them (POLICY.md D1): by instant, ties by request_id. */
+  readonly requests: readonly ImportedRequest[];
+  readonly summary: ImportSummary;
+}
+
+/**
+ * Reads generation records into requests. Duplicated ids (an export page fetched twice)
+ * keep the first record when the content is the same — compared as the log would bill
+ * it: the instant, not how it is written, and amounts by value — and are refused when it
+ * is not, since either could be the true charge (POLICY.md D6).
+ *
+ * The requests come back sorted: exports list newest first, and a month in reverse order
+ * is far outside any reorder window `byok bill` would allow.
+ */
+export async function importGenerations(stream: Readable, file: string, options: ImportOptions): Promise<ImportResult> {
+  const seen = new Map<string, { readonly request: ImportedRequest; readonly location: RecordLocation }>();
+  const requests: ImportedRequest[] = [];
+  let records = 0;
+  let duplicates = 0;
+  let rejected = 0;
+  const counts = { byok: 0, platform: 0, failed: 0 };
+
+  const reject = (rejection: ImportRejection): void => {
+    if (options.onReject === undefined) throw new RecordError(rejection.location, rejection.reason, rejection.field);
+    rejected++;
+    options.onReject(rejection);
+  };
+
+  for await (const raw of readGenerationRecords(stream, file, options.format)) {
+    records++;
+    if (!raw.parsed.ok) {
+      reject({ location: raw.location, reason: raw.parsed.reason, text: raw.text });
+      continue;
+    }
+    let request: ImportedRequest;
+    try {
+      request = generationToRequest(raw.parsed.value, options);
+    } catch (error) {
+      if (!(error instanceof RecordProblem)) throw error;
+      reject({ location: raw.location, field: error.field, reason: error.reason, text: raw.text });
+      continue;
+    }
+    const first = seen.get(request.requestId);
+    if (first !== undefined) {
+      if (sameContent(first.request, request)) {
+        duplicates++;
+      } else {
+        reject({
+          location: raw.location,
+          field: 'id',
+          reason: `id ${JSON.stringify(request.requestId)} was already seen at ${formatRecordLocation(first.location)} with different content`,
+          text: raw.text,
+        });
+      }
+      continue;
+    }
+    seen.set(request.requestId, { request, location: raw.location });
+    requests.push(request);
+    counts[request.route]++;
+  }
+  requests.sort((a, b) => compareInstants(a.instant, b.instant) || compareUtf8(a.requestId, b.requestId));
+  return { requests, summary: { records, imported: requests.length, ...counts, duplicates, rejected } };
+}
+
+function sameContent(a: ImportedRequest, b: ImportedRequest): boolean {
+  return (
+    compareInstants(a.instant, b.instant) === 0 &&
+    a.userId === b.userId &&
+    a.orgId === b.orgId &&
+    a.model === b.model &&
+    a.provider === b.provider &&
+    a.route === b.route &&
+    a.cost.equals(b.cost) &&
+    a.charged.equals(b.charged)
+  );
+}

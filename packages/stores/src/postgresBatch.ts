@@ -1,0 +1,97 @@
+import type { CounterStep, RecordOutcome } from '@byok-billing/core';
+import type { PoolClient } from 'pg';
+import { RacedRetryError } from './postgresErrors.js';
+import type { PostgresTables } from './postgresSchema.js';
+import type { PendingRecord } from './recordBatch.js';
+import { StoreError } from './storeError.js';
+import { decodeRecord, encodeRecord } from './storedRecord.js';
+
+export type Settled = { readonly outcome: RecordOutcome } | { readonly error: unknown };
+
+/**
+ * Records one batch in one transaction on `client` and returns how each call ended; the
+ * caller settles the calls once COMMIT has returned.
+ *
+ * Every counter row of the batch is locked (`FOR UPDATE`, in key order so that two
+ * batches never wait on each other in a cycle) before the look-up by request_id: from
+ * then on no other process can decide in these scopes, and, at READ COMMITTED, the
+ * look-up sees every decision committed before the locks were granted. The one thing
+ * the locks cannot cover is the same request_id under another scope (a conflicting
+ * retry): the insert's ON CONFLICT catches it and the batch starts over.
+ */
+export async function writePostgresBatch(client: PoolClient, tables: PostgresTables, batch: readonly PendingRecord[]): Promise<Settled[]> {
+  const keys = [...new Set(batch.map((item) => item.counterKey))].sort();
+  const ids = [...new Set(batch.map((item) => item.requestId))];
+  // The counter rows must exist to be locked. Created outside the transaction (a zero
+  // counter is harmless if the batch then fails), in one sorted order for every writer.
+  await client.query(`INSERT INTO ${tables.counters} (key, counted) SELECT k, 0 FROM unnest($1::text[]) AS k ON CONFLICT (key) DO NOTHING`, [keys]);
+  await client.query('BEGIN');
+  const locked = await client.query<{ key: string; counted: string }>(
+    `SELECT key, counted::text AS counted FROM ${tables.counters} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+    [keys],
+  );
+  const counts = new Map<string, number>();
+  for (const row of locked.rows) counts.set(row.key, countOf(row.counted, row.key));
+  const stored = await client.query<{ request_id: string; record: string }>(
+    `SELECT request_id, record FROM ${tables.decisions} WHERE request_id = ANY($1::text[])`,
+    [ids],
+  );
+  const storedText = new Map(stored.rows.map((row) => [row.request_id, row.record]));
+
+  const settled: Settled[] = [];
+  const decidedHere = new Map<string, CounterStep['record']>();
+  const newIds: string[] = [];
+  const newRecords: string[] = [];
+  const touched = new Set<string>();
+  for (const item of batch) {
+    const earlier = decidedHere.get(item.requestId);
+    const text = storedText.get(item.requestId);
+    if (earlier !== undefined || text !== undefined) {
+      try {
+        settled.push({ outcome: { record: earlier ?? decodeRecord(text!, item.requestId), replayed: true } });
+      } catch (error) {
+        settled.push({ error });
+      }
+      continue;
+    }
+    let step: CounterStep;
+    try {
+      step = item.decide(counts.get(item.counterKey) ?? 0);
+    } catch (error) {
+      // Decided in memory, nothing written for it yet: this call fails alone.
+      settled.push({ error });
+      continue;
+    }
+    decidedHere.set(item.requestId, step.record);
+    newIds.push(item.requestId);
+    newRecords.push(encodeRecord(step.record));
+    counts.set(item.counterKey, step.counted);
+    touched.add(item.counterKey);
+    settled.push({ outcome: { record: step.record, replayed: false } });
+  }
+
+  if (newIds.length > 0) {
+    // ORDER BY the position in the batch: seq numbers follow the arrival order.
+    const inserted = await client.query(
+      `INSERT INTO ${tables.decisions} (request_id, record)
+       SELECT id, rec FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, rec, n) ORDER BY n
+       ON CONFLICT (request_id) DO NOTHING`,
+      [newIds, newRecords],
+    );
+    if (inserted.rowCount !== newIds.length) throw new RacedRetryError();
+    const keysOut = [...touched];
+    await client.query(
+      `UPDATE ${tables.counters} AS c SET counted = u.counted
+       FROM unnest($1::text[], $2::bigint[]) AS u(key, counted) WHERE c.key = u.key`,
+      [keysOut, keysOut.map((k) => String(counts.get(k)!))],
+    );
+  }
+  await client.query('COMMIT');
+  return settled;
+}
+
+function countOf(text: string, key: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new StoreError('STORE_FORMAT', `counter ${JSON.stringify(key)} holds ${text}, not a count`);
+  return n;
+}

@@ -1,0 +1,35 @@
+import type { Pool } from 'pg';
+
+/** The SQL names of one store's tables. */
+export interface PostgresTables {
+  readonly counters: string;
+  readonly decisions: string;
+}
+
+export function postgresTables(prefix: string): PostgresTables {
+  return { counters: `${prefix}counters`, decisions: `${prefix}decisions` };
+}
+
+/**
+ * Creates the tables when missing. `record` stays TEXT, the record's own JSON: JSONB
+ * would re-format it, and money must come back as the exact strings that went in.
+ * CREATE TABLE IF NOT EXISTS is not safe against itself (two sessions can both decide
+ * to create), so the creation runs under a transaction-level advisory lock.
+ */
+export async function createPostgresSchema(pool: Pool, tables: PostgresTables): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`byok-billing schema ${tables.decisions}`]);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${tables.counters} (key TEXT PRIMARY KEY, counted BIGINT NOT NULL)`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${tables.decisions} (seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL)`,
+    );
+    await client.query('COMMIT');
+    client.release();
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(true);
+    throw error;
+  }
+}
