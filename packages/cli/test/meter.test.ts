@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareRequests, defaultPolicyDocument } from '@byok-billing/core';
+import { Money, compareRequests, defaultPolicyDocument, halfEven, roundMoney } from '@byok-billing/core';
 import { EXIT_BAD_INPUT, run } from '@byok-billing/cli';
 import { type LogRow, logArb, toUsageRequest } from '../../../test/arbitraries/requestLog.js';
 import { REPO_ROOT } from '../../../test/support/readmeExample.js';
@@ -203,4 +204,61 @@ describe('byok meter: usage', () => {
       expect(meterText.replace(/^store: .*\n/m, '')).toBe(readFileSync(billOut, 'utf8'));
     }
   });
+});
+
+describe('late arrivals: byok audit against the batch recompute', () => {
+  it('law: auditing the meter charges lists exactly the requests whose decision differs from the batch', async () => {
+    // catches: a charged log that loses requests or misplaces scopes, an audit that compares
+    // in arrival order, or a meter that reorders late requests (it must not).
+    let sawLateDifference = 0;
+    const policyDoc = JSON.parse(JSON.stringify(defaultPolicyDocument));
+    policyDoc.parameters.allowance = 2;
+    const policy = fresh('policy.json');
+    writeFileSync(policy, JSON.stringify(policyDoc));
+    await fc.assert(
+      fc.asyncProperty(logArb(), fc.array(fc.nat(), { maxLength: 8 }), async (rows, swaps) => {
+        const unique = [...new Map(rows.filter((r) => r.requestId !== '').map((r) => [r.requestId, r])).values()];
+        const sorted = unique.map((r) => ({ r, q: toUsageRequest(r) })).sort((a, b) => compareRequests(a.q, b.q)).map((x) => x.r);
+        // Arrival order: the sorted log with some requests moved later (they arrive late).
+        const arrival = [...sorted];
+        for (const s of swaps) {
+          if (arrival.length < 2) break;
+          const i = s % arrival.length;
+          const [late] = arrival.splice(i, 1);
+          arrival.push(late!);
+        }
+        const log = fresh('arrival.csv');
+        writeFileSync(log, csv(arrival));
+        const charged = fresh('charged.csv');
+        const metered = await byok(['meter', log, '--policy', policy, '--charged-log', charged, '-q', '--format', 'json']);
+        expect(metered.code, metered.stderr).toBe(0);
+        // The batch decisions, by request id.
+        const details = fresh('batch.ndjson');
+        const batch = await byok(['bill', log, '--sort', '--policy', policy, '--details', details, '-q']);
+        expect(batch.code, batch.stderr).toBe(0);
+        const batchCharge = new Map<string, string>();
+        for (const line of readFileSync(details, 'utf8').split('\n').filter(Boolean)) {
+          const d = JSON.parse(line) as { request_id?: string; charge_usd?: string };
+          if (d.request_id !== undefined) batchCharge.set(d.request_id, d.charge_usd!);
+        }
+        const chargedRows = (parseCsv(readFileSync(charged, 'utf8')) as string[][]).slice(1);
+        // Ids a spreadsheet would run as formulas are written with a leading quote (CSV safety).
+        const original = (id: string) => (/^'[=+\-@\t\r]/.test(id) ? id.slice(1) : id);
+        // The charged log and the audit work at the log's precision: 12 decimals, half-even.
+        const at12 = (amount: string) => {
+          const [int, frac = ''] = amount.split('.');
+          return roundMoney(new Money(BigInt(`${int}${frac}`), frac.length), 12, halfEven).rounded.toString();
+        };
+        const differing = chargedRows.filter((c) => c[6] !== at12(batchCharge.get(original(c[0]!))!)).map((c) => c[0]).sort();
+        const audit = await byok(['audit', charged, '--per-request', '--policy', policy, '--sort', '-q', '--format', 'json']);
+        expect(audit.code).toBe(differing.length === 0 ? 0 : 1);
+        const report = JSON.parse(audit.stdout) as { findings: { kind: string; requestId: string }[] };
+        expect(report.findings.filter((f) => f.kind === 'wrong-charge').map((f) => f.requestId).sort()).toEqual(differing);
+        if (differing.length > 0) sawLateDifference++;
+      }),
+      { numRuns: 60 },
+    );
+    // The law says something only if late arrivals do change decisions in some runs.
+    expect(sawLateDifference).toBeGreaterThan(0);
+  }, 300_000);
 });

@@ -5,6 +5,7 @@ import { UsageError } from '../exitCodes.js';
 import { fileSink } from '../io/outputSink.js';
 import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
 import { writeStoredDecisions } from '../output/storedDecisions.js';
+import { writeChargedLog } from '../output/chargedLog.js';
 import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../program.js';
 import { presentationOf, runReplay } from '../replay/runReplay.js';
@@ -24,6 +25,7 @@ export interface MeterCliOptions {
   readonly format?: BillFormat;
   readonly out?: string;
   readonly details?: string;
+  readonly chargedLog?: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
       warn(`${bill.routeMismatches.toLocaleString('en-US')} stored decision(s) have a recorded route that differs from the route their failover mode gives`);
     }
     if (options.details !== undefined) await writeStoredDecisions(meter!.records(), fileSink(options.details), options.details);
+    if (options.chargedLog !== undefined) await writeChargedLog(meter!.records(), fileSink(options.chargedLog));
     const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
     const notes = [
       `store: ${describeStore(options.store)}; ${stored.input.accepted.toLocaleString('en-US')} decision(s) stored`,
@@ -144,6 +147,7 @@ export function registerMeter(program: Command, io: ProgramIO): void {
     .addOption(new Option('--format <format>', 'bill format (default: table on a terminal, json otherwise)').choices(BILL_FORMATS))
     .option('--out <file>', 'write the bill to this file instead of standard output')
     .option('--details <file>', 'write every decision the store holds here, in store order (.csv, or .ndjson for JSON lines)')
+    .option('--charged-log <file>', 'write the stored decisions as a request log with charged_usd (audit it with byok audit --per-request)')
     .option('-q, --quiet', 'no progress display and no warnings on standard error')
     .addHelpText(
       'after',
@@ -155,6 +159,7 @@ Examples:
   $ byok meter --store postgres:postgres://byok:secret@db:5432/billing --table-prefix byok_ node-*.csv.gz
   $ byok meter --store sqlite:meter.db --details decisions.ndjson --rejects rejects.csv requests.csv
   $ byok meter requests.csv                                    # in memory: arrival-order bill, nothing kept
+  $ byok meter --store sqlite:meter.db --charged-log charged.csv late.csv && byok audit charged.csv --per-request
 
 Stores:
   memory           in this process only; nothing is kept
