@@ -84,3 +84,24 @@ describe('scenarios', () => {
     }, 300_000);
   }
 });
+
+describe('byok explain on the crossing scenario', () => {
+  it('names the 1,000,001st BYOK request of scenario 02 as the first billable request', async () => {
+    const root = join(SCENARIOS, '02-org-crosses-allowance');
+    const spec = JSON.parse(readFileSync(join(root, 'scenario.json'), 'utf8')) as ScenarioSpec;
+    const log = join(root, spec.generate!.out);
+    if (!existsSync(log)) {
+      mkdirSync(join(root, '.generated'), { recursive: true });
+      expect((await byok(['generate', ...spec.generate!.args, '--out', log])).code).toBe(0);
+    }
+    const request = await byok(['explain', log, '--request', 'req-yw20-0000lflt', '-q']);
+    expect(request.code, request.stderr).toBe(0);
+    expect(request.stdout).toContain('billable: it is the 1,000,001st BYOK request of org:acme in 2025-10, past the allowance of 1,000,000 (the first billable request of the period: the allowance ran out here)');
+    const line = await byok(['explain', log, '--scope', 'org:acme', '--period', '2025-10', '--format', 'json', '-q']);
+    expect(JSON.parse(line.stdout)).toMatchObject({
+      firstBillableRequest: { requestId: 'req-yw20-0000lflt', instantUtc: '2025-10-16T15:08:54.485Z' },
+      requests: { byok: 2_000_000, free: 1_000_000, billable: 1_000_000 },
+      feeUsd: '428.114956487',
+    });
+  }, 300_000);
+});
