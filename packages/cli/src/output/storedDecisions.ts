@@ -1,6 +1,7 @@
 import type { DecisionRecord } from '@byok-billing/core';
 import { csvNumber, csvText } from '../io/csvCell.js';
 import type { OutputSink } from '../io/outputSink.js';
+import { DECISION_COLUMNS } from './decisionRecords.js';
 
 /**
  * The decisions a meter store holds, as CSV or NDJSON (by the file's extension). The
@@ -9,23 +10,7 @@ import type { OutputSink } from '../io/outputSink.js';
  * one export read the other.
  */
 export const STORED_DECISION_COLUMNS = [
-  'request_id',
-  'timestamp_utc',
-  'scope',
-  'period',
-  'policy_version',
-  'failover_mode',
-  'route',
-  'route_rule',
-  'recorded_route',
-  'route_mismatch',
-  'ordinal',
-  'allowance',
-  'status',
-  'cost_usd',
-  'fee_usd',
-  'charge_usd',
-  'charge_rule',
+  ...DECISION_COLUMNS.filter((c) => c !== 'file' && c !== 'line' && c !== 'duplicate_of_line'),
   'charged_usd',
 ] as const;
 
