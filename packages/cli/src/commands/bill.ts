@@ -5,10 +5,6 @@ import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../program.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 
-// Kept for commands written against this module before the replay moved to replay/runReplay.ts.
-export { addReplayOptions, presentationOf, runReplay, writeOutput, type ReplayCliOptions };
-export type { ReplayHooks, ReplayRun } from '../replay/runReplay.js';
-
 export interface BillCliOptions extends ReplayCliOptions {
   readonly format?: BillFormat;
   readonly out?: string;
