@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, readmeBlock } from './support/readmeExample.js';
 
@@ -19,14 +20,23 @@ describe('README library example', () => {
   });
 });
 
-describe('README meter example', () => {
+describe('README meter example (TypeScript)', () => {
   const dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.readme-meter-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the output the README shows (SQLite store, retries, a late request, a restart)', () => {
+  it('type-checks against the published declarations and prints the output the README shows', () => {
+    const source = join(dir, 'meter.ts');
+    writeFileSync(source, readmeBlock('meter'));
+    // Strict type check, resolving @byok-billing/* to the built packages' .d.ts files.
+    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', source], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const js = ts.transpileModule(readmeBlock('meter'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     const file = join(dir, 'meter.mjs');
-    writeFileSync(file, readmeBlock('meter'));
+    writeFileSync(file, js);
     const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
     expect(output).toBe(readmeBlock('meter:output'));
-  });
+  }, 120_000);
 });
