@@ -20,15 +20,26 @@ export function fileSink(path: string): OutputSink {
   } catch (error) {
     throw new UsageError(`${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  let pending = '';
+  // Text is encoded straight into one reused buffer: concatenating strings first would
+  // build ropes for the garbage collector to flatten and collect, row after row.
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let used = 0;
   const flush = () => {
-    if (pending.length > 0) writeSync(fd, pending);
-    pending = '';
+    let written = 0;
+    while (written < used) written += writeSync(fd, buffer, written, used - written);
+    used = 0;
   };
   return {
     write(text) {
-      pending += text;
-      if (pending.length >= CHUNK) flush();
+      // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
+      if (used + text.length * 3 > CHUNK) {
+        flush();
+        if (text.length * 3 > CHUNK) {
+          writeSync(fd, text);
+          return;
+        }
+      }
+      used += buffer.write(text, used);
     },
     close() {
       flush();

@@ -102,8 +102,15 @@ export class Money {
    * new Money(1500n, 3).toString() //=> '1.5'
    */
   toString(): string {
-    const n = this.normalize();
-    return formatUnits(n.units, n.scale);
+    // Format, then drop trailing fractional zeros from the text: cheaper than bigint
+    // division per zero, and this runs once per decision record written.
+    const text = formatUnits(this.units, this.scale);
+    if (this.scale === 0) return text;
+    let end = text.length;
+    while (text.charCodeAt(end - 1) === 48 /* 0 */) end--;
+    if (text.charCodeAt(end - 1) === 46 /* . */) end--;
+    const trimmed = text.slice(0, end);
+    return trimmed === '-0' ? '0' : trimmed;
   }
 
   /** The value with exactly `scale` fractional digits (only when no digit is lost). */
