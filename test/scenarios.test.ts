@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { run } from '@byok-billing/cli';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/readmeExample.js';
+import { byok } from './support/runByok.js';
 
 /*
  * Golden replays: every scenario in scenarios/ is billed as its scenario.json says and
@@ -24,13 +25,6 @@ interface ScenarioSpec {
 }
 
 const SCENARIOS = join(REPO_ROOT, 'scenarios');
-
-async function byok(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 const scenarioDirs = readdirSync(SCENARIOS, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(SCENARIOS, d.name, 'scenario.json')))

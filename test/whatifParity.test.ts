@@ -5,8 +5,9 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Money, defaultPolicyDocument } from '@byok-billing/core';
-import { run } from '@byok-billing/cli';
 import { type LogRow, logArb } from './arbitraries/requestLog.js';
+import { run } from '@byok-billing/cli';
+import { byok } from './support/runByok.js';
 
 /*
  * Law: for every variant, what `byok whatif` reports equals what `byok bill` gives with
@@ -16,13 +17,6 @@ import { type LogRow, logArb } from './arbitraries/requestLog.js';
  */
 const dir = mkdtempSync(join(tmpdir(), 'byok-whatif-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function byok(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 function csv(rows: readonly LogRow[]): string {
   const header = 'request_id,timestamp,user_id,org_id,model,cost_usd,key_result,platform_result,route';

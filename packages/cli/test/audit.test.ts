@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '@byok-billing/cli';
+import { byok } from '../../../test/support/runByok.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-audit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SCENARIO = join(import.meta.dirname, '../../../scenarios/09-audit-invoice-matches');
 const LOG = join(SCENARIO, 'requests.csv');
 const POLICY = join(SCENARIO, 'policy.json');
-
-async function byok(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 let n = 0;
 function write(content: string, name = `file-${++n}.csv`): string {

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { run } from '@byok-billing/cli';
+import { byok } from '../../../test/support/runByok.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-bill-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,17 +15,6 @@ function file(content: string | Buffer, ext = '.csv'): string {
   const path = join(dir, `log-${++fileCount}${ext}`);
   writeFileSync(path, content);
   return path;
-}
-
-async function byok(args: string[], stdin?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    ...(stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(stdin)]) }),
-  });
-  return { code, stdout, stderr };
 }
 
 const HEADER = 'request_id,timestamp,user_id,org_id,cost_usd,key_result';

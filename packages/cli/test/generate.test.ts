@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CommanderError } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -17,32 +16,16 @@ import {
   type KeyResult,
   type PlatformResult,
 } from '@byok-billing/core';
-import { EXIT_BAD_INPUT, createProgram, exitCodeFor } from '@byok-billing/cli';
-import { registerGenerate } from '../src/commands/generate.js';
+import { EXIT_BAD_INPUT } from '@byok-billing/cli';
 import { formatPicoUsd } from '../src/generate/format.js';
 import { generateCsv, generateCsvBytes, requestIdPrefix } from '../src/generate/generator.js';
 import { DEFAULT_COLUMNS, GENERATE_COLUMNS, resolveGenerateConfig, type GenerateRawOptions } from '../src/generate/options.js';
 import { HEAVY_KEY_OK, planHeavyShares } from '../src/generate/population.js';
 import { RowBuffer } from '../src/generate/rowBuffer.js';
 import { Xoshiro128 } from '../src/generate/prng.js';
+import { byok } from '../../../test/support/runByok.js';
 
 /** Runs `byok <args>` with `generate` registered (whether or not program.ts already wires it). */
-async function byok(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
-  const program = createProgram(io);
-  if (!program.commands.some((c) => c.name() === 'generate')) registerGenerate(program, io);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    code = exitCodeFor(error);
-    if (!(error instanceof CommanderError)) stderr += `byok: ${error instanceof Error ? error.message : String(error)}\n`;
-  }
-  return { code, stdout, stderr };
-}
-
 async function generate(...args: string[]): Promise<string> {
   const { code, stdout, stderr } = await byok(['generate', ...args]);
   expect(stderr).toBe('');

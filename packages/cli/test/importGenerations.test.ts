@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { recordArraySpans } from '../src/import/recordArraySpans.js';
 import { costText } from '../../../test/arbitraries/money.js';
 import { USERS, requestIdArb } from '../../../test/arbitraries/requestLog.js';
 import { MONTHS, instantIn, renderedTimestamp } from '../../../test/arbitraries/timestamps.js';
+import { byok } from '../../../test/support/runByok.js';
 
 /*
  * `byok import generations`: a gateway's generation records (JSON) into a request log.
@@ -31,17 +31,6 @@ function file(content: string, ext = '.jsonl'): string {
   const path = join(dir, `records-${++fileCount}${ext}`);
   writeFileSync(path, content);
   return path;
-}
-
-async function byok(args: string[], stdin?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    ...(stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(stdin)]) }),
-  });
-  return { code, stdout, stderr };
 }
 
 /** A generation record in snake_case; `fields` replaces or adds fields as raw JSON text. */

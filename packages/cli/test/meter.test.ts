@@ -9,6 +9,7 @@ import { EXIT_BAD_INPUT, run } from '@byok-billing/cli';
 import { type LogRow, logArb, toUsageRequest } from '../../../test/arbitraries/requestLog.js';
 import { REPO_ROOT } from '../../../test/support/readmeExample.js';
 import { describePostgres, dropTables, uniquePrefix } from '../../stores/test/support/postgresTarget.js';
+import { byok } from '../../../test/support/runByok.js';
 
 /*
  * `byok meter`: the online meter over a log, with each store. On logs in timestamp order
@@ -19,13 +20,6 @@ const dir = mkdtempSync(join(tmpdir(), 'byok-meter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const fresh = (name: string) => join(dir, `${++files}-${name}`);
-
-async function byok(args: readonly string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 async function json(args: readonly string[]): Promise<unknown> {
   const result = await byok([...args, '--format', 'json', '-q']);
