@@ -72,10 +72,23 @@ export { compileRules, decide, type CompiledRule, type RuleDecision } from './ru
 export { runWithEngine, type EngineRuleOutcome } from './rules/engineReference.js';
 
 // ledger
-export type { UsageRequest } from './ledger/usageRequest.js';
+export { type UsageRequest, sameContent } from './ledger/usageRequest.js';
 export type { AllowanceStatus, Decision } from './ledger/decision.js';
 export { BILL_AMOUNT_FIELDS, type Bill, type BillAmounts, type BillLine, type InputSummary } from './ledger/billLine.js';
 export { type FinishOptions, type Ledger, type LedgerOptions, compareRequests, createLedger } from './ledger/ledger.js';
+export {
+  ABSENT,
+  KEY_CODE,
+  PLATFORM_CODE,
+  ROUTE_CODE,
+  CompactLine,
+  type CompactLedger,
+  type CompactLedgerOptions,
+  type CompactOutcome,
+  chargeKindName,
+  createCompactLedger,
+} from './ledger/compactLedger.js';
+export { UnitSum } from './ledger/unitSum.js';
 export { billRequests, type BillResult } from './ledger/billRequests.js';
 export { billToJson, type BillAmountsJson, type BillJson } from './ledger/billJson.js';
 export { sumBillLines } from './ledger/sumBillLines.js';

@@ -39,16 +39,7 @@ export async function* csvRecordBatches(stream: Readable, file: string): AsyncGe
   let pendingQuotes = 0;
   let first = true;
 
-  const quoted = (text: string, line: number): CsvRecord => {
-    let rows: string[][];
-    try {
-      rows = parseCsv(text, { relax_column_count: true, skip_empty_lines: false }) as string[][];
-    } catch (error) {
-      throw new InputError({ file, line }, `malformed CSV: ${(error as Error).message.replace(/^Invalid/, 'invalid')}`);
-    }
-    if (rows.length !== 1) throw new InputError({ file, line }, 'malformed CSV: a quoted record did not parse as one row');
-    return { line, fields: rows[0]!, text };
-  };
+  const quoted = (text: string, line: number): CsvRecord => ({ line, fields: parseQuotedRecord(text, file, line), text });
 
   const handleLine = (raw: string): CsvRecord | undefined => {
     lineNumber++;
@@ -109,7 +100,22 @@ export async function* csvRecordBatches(stream: Readable, file: string): AsyncGe
   }
 }
 
-function countQuotes(text: string): number {
+/**
+ * The fields of one record that holds quote characters (its lines joined with `\n`),
+ * read by csv-parse, the full parser, so quoting is never second-guessed.
+ */
+export function parseQuotedRecord(text: string, file: string, line: number): string[] {
+  let rows: string[][];
+  try {
+    rows = parseCsv(text, { relax_column_count: true, skip_empty_lines: false }) as string[][];
+  } catch (error) {
+    throw new InputError({ file, line }, `malformed CSV: ${(error as Error).message.replace(/^Invalid/, 'invalid')}`);
+  }
+  if (rows.length !== 1) throw new InputError({ file, line }, 'malformed CSV: a quoted record did not parse as one row');
+  return rows[0]!;
+}
+
+export function countQuotes(text: string): number {
   let n = 0;
   let i = text.indexOf('"');
   while (i !== -1) {

@@ -10,6 +10,8 @@ export interface InputSource {
   readonly name: string;
   /** Bytes as stored (compressed for .gz); undefined for stdin. */
   readonly size: number | undefined;
+  /** The file's path when it is a plain (not compressed) file, which can be read at any offset. */
+  readonly plainPath?: string | undefined;
   /** Decompressed bytes. `onRawBytes` sees the stored bytes as they are read (progress). */
   open(onRawBytes?: (n: number) => void): Readable;
 }
@@ -46,6 +48,7 @@ export function inputSource(path: string, stdin: Readable = process.stdin, baseD
   return {
     name,
     size,
+    plainPath: gzipped ? undefined : path,
     open(onRawBytes) {
       const raw = createReadStream(path, { highWaterMark: READ_BUFFER });
       if (onRawBytes) raw.on('data', (chunk) => onRawBytes((chunk as Buffer).length));

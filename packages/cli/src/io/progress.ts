@@ -4,11 +4,13 @@
  */
 export interface Progress {
   row(): void;
+  /** Many rows at once (the fast replay counts per batch). */
+  rows(n: number): void;
   bytes(n: number): void;
   done(): void;
 }
 
-const NO_PROGRESS: Progress = { row() {}, bytes() {}, done() {} };
+const NO_PROGRESS: Progress = { row() {}, rows() {}, bytes() {}, done() {} };
 
 function mb(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -40,6 +42,14 @@ export function createProgress(enabled: boolean, totalBytes: number | undefined,
           lastDraw = now;
           draw();
         }
+      }
+    },
+    rows(n) {
+      rows += n;
+      const now = performance.now();
+      if (now - lastDraw > 250) {
+        lastDraw = now;
+        draw();
       }
     },
     bytes(n) {

@@ -171,7 +171,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
 }
 
 /** Read errors (a truncated gzip, a vanished file) become located input errors. */
-function asInputError(error: unknown, file: string): unknown {
+export function asInputError(error: unknown, file: string): unknown {
   if (error instanceof InputError || error instanceof ByokError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -1,17 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { type Accounts, type Decision, type Policy, assertTimeZone } from '@byok-billing/core';
+import { type Accounts, type Bill, type Decision, type Policy, assertTimeZone } from '@byok-billing/core';
 import type { Command } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { parseDuration } from '../io/duration.js';
 import { loadAccountsFile } from '../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../io/loadPolicyFile.js';
-import { inputSource } from '../io/openInput.js';
+import { type InputSource, inputSource } from '../io/openInput.js';
 import { fileSink } from '../io/outputSink.js';
 import { createProgress } from '../io/progress.js';
 import { decisionRecordWriter } from '../output/decisionRecords.js';
 import { rejectsWriter } from '../output/rejectsWriter.js';
 import type { ProgramIO } from '../program.js';
 import type { ArrivalHandler } from './arrivals.js';
+import type { BatchSource } from './fast/batchSource.js';
+import { type FastReplayTerms, fastReplay } from './fast/fastReplay.js';
+import { parallelScan } from './fast/parallelScan.js';
 import { type ReplayResult, type RowSource, replayLog } from './replayLog.js';
 
 /** The options every log-replaying command shares (bill, audit, explain, whatif). */
@@ -26,6 +30,7 @@ export interface ReplayCliOptions {
   readonly rejects?: string;
   readonly details?: string;
   readonly quiet?: boolean;
+  readonly threads?: string;
 }
 
 
@@ -38,6 +43,7 @@ export function addReplayOptions(command: Command): Command {
     .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and still be put in order', '15m')
     .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
+    .option('--threads <n>', 'threads that scan a large plain log file (default: one per core; 0: none, all on one thread)')
     .option('-q, --quiet', 'no progress display and no warnings on standard error');
 }
 
@@ -52,11 +58,20 @@ export interface ReplayHooks {
   readonly onDecision?: (decision: Decision, source: RowSource) => void;
   /** Arrival mode (`byok meter`): rows go here in file order; no reorder window, no ledger (see replayLog). */
   readonly onArrival?: ArrivalHandler;
+  /**
+   * More policies to bill the same requests under, in the same pass (what-if variants);
+   * their bills come back in `variantBills`. Called once policy and accounts are loaded.
+   */
+  readonly variants?: (policy: Policy, accounts: Accounts | undefined) => readonly FastReplayTerms[];
 }
 
 export interface ReplayRun extends ReplayResult {
   readonly policy: Policy;
   readonly warnings: readonly string[];
+  /** Bills of `hooks.variants`, in order. */
+  readonly variantBills: readonly Bill[];
+  /** Requests that failed because a strict scope's key failed: the bill's, then each variant's. */
+  readonly strictFailed: readonly number[];
 }
 
 /** Loads policy and accounts, replays the logs, writes details and rejects. */
@@ -86,36 +101,75 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const details = options.details === undefined ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
   const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
   try {
-    const result = await replayLog({
-      inputs,
-      policy,
-      accounts,
-      inputTimeZone: options.inputTimezone,
-      windowMs,
-      onDecision:
-        details && hooks.onDecision
-          ? (d, s) => {
-              details.decision(d, s);
-              hooks.onDecision!(d, s);
-            }
-          : (details?.decision ?? hooks.onDecision),
-      onDuplicate: details?.duplicate,
-      onReject: rejects?.reject,
-      onWarning: warn,
-      onBytes: progress.bytes,
-      onRow: progress.row,
-      onArrival: hooks.onArrival,
-    });
+    let result: ReplayResult;
+    let variantBills: readonly Bill[] = [];
+    let strictFailed: readonly number[] = [];
+    if (details === undefined && hooks.onDecision === undefined && hooks.onArrival === undefined) {
+      // Only bills are wanted: the fast replay gives them without a decision object per request.
+      const fast = await fastReplay({
+        inputs,
+        terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts) ?? [])],
+        inputTimeZone: options.inputTimezone,
+        windowMs,
+        onReject: rejects?.reject,
+        onWarning: warn,
+        onBytes: progress.bytes,
+        onRows: progress.rows,
+        batches: scanPlan(options.threads),
+      });
+      result = { bill: fast.bills[0]!, routeMismatches: fast.routeMismatches };
+      variantBills = fast.bills.slice(1);
+      strictFailed = fast.strictFailed;
+    } else {
+      if (hooks.variants !== undefined) throw new Error('variants are decided by the fast replay only');
+      result = await replayLog({
+        inputs,
+        policy,
+        accounts,
+        inputTimeZone: options.inputTimezone,
+        windowMs,
+        onDecision:
+          details && hooks.onDecision
+            ? (d, s) => {
+                details.decision(d, s);
+                hooks.onDecision!(d, s);
+              }
+            : (details?.decision ?? hooks.onDecision),
+        onDuplicate: details?.duplicate,
+        onReject: rejects?.reject,
+        onWarning: warn,
+        onBytes: progress.bytes,
+        onRow: progress.row,
+        onArrival: hooks.onArrival,
+      });
+    }
     if (result.routeMismatches > 0) {
       warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);
     }
     if (result.bill.input.rejected > 0) warn(`${result.bill.input.rejected.toLocaleString('en-US')} row(s) rejected; see ${options.rejects}`);
-    return { ...result, policy, warnings };
+    return { ...result, policy, warnings, variantBills, strictFailed };
   } finally {
     progress.done();
     details?.close();
     rejects?.close();
   }
+}
+
+/** Files big enough to pay for starting threads (about 400,000 rows). */
+const PARALLEL_MIN_BYTES = 48 << 20;
+const PIECE_BYTES = 4 << 20;
+
+/** Large plain files are scanned by threads; everything else on this thread as it is read. */
+function scanPlan(threadsOption: string | undefined): (input: InputSource) => BatchSource | undefined {
+  let threads = availableParallelism();
+  if (threadsOption !== undefined) {
+    threads = Number(threadsOption);
+    if (!Number.isSafeInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads ${JSON.stringify(threadsOption)}: expected a whole number from 0 to 64`);
+  }
+  return (input) =>
+    threads > 0 && input.plainPath !== undefined && input.size !== undefined && input.size >= PARALLEL_MIN_BYTES
+      ? parallelScan(input.plainPath, input.size, { workers: threads, pieceBytes: PIECE_BYTES })
+      : undefined;
 }
 
 function resolveIn(baseDir: string | undefined, path: string): string {

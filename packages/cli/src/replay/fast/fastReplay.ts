@@ -1,0 +1,238 @@
+import {
+  type Accounts,
+  type Bill,
+  ByokError,
+  type CompactLedger,
+  type Policy,
+  createCompactLedger,
+  formatInstant,
+  sameContent,
+} from '@byok-billing/core';
+import { parseQuotedRecord } from '../../io/csvRecords.js';
+import { InputError } from '../../io/inputError.js';
+import type { LogHeader } from '../../io/logColumns.js';
+import type { InputSource } from '../../io/openInput.js';
+import { rowToRequest } from '../../io/rowToRequest.js';
+import { type Rejection, asInputError } from '../replayLog.js';
+import { type BatchSource, scanInline } from './batchSource.js';
+import { HeldRows } from './heldRows.js';
+import { ROW_REJECTED, type RowBatch, rowId, rowText } from './rowBatch.js';
+
+export interface FastReplayTerms {
+  readonly policy: Policy;
+  readonly accounts?: Accounts | undefined;
+}
+
+export interface FastReplayOptions {
+  readonly inputs: readonly InputSource[];
+  /** The policy the bill is for, then any others decided in the same pass (what-if variants). */
+  readonly terms: readonly [FastReplayTerms, ...FastReplayTerms[]];
+  readonly inputTimeZone?: string | undefined;
+  /** Reorder window in ms; `Infinity` sorts the whole input. */
+  readonly windowMs: number;
+  readonly onReject?: ((rejection: Rejection) => void) | undefined;
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onBytes?: ((n: number) => void) | undefined;
+  readonly onRows?: ((n: number) => void) | undefined;
+  /** Where each input's row batches come from (default: scanned on this thread as read, or by threads for large files). */
+  readonly batches?: ((input: InputSource) => BatchSource | undefined) | undefined;
+}
+
+export interface FastReplayResult {
+  /** One bill per terms, in order. */
+  readonly bills: readonly Bill[];
+  readonly routeMismatches: number;
+  /** Per terms: requests that failed because a strict scope's key failed. */
+  readonly strictFailed: readonly number[];
+}
+
+/**
+ * The log replay of `replayLog`, for runs that need only bills: rows are scanned into
+ * batches of numbers, put in allowance order by the same window rules, and decided by
+ * compact ledgers. Every row is accounted for as accepted, duplicate or rejected with the
+ * same reasons, in the same order, as `replayLog` gives (the property tests compare them).
+ */
+export async function fastReplay(options: FastReplayOptions): Promise<FastReplayResult> {
+  const { windowMs } = options;
+  const names: string[] = [];
+  const nameIndex = new Map<string, number>();
+  const ledgers: CompactLedger[] = options.terms.map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names }));
+  const baseline = ledgers[0]!;
+  const others = ledgers.slice(1);
+  const headers: LogHeader[] = [];
+  const inputNames = options.inputs.map((i) => i.name);
+  let accepted = 0;
+  let rejected = 0;
+  let duplicates = 0;
+
+  // The window: the requests that a later row could still precede, in allowance order.
+  const held = new HeldRows();
+  // The latest arrival (first of the greatest millisecond), named in messages about late rows.
+  let latestMs = Number.NEGATIVE_INFINITY;
+  let latestNs = 0;
+  let latestInput = 0;
+  let latestLine = 0;
+  const sortAtEnd = windowMs === Number.POSITIVE_INFINITY;
+
+  const reject = (rejection: Rejection): void => {
+    if (!options.onReject) throw new InputError(rejection, rejection.reason);
+    rejected++;
+    options.onReject(rejection);
+  };
+
+  const describe = (slot: number) => `${inputNames[held.input[slot]!]}, line ${held.line[slot]}`;
+
+  function release(slot: number): void {
+    const batch = held.batch[slot]!;
+    const row = held.row[slot]!;
+    const user = held.user[slot]!;
+    const org = held.org[slot]!;
+    const ms = held.ms[slot]!;
+    const cost = batch.cost[row]!;
+    const costBig = cost !== cost ? batch.side.get(row)!.costBig : undefined;
+    const key = batch.key[row]!;
+    const platform = batch.platform[row]!;
+    const recorded = batch.recorded[row]!;
+    try {
+      baseline.decide(user, org, ms, key, platform, recorded, cost, costBig);
+    } catch (error) {
+      if (!(error instanceof ByokError)) throw error;
+      reject({ file: inputNames[held.input[slot]!]!, line: held.line[slot]!, text: rowText(batch, row), columnName: error.field, reason: error.message });
+      return;
+    } finally {
+      held.recycle(slot);
+    }
+    accepted++;
+    for (let i = 0; i < others.length; i++) others[i]!.decide(user, org, ms, key, platform, recorded, cost, costBig);
+  }
+
+  function releaseBefore(thresholdMs: number): void {
+    for (let slot = held.first(); slot !== -1 && held.ms[slot]! < thresholdMs; slot = held.first()) release(held.shift());
+  }
+
+  /** Whether two rows with the same id are the same request (D6): the same text, or the same fields. */
+  function sameRequest(slot: number, batch: RowBatch, row: number, input: number, line: number): boolean {
+    const heldBatch = held.batch[slot]!;
+    const heldRow = held.row[slot]!;
+    if (held.input[slot] === input && rowText(heldBatch, heldRow) === rowText(batch, row)) return true;
+    return sameContent(requestOf(heldBatch, heldRow, held.input[slot]!, held.line[slot]!), requestOf(batch, row, input, line));
+  }
+
+  /** A row read again by the record reader (rare: only when an id repeats). */
+  function requestOf(batch: RowBatch, row: number, input: number, line: number) {
+    const text = rowText(batch, row);
+    const quoted = batch.side.get(row)?.text !== undefined;
+    const fields = quoted ? parseQuotedRecord(text, inputNames[input]!, line) : text.split(',');
+    return rowToRequest(fields, headers[input]!, { inputTimeZone: options.inputTimeZone });
+  }
+
+  function take(batch: RowBatch, row: number, input: number, lineBase: number, toGlobal: Int32Array): void {
+    const line = lineBase + batch.line[row]!;
+    if (batch.status[row] === ROW_REJECTED) {
+      const problem = batch.side.get(row)!.problem!;
+      reject({ file: inputNames[input]!, line, column: problem.column, columnName: problem.columnName, text: rowText(batch, row), reason: problem.reason });
+      return;
+    }
+    const hash = batch.idHash[row]!;
+    const ms = batch.epochMs[row]!;
+    if (held.size > 0) {
+      const same = held.findId(hash, batch, row);
+      if (same !== -1) {
+        if (sameRequest(same, batch, row, input, line)) {
+          duplicates++;
+          return;
+        }
+        reject({
+          file: inputNames[input]!,
+          line,
+          column: headers[input]!.index.request_id + 1,
+          columnName: 'request_id',
+          text: rowText(batch, row),
+          reason: `request_id ${JSON.stringify(rowId(batch, row))} was already seen at ${describe(same)} with different content`,
+        });
+        return;
+      }
+    }
+    if (ms < latestMs - windowMs) {
+      reject({
+        file: inputNames[input]!,
+        line,
+        column: headers[input]!.index.timestamp + 1,
+        columnName: 'timestamp',
+        text: rowText(batch, row),
+        reason:
+          `${formatInstant({ epochMs: ms, nanos: batch.nanos[row]! })} is more than the reorder window behind ` +
+          `${formatInstant({ epochMs: latestMs, nanos: latestNs })} at ${inputNames[latestInput]}, line ${latestLine}; ` +
+          'widen the window (--reorder-window) or sort the input (--sort)',
+      });
+      return;
+    }
+    const slot = held.allocate();
+    held.ms[slot] = ms;
+    held.ns[slot] = batch.nanos[row]!;
+    held.batch[slot] = batch;
+    held.row[slot] = row;
+    held.input[slot] = input;
+    held.line[slot] = line;
+    held.hash[slot] = hash;
+    held.user[slot] = toGlobal[batch.user[row]!]!;
+    const org = batch.org[row]!;
+    held.org[slot] = org < 0 ? -1 : toGlobal[org]!;
+    if (sortAtEnd) held.append(slot);
+    else held.insert(slot);
+    if (ms > latestMs) {
+      latestMs = ms;
+      latestNs = held.ns[slot]!;
+      latestInput = input;
+      latestLine = line;
+      releaseBefore(ms - windowMs);
+    }
+  }
+
+  for (let input = 0; input < options.inputs.length; input++) {
+    const source = options.inputs[input]!;
+    const toGlobalByOrigin = new Map<number, Int32Array>();
+    const onHeader = (header: LogHeader) => {
+      headers[input] = header;
+      if (header.unknown.length > 0) {
+        options.onWarning?.(`${source.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
+      }
+    };
+    const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, onBytes: options.onBytes, onHeader });
+    try {
+      for await (const { batch, lineBase, origin } of batches) {
+        let toGlobal = toGlobalByOrigin.get(origin);
+        if (toGlobal === undefined) toGlobalByOrigin.set(origin, (toGlobal = new Int32Array(1024)));
+        if (batch.newNames.length > 0) {
+          const needed = batch.firstNewName + batch.newNames.length;
+          if (needed > toGlobal.length) {
+            const grown = new Int32Array(Math.max(needed, toGlobal.length * 2));
+            grown.set(toGlobal);
+            toGlobalByOrigin.set(origin, (toGlobal = grown));
+          }
+          batch.newNames.forEach((name, k) => {
+            let global = nameIndex.get(name);
+            if (global === undefined) {
+              global = names.length;
+              names.push(name);
+              nameIndex.set(name, global);
+            }
+            toGlobal![batch.firstNewName + k] = global;
+          });
+        }
+        for (let row = 0; row < batch.count; row++) take(batch, row, input, lineBase, toGlobal);
+        options.onRows?.(batch.count);
+      }
+    } catch (error) {
+      throw asInputError(error, source.name);
+    }
+  }
+  if (sortAtEnd) held.sortAll();
+  releaseBefore(Number.POSITIVE_INFINITY);
+  const input = { rows: accepted + duplicates + rejected, accepted, rejected, duplicates };
+  return {
+    bills: ledgers.map((ledger) => ledger.finish(input)),
+    routeMismatches: baseline.routeMismatches,
+    strictFailed: ledgers.map((l) => l.strictFailed),
+  };
+}

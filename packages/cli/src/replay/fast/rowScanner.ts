@@ -1,0 +1,448 @@
+import { ABSENT, KEY_CODE, KEY_RESULTS, MAX_MONEY_FRACTION_DIGITS, PLATFORM_CODE, PLATFORM_RESULTS, ROUTE_CODE, ROUTES, type UsageRequest, daysFromCivil, daysInMonth } from '@byok-billing/core';
+import { countQuotes, parseQuotedRecord } from '../../io/csvRecords.js';
+import { InputError } from '../../io/inputError.js';
+import { type LogHeader, readLogHeader } from '../../io/logColumns.js';
+import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
+import { NameTable } from './nameTable.js';
+import { ROW_REJECTED, type RowBatch, type SideRow, createRowBatch, growRowBatch, hashBytes } from './rowBatch.js';
+
+const MS_PER_DAY = 86_400_000;
+/** The last millisecond of year 9999, the latest instant parseTimestamp accepts. */
+const MAX_EPOCH_MS = daysFromCivil(10000, 1, 1) * MS_PER_DAY - 1;
+/** A cost below this many whole dollars is a safe integer in 10^-12 dollars. */
+const MAX_SAFE_DOLLARS = 9006;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+const COMMA = 44;
+const QUOTE = 34;
+const NEWLINE = 10;
+const CR = 13;
+
+const words = (list: readonly string[]) => list.map((w) => Buffer.from(w, 'latin1'));
+const KEY_WORDS = words(KEY_RESULTS);
+const PLATFORM_WORDS = words(PLATFORM_RESULTS);
+const ROUTE_WORDS = words(ROUTES);
+
+export interface RowScannerOptions {
+  readonly file: string;
+  readonly inputTimeZone?: string | undefined;
+  /** The file's header when the scan starts after it (a worker's piece of a file). */
+  readonly header?: LogHeader | undefined;
+  /** Told the header when the scanner reads it. */
+  readonly onHeader?: ((header: LogHeader) => void) | undefined;
+}
+
+/**
+ * Reads request-log CSV bytes into row batches. A plain row (ASCII, no quote character,
+ * the usual timestamp and decimal forms) is read straight from the bytes; every other
+ * row is decoded and read by the same code the record-by-record reader uses (csv-parse for
+ * quoted records, `rowToRequest` for the fields), so both paths refuse and accept exactly
+ * the same rows with the same reasons. The fast path only decides what it is sure of.
+ */
+export class RowScanner {
+  header: LogHeader | undefined;
+  private line = 0;
+  private atFileStart: boolean;
+  private readonly names = new NameTable();
+  /** Names numbered before the current batch (the batch reports the ones after). */
+  private namesReported = 0;
+  private commas = new Int32Array(64);
+  private ms = 0;
+  private ns = 0;
+  private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly options: RowScannerOptions) {
+    this.header = options.header;
+    this.atFileStart = options.header === undefined;
+  }
+
+  /**
+   * Scans the complete records at the start of `bytes` into a batch. Returns the batch and
+   * how many bytes it consumed; the caller keeps the rest for the next call. With `final`
+   * the bytes are the end of the input and everything is consumed.
+   */
+  scan(bytes: Buffer, final: boolean, limit = Number.POSITIVE_INFINITY): { batch: RowBatch; consumed: number } {
+    if (this.atFileStart && bytes.length > 0 && bytes.indexOf(0) !== -1) {
+      throw new InputError({ file: this.options.file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
+    }
+    // Rows are rarely under 48 bytes; the batch grows if they are.
+    const batch = createRowBatch(bytes, Math.ceil(bytes.length / 48) + 16);
+    const firstLine = this.line;
+    let pos = 0;
+    const length = bytes.length;
+    const width = this.header === undefined ? 0 : this.header.width;
+    let commas = this.commas;
+    if (commas.length < width + 1) commas = this.commas = new Int32Array(width + 1);
+    while (pos < length && pos < limit) {
+      // One pass over the line: where it ends, its commas, and whether it is plain ASCII without quotes.
+      let n = 0;
+      let plain = true;
+      let nl = pos;
+      for (; nl < length; nl++) {
+        const c = bytes[nl]!;
+        if (c === NEWLINE) break;
+        if (c === COMMA) {
+          if (n < width) commas[n] = nl;
+          n++;
+        } else if (c >= 128 || c === QUOTE) {
+          plain = false;
+        }
+      }
+      if (nl === length && !final) break;
+      const recordLine = this.line + 1;
+      let start = pos;
+      const end = nl > start && bytes[nl - 1] === CR ? nl - 1 : nl;
+      if (this.atFileStart) {
+        this.atFileStart = false;
+        if (end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
+      }
+      if (end === start) {
+        this.line++;
+        pos = nl + 1;
+        continue; // a blank line is not a record
+      }
+      if (width > 0 && (plain || bytes.subarray(start, end).indexOf(QUOTE) === -1)) {
+        if (batch.count === batch.capacity) growRowBatch(batch);
+        if (!plain || n !== width - 1 || !this.plainRow(batch, bytes, start, end, recordLine)) {
+          const text = this.decoder.decode(bytes.subarray(start, end));
+          this.takeSlow(batch, text.split(','), text, recordLine, start, end, false);
+        }
+        this.line++;
+        pos = nl + 1;
+        continue;
+      }
+      // A record with a quote character may go on over further lines: find its end.
+      if (bytes.subarray(start, end).indexOf(QUOTE) !== -1) {
+        const closed = this.quotedRecordEnd(bytes, start, end, nl, final);
+        if (closed === -1) break; // wait for more bytes
+        this.line += closed.lines;
+        if (batch.count === batch.capacity) growRowBatch(batch);
+        this.takeQuoted(batch, closed.text, recordLine, start, end);
+        pos = closed.next;
+        if (this.headerEnd !== -2) continue;
+        this.headerEnd = Math.min(pos, length);
+        return this.finishScan(batch, firstLine, pos, length, final, limit);
+      }
+      this.line++;
+      pos = nl + 1;
+      this.readHeader(this.decoder.decode(bytes.subarray(start, end)).split(','));
+      this.headerEnd = Math.min(pos, length);
+      return this.finishScan(batch, firstLine, pos, length, final, limit);
+    }
+    batch.lines = this.line - firstLine;
+    batch.firstNewName = this.namesReported;
+    batch.newNames = this.names.names.slice(this.namesReported);
+    this.namesReported = this.names.names.length;
+    return { batch, consumed: Math.min(pos, length) };
+  }
+
+  /** Once the header is read, the rest of the bytes are scanned knowing its width. */
+  private finishScan(batch: RowBatch, firstLine: number, pos: number, length: number, final: boolean, limit: number): { batch: RowBatch; consumed: number } {
+    const rest = this.scan(Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + pos, length - pos), final, limit - pos);
+    // The header's batch has no rows: the rows are in the rest's batch, whose offsets start at `pos`.
+    const lines = this.line - firstLine;
+    rest.batch.lines = lines;
+    shiftOffsets(rest.batch, pos);
+    return { batch: rest.batch, consumed: pos + rest.consumed };
+  }
+
+  /** Lines the scanner has consumed. */
+  get linesRead(): number {
+    return this.line;
+  }
+
+  /** Counts lines from 0 again: the scanner goes on with another piece of the file. */
+  startPiece(): void {
+    this.line = 0;
+  }
+
+  /** Byte offset, in the bytes of the scan that read it, just after the header record. */
+  headerEnd = -1;
+
+  private readHeader(fields: string[]): void {
+    this.headerEnd = -2; // the caller sets where the record ended
+    this.header = readLogHeader(fields, this.options.file);
+    this.options.onHeader?.(this.header);
+  }
+
+  /**
+   * Where a quoted record that starts on the line `start..end` ends: its text (lines
+   * without CR, joined by `\n`, as the record reader builds it), the lines it spans and
+   * the offset after it; -1 when the bytes end before the record does and more will come.
+   */
+  private quotedRecordEnd(bytes: Buffer, start: number, end: number, nl: number, final: boolean): { text: string; lines: number; next: number } | -1 {
+    let text = this.decoder.decode(bytes.subarray(start, end));
+    let quotes = countQuotes(text);
+    let lines = 1;
+    let next = nl + 1;
+    while (quotes % 2 === 1) {
+      if (next >= bytes.length) {
+        if (!final) return -1;
+        throw new InputError({ file: this.options.file, line: this.line + 1 }, 'malformed CSV: a quoted field is never closed');
+      }
+      let lineNl = bytes.indexOf(NEWLINE, next);
+      if (lineNl === -1) {
+        if (!final) return -1;
+        lineNl = bytes.length;
+      }
+      const lineEnd = lineNl > next && bytes[lineNl - 1] === CR ? lineNl - 1 : lineNl;
+      const part = this.decoder.decode(bytes.subarray(next, lineEnd));
+      text += `\n${part}`;
+      quotes += countQuotes(part);
+      lines++;
+      next = lineNl + 1;
+    }
+    return { text, lines, next };
+  }
+
+  private takeQuoted(batch: RowBatch, text: string, line: number, start: number, end: number): void {
+    const fields = parseQuotedRecord(text, this.options.file, line);
+    if (this.header === undefined) {
+      this.readHeader(fields);
+      return;
+    }
+    this.takeSlow(batch, fields, text, line, start, end, true);
+  }
+
+  /** Reads a plain ASCII row of the right width; false when any field needs the record reader. */
+  private plainRow(batch: RowBatch, bytes: Buffer, start: number, end: number, line: number): boolean {
+    const header = this.header!;
+    const index = header.index;
+    const commas = this.commas;
+    const fieldStart = (j: number) => (j === 0 ? start : commas[j - 1]! + 1);
+    const fieldEnd = (j: number) => (j === header.width - 1 ? end : commas[j]!);
+
+    const idCol = index.request_id;
+    const idStart = fieldStart(idCol);
+    const idEnd = fieldEnd(idCol);
+    if (idEnd === idStart) return false;
+    const userCol = index.user_id;
+    const userStart = fieldStart(userCol);
+    const userEnd = fieldEnd(userCol);
+    if (userEnd === userStart) return false;
+    if (!this.timestamp(bytes, fieldStart(index.timestamp), fieldEnd(index.timestamp))) return false;
+    const costCol = index.cost_usd;
+    const cost = decimalUnits(bytes, fieldStart(costCol), fieldEnd(costCol));
+    if (cost < 0) return false;
+    let key = ABSENT;
+    if (index.key_result !== -1) {
+      const s = fieldStart(index.key_result);
+      const e = fieldEnd(index.key_result);
+      if (e > s && (key = matchWord(bytes, s, e, KEY_WORDS)) < 0) return false;
+      if (e === s) key = ABSENT;
+    }
+    let platform = ABSENT;
+    if (index.platform_result !== -1) {
+      const s = fieldStart(index.platform_result);
+      const e = fieldEnd(index.platform_result);
+      if (e > s && (platform = matchWord(bytes, s, e, PLATFORM_WORDS)) < 0) return false;
+      if (e === s) platform = ABSENT;
+    }
+    let recorded = ABSENT;
+    if (index.route !== -1) {
+      const s = fieldStart(index.route);
+      const e = fieldEnd(index.route);
+      if (e > s && (recorded = matchWord(bytes, s, e, ROUTE_WORDS)) < 0) return false;
+      if (e === s) recorded = ABSENT;
+    }
+    if (key === ABSENT && recorded === ABSENT) return false;
+    if (index.charged_usd !== -1) {
+      const s = fieldStart(index.charged_usd);
+      const e = fieldEnd(index.charged_usd);
+      if (e > s && !isPlainDecimal(bytes, s, e)) return false;
+    }
+    let org = -1;
+    if (index.org_id !== -1) {
+      const s = fieldStart(index.org_id);
+      const e = fieldEnd(index.org_id);
+      if (e > s) org = this.names.intern(bytes, s, e);
+    }
+    const i = batch.count++;
+    batch.line[i] = line;
+    batch.rowStart[i] = start;
+    batch.rowEnd[i] = end;
+    batch.idStart[i] = idStart;
+    batch.idEnd[i] = idEnd;
+    batch.idHash[i] = hashBytes(bytes, idStart, idEnd);
+    batch.epochMs[i] = this.ms;
+    batch.nanos[i] = this.ns;
+    batch.user[i] = this.names.intern(bytes, userStart, userEnd);
+    batch.org[i] = org;
+    batch.key[i] = key;
+    batch.platform[i] = platform;
+    batch.recorded[i] = recorded;
+    batch.cost[i] = cost;
+    return true;
+  }
+
+  /** A row read through the record reader's own code (`rowToRequest`): same acceptance, same reasons. */
+  private takeSlow(batch: RowBatch, fields: string[], text: string, line: number, start: number, end: number, textIsOwn: boolean): void {
+    const i = batch.count++;
+    batch.line[i] = line;
+    batch.rowStart[i] = start;
+    batch.rowEnd[i] = end;
+    const side: SideRow = {};
+    if (textIsOwn) side.text = text;
+    batch.side.set(i, side);
+    let request: UsageRequest;
+    try {
+      request = rowToRequest(fields, this.header!, { inputTimeZone: this.options.inputTimeZone });
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+      batch.status[i] = ROW_REJECTED;
+      side.problem = { reason: error.reason, column: error.column, columnName: error.columnName };
+      return;
+    }
+    side.id = request.requestId;
+    side.idBytes = this.encoder.encode(request.requestId);
+    batch.idHash[i] = hashBytes(side.idBytes, 0, side.idBytes.length);
+    batch.epochMs[i] = request.instant.epochMs;
+    batch.nanos[i] = request.instant.nanos;
+    batch.user[i] = this.names.internText(request.userId);
+    batch.org[i] = request.orgId ? this.names.internText(request.orgId) : -1;
+    batch.key[i] = request.keyResult === undefined ? ABSENT : KEY_CODE[request.keyResult];
+    batch.platform[i] = request.platformResult === undefined ? ABSENT : PLATFORM_CODE[request.platformResult];
+    batch.recorded[i] = request.recordedRoute === undefined ? ABSENT : ROUTE_CODE[request.recordedRoute];
+    const units = request.cost.units * 10n ** BigInt(MAX_MONEY_FRACTION_DIGITS - request.cost.scale);
+    if (units <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      batch.cost[i] = Number(units);
+    } else {
+      batch.cost[i] = Number.NaN;
+      side.costBig = units;
+    }
+  }
+
+  /**
+   * The usual timestamp forms, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` and epoch
+   * milliseconds, into `ms`/`ns`; false for anything else (parseTimestamp decides those).
+   */
+  private timestamp(b: Buffer, s: number, e: number): boolean {
+    const n = e - s;
+    if (n === 0) return false;
+    if (b[s + 4] !== 45 /* - */) {
+      if (n > 15) return false;
+      let ms = 0;
+      for (let i = s; i < e; i++) {
+        const d = b[i]! - 48;
+        if (d < 0 || d > 9) return false;
+        ms = ms * 10 + d;
+      }
+      if (ms > MAX_EPOCH_MS) return false;
+      this.ms = ms;
+      this.ns = 0;
+      return true;
+    }
+    if (n < 20 || b[s + 7] !== 45 || b[s + 10] !== 84 /* T */ || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+    const year = digits(b, s, 4);
+    const month = digits(b, s + 5, 2);
+    const day = digits(b, s + 8, 2);
+    const hour = digits(b, s + 11, 2);
+    const minute = digits(b, s + 14, 2);
+    const second = digits(b, s + 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    if (day > daysInMonth(year, month)) return false;
+    let i = s + 19;
+    let fraction = 0;
+    if (b[i] === 46 /* . */) {
+      const from = ++i;
+      while (i < e && b[i]! >= 48 && b[i]! <= 57) fraction = fraction * 10 + (b[i++]! - 48);
+      const count = i - from;
+      if (count === 0 || count > 9) return false;
+      fraction *= POW10[9 - count]!;
+    }
+    let offsetMinutes = 0;
+    const sign = b[i];
+    if (sign === 90 /* Z */) {
+      i++;
+    } else if (sign === 43 /* + */ || sign === 45 /* - */) {
+      if (e - i !== 6 || b[i + 3] !== 58) return false;
+      const oh = digits(b, i + 1, 2);
+      const om = digits(b, i + 4, 2);
+      if (oh < 0 || om < 0 || om > 59) return false;
+      offsetMinutes = oh * 60 + om;
+      if (offsetMinutes > 18 * 60) return false;
+      if (sign === 45) offsetMinutes = -offsetMinutes;
+      i += 6;
+    } else {
+      return false;
+    }
+    if (i !== e) return false;
+    const localMs = daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
+    this.ms = localMs - offsetMinutes * 60_000 + Math.floor(fraction / 1_000_000);
+    this.ns = fraction % 1_000_000;
+    return true;
+  }
+}
+
+/** Makes a batch's byte offsets count from `delta` bytes earlier (its bytes then start there). */
+function shiftOffsets(batch: RowBatch, delta: number): void {
+  for (let i = 0; i < batch.count; i++) {
+    batch.rowStart[i]! += delta;
+    batch.rowEnd[i]! += delta;
+    batch.idStart[i]! += delta;
+    batch.idEnd[i]! += delta;
+  }
+  (batch as { bytes: Uint8Array }).bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset - delta, batch.bytes.length + delta);
+}
+
+function digits(b: Buffer, s: number, count: number): number {
+  let value = 0;
+  for (let i = s; i < s + count; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+function matchWord(b: Buffer, s: number, e: number, list: readonly Buffer[]): number {
+  const n = e - s;
+  outer: for (let w = 0; w < list.length; w++) {
+    const word = list[w]!;
+    if (word.length !== n) continue;
+    for (let i = 0; i < n; i++) if (b[s + i] !== word[i]) continue outer;
+    return w;
+  }
+  return -1;
+}
+
+/** `digits[.digits]` with at most 12 fractional digits, as parseMoney accepts. */
+function isPlainDecimal(b: Buffer, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && b[i]! >= 48 && b[i]! <= 57) i++;
+  if (i === s) return false;
+  if (i === e) return true;
+  if (b[i] !== 46) return false;
+  const from = ++i;
+  while (i < e && b[i]! >= 48 && b[i]! <= 57) i++;
+  return i === e && i > from && i - from <= MAX_MONEY_FRACTION_DIGITS;
+}
+
+/** A plain decimal below $9006 in 10^-12 dollars, or -1 when the record reader must read it. */
+function decimalUnits(b: Buffer, s: number, e: number): number {
+  let i = s;
+  let whole = 0;
+  while (i < e) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) break;
+    whole = whole * 10 + d;
+    if (whole > MAX_SAFE_DOLLARS) return -1;
+    i++;
+  }
+  if (i === s) return -1;
+  let fraction = 0;
+  let count = 0;
+  if (i < e) {
+    if (b[i] !== 46) return -1;
+    i++;
+    while (i < e) {
+      const d = b[i]! - 48;
+      if (d < 0 || d > 9) return -1;
+      fraction = fraction * 10 + d;
+      i++;
+      count++;
+    }
+    if (count === 0 || count > MAX_MONEY_FRACTION_DIGITS) return -1;
+  }
+  return whole * 1e12 + fraction * POW10[MAX_MONEY_FRACTION_DIGITS - count]!;
+}

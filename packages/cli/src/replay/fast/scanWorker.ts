@@ -1,0 +1,61 @@
+/**
+ * A scanning thread of the parallel replay: scans the pieces of one log file it is given,
+ * in the order given, and posts each batch (its buffers moved, not copied) and each
+ * piece's extent to the main thread, which orders and decides the requests.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { InputError } from '../../io/inputError.js';
+import type { LogHeader } from '../../io/logColumns.js';
+import { lineStartAtOrAfter, scanPiece } from './pieceScan.js';
+import { type RowBatch, batchTransferList } from './rowBatch.js';
+import { RowScanner } from './rowScanner.js';
+
+export interface ScanWorkerData {
+  readonly path: string;
+  readonly file: string;
+  readonly size: number;
+  readonly header: LogHeader;
+  readonly inputTimeZone: string | undefined;
+}
+
+/** Scan this piece: records starting in [nominalStart, limit), the first at a line start. */
+export interface PieceOrder {
+  readonly piece: number;
+  readonly nominalStart: number;
+  readonly limit: number;
+  /** Whether `nominalStart` is known to be a record start (the first piece). */
+  readonly exact: boolean;
+}
+
+export type ScanWorkerMessage =
+  | { readonly type: 'batch'; readonly piece: number; readonly batch: RowBatch }
+  | { readonly type: 'end'; readonly piece: number; readonly start: number; readonly end: number; readonly lines: number }
+  | { readonly type: 'error'; readonly piece: number; readonly start: number; readonly input?: { location: InputError['location']; reason: string }; readonly message?: string };
+
+if (parentPort !== null && workerData?.kind === 'byok-scan') {
+  const port = parentPort;
+  const data = workerData as ScanWorkerData & { kind: string };
+  const fd = openSync(data.path, 'r');
+  const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone });
+  port.on('message', (order: PieceOrder | 'close') => {
+    if (order === 'close') {
+      closeSync(fd);
+      port.close();
+      return;
+    }
+    const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size);
+    try {
+      const extent = scanPiece(fd, data.size, scanner, start, order.limit, (batch) => {
+        port.postMessage({ type: 'batch', piece: order.piece, batch } satisfies ScanWorkerMessage, batchTransferList(batch));
+      });
+      port.postMessage({ type: 'end', piece: order.piece, ...extent } satisfies ScanWorkerMessage);
+    } catch (error) {
+      const message: ScanWorkerMessage =
+        error instanceof InputError
+          ? { type: 'error', piece: order.piece, start, input: { location: error.location, reason: error.reason } }
+          : { type: 'error', piece: order.piece, start, message: (error as Error)?.stack ?? String(error) };
+      port.postMessage(message);
+    }
+  });
+}

@@ -1,0 +1,273 @@
+import type { Accounts } from '../accounts/accounts.js';
+import { pow10 } from '../money/money.js';
+import type { ChargeKind } from '../policy/chargeTypes.js';
+import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
+import { type FailoverMode, KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type Route } from '../routing/routeTypes.js';
+import { parsePeriod, formatPeriod } from '../time/periodCalendar.js';
+import { assembleBill } from './assembleBill.js';
+import type { Bill, InputSummary } from './billLine.js';
+import { placeRequest } from './decideRequest.js';
+import { COST_SCALE, FEE_SCALE, LineAccumulator } from './lineAccumulator.js';
+import { UnitSum } from './unitSum.js';
+
+/** Codes of the compact request fields (indexes into the core's vocabularies). */
+export const KEY_CODE = Object.fromEntries(KEY_RESULTS.map((k, i) => [k, i])) as Record<(typeof KEY_RESULTS)[number], number>;
+export const PLATFORM_CODE = Object.fromEntries(PLATFORM_RESULTS.map((p, i) => [p, i])) as Record<(typeof PLATFORM_RESULTS)[number], number>;
+export const ROUTE_CODE = Object.fromEntries(ROUTES.map((r, i) => [r, i])) as Record<Route, number>;
+/** A field the row did not give. */
+export const ABSENT = 255;
+
+const CHARGE_NONE = 0;
+const CHARGE_FEE = 1;
+const CHARGE_LIST = 2;
+const CHARGE_KIND_NAMES: readonly ChargeKind[] = ['none', 'fee', 'list'];
+const ROUTE_BYOK = 0;
+const ROUTE_PLATFORM = 1;
+
+/** Routing and charge tables of one policy version under one failover mode, by small-integer index. */
+interface Terms {
+  readonly version: PolicyVersion;
+  readonly failoverMode: FailoverMode;
+  /** Route code by `key * 2 + platform` (key results derived); then 8..10: recorded route. */
+  readonly route: Uint8Array;
+  /** Whether the request counts toward the allowance, same index. */
+  readonly counted: Uint8Array;
+  /** Rule names, same index. */
+  readonly routeRule: readonly string[];
+  /** Charge kind by `route * 2 + (within ? 1 : 0)`. */
+  readonly charge: Uint8Array;
+  readonly chargeRule: readonly string[];
+}
+
+/**
+ * One bill line being summed, with the instants it is valid for: the intersection of its
+ * period and its policy version's time in force. A request of the same scope whose instant
+ * falls inside belongs to this line without asking the policy again.
+ */
+export class CompactLine {
+  readonly byokCost = new UnitSum();
+  /** List costs of requests charged a fee: the fees are this times the rate. */
+  readonly feeBase = new UnitSum();
+  readonly platformCost = new UnitSum();
+  readonly listCharge = new UnitSum();
+  byokRequests = 0;
+  freeRequests = 0;
+  billableRequests = 0;
+  platformRequests = 0;
+  failedRequests = 0;
+  counted = 0;
+
+  constructor(
+    readonly scope: string,
+    readonly period: string,
+    readonly terms: Terms,
+    readonly allowance: number,
+    readonly fromMs: number,
+    readonly toMs: number,
+  ) {}
+
+  toAccumulator(): LineAccumulator {
+    const { version, failoverMode } = this.terms;
+    const line = new LineAccumulator({ scope: this.scope, period: this.period, version, allowance: this.allowance, failoverMode });
+    line.byokRequests = this.byokRequests;
+    line.freeRequests = this.freeRequests;
+    line.billableRequests = this.billableRequests;
+    line.platformRequests = this.platformRequests;
+    line.failedRequests = this.failedRequests;
+    line.counted = this.counted;
+    line.byokCostUnits = this.byokCost.total();
+    line.platformCostUnits = this.platformCost.total();
+    line.listChargeUnits = this.listCharge.total();
+    // fee = cost × rate exactly, so the sum of fees is the rate times the sum of the costs.
+    const rate = version.parameters.feeRate;
+    line.feeUnits = this.feeBase.total() * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale);
+    return line;
+  }
+}
+
+/** What the last `decide` gave, for callers that write one record per request. */
+export interface CompactOutcome {
+  line: CompactLine;
+  route: number;
+  chargeKind: number;
+  /** The ordinal among counted requests, or 0 when the request does not count. */
+  ordinal: number;
+  within: boolean;
+  routeIndex: number;
+}
+
+export interface CompactLedgerOptions {
+  readonly policy: Policy;
+  readonly accounts?: Accounts | undefined;
+  /**
+   * The caller's table of user and org ids. Requests name their user and org by index
+   * into it, so a scope is found without building its name per request; the caller
+   * appends new names before deciding a request that uses them.
+   */
+  readonly names: readonly string[];
+}
+
+export interface CompactLedger {
+  /**
+   * Decides one request given as plain numbers, in allowance order (the caller orders
+   * and removes duplicates). `orgIndex` is -1 for a request without an org; `cost` is
+   * the list cost in units of 10^-12 dollars when it is a safe integer, otherwise pass
+   * `costBig`. Throws what the policy throws (no version in force).
+   */
+  decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome;
+  /** Requests whose recorded route differs from the derived one. */
+  readonly routeMismatches: number;
+  /** Requests that failed because a strict scope's key failed. */
+  readonly strictFailed: number;
+  finish(input: InputSummary): Bill;
+  /** Rule name of the last outcome's route and charge. */
+  routeRule(outcome: CompactOutcome): string;
+  chargeRule(outcome: CompactOutcome): string;
+}
+
+/**
+ * The ledger of `createLedger` for requests given as numbers instead of objects: the
+ * same placements, rules and sums, without allocating per request. The log replay's fast
+ * path decides through it; the property tests hold it equal to `createLedger`.
+ */
+export function createCompactLedger(options: CompactLedgerOptions): CompactLedger {
+  const { policy, accounts, names } = options;
+  const lines = new Map<string, CompactLine>();
+  const byOrg: (CompactLine | undefined)[] = [];
+  const byUser: (CompactLine | undefined)[] = [];
+  const termsCache = new Map<PolicyVersion, Map<FailoverMode, Terms>>();
+  let routeMismatches = 0;
+  let strictFailed = 0;
+  const outcome: CompactOutcome = { line: undefined as unknown as CompactLine, route: 0, chargeKind: 0, ordinal: 0, within: false, routeIndex: 0 };
+
+  function termsOf(version: PolicyVersion, failoverMode: FailoverMode): Terms {
+    let byMode = termsCache.get(version);
+    if (byMode === undefined) termsCache.set(version, (byMode = new Map()));
+    let terms = byMode.get(failoverMode);
+    if (terms === undefined) byMode.set(failoverMode, (terms = buildTerms(version, failoverMode)));
+    return terms;
+  }
+
+  function placeLine(userIndex: number, orgIndex: number, epochMs: number): CompactLine {
+    const request = { userId: names[userIndex]!, orgId: orgIndex < 0 ? '' : names[orgIndex]!, instant: { epochMs, nanos: 0 } };
+    const placement = placeRequest(policy, accounts, request as never);
+    const key = `${placement.scope}\n${placement.period}\n${placement.version.version}`;
+    let line = lines.get(key);
+    if (line === undefined) {
+      const { version } = placement;
+      const { year, month } = parsePeriod(placement.period);
+      const next = month === 12 ? formatPeriod(year + 1, 1) : formatPeriod(year, month + 1);
+      const index = policy.versions.indexOf(version);
+      const following = policy.versions[index + 1];
+      const fromMs = Math.max(version.calendar.periodStartMs(placement.period), version.effectiveFromMs ?? -Infinity);
+      const toMs = Math.min(version.calendar.periodStartMs(next), following?.effectiveFromMs ?? Infinity);
+      line = new CompactLine(placement.scope, placement.period, termsOf(version, placement.failoverMode), placement.allowance, fromMs, toMs);
+      lines.set(key, line);
+    }
+    if (orgIndex >= 0 && line.scope.startsWith('org:')) byOrg[orgIndex] = line;
+    else byUser[userIndex] = line;
+    return line;
+  }
+
+  function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome {
+    // Most requests fall in the line of their scope's previous request.
+    let line = orgIndex >= 0 ? byOrg[orgIndex] : undefined;
+    if (line === undefined || epochMs < line.fromMs || epochMs >= line.toMs) {
+      line = byUser[userIndex];
+      if (line === undefined || epochMs < line.fromMs || epochMs >= line.toMs || (orgIndex >= 0 && line.terms.version.parameters.scopeMode === 'org')) {
+        line = placeLine(userIndex, orgIndex, epochMs);
+      }
+    }
+    const terms = line.terms;
+    const routeIndex = key !== ABSENT ? key * 2 + (platform === ABSENT ? 0 : platform) : 8 + recorded;
+    const route = terms.route[routeIndex]!;
+    if (key !== ABSENT && recorded !== ABSENT && recorded !== route) routeMismatches++;
+    let ordinal = 0;
+    let within = false;
+    if (terms.counted[routeIndex] === 1) {
+      ordinal = ++line.counted;
+      within = ordinal <= line.allowance;
+    }
+    const chargeKind = terms.charge[route * 2 + (within ? 1 : 0)]!;
+    if (costBig === undefined) {
+      if (chargeKind === CHARGE_FEE) line.feeBase.add(cost);
+      else if (chargeKind === CHARGE_LIST) line.listCharge.add(cost);
+      if (route === ROUTE_BYOK) line.byokCost.add(cost);
+      else if (route === ROUTE_PLATFORM) line.platformCost.add(cost);
+    } else {
+      if (chargeKind === CHARGE_FEE) line.feeBase.addBig(costBig);
+      else if (chargeKind === CHARGE_LIST) line.listCharge.addBig(costBig);
+      if (route === ROUTE_BYOK) line.byokCost.addBig(costBig);
+      else if (route === ROUTE_PLATFORM) line.platformCost.addBig(costBig);
+    }
+    if (route === ROUTE_BYOK) {
+      line.byokRequests++;
+      if (within) line.freeRequests++;
+      else line.billableRequests++;
+    } else if (route === ROUTE_PLATFORM) {
+      line.platformRequests++;
+    } else {
+      line.failedRequests++;
+      if (terms.failoverMode === 'strict') strictFailed++;
+    }
+    outcome.line = line;
+    outcome.route = route;
+    outcome.chargeKind = chargeKind;
+    outcome.ordinal = ordinal;
+    outcome.within = within;
+    outcome.routeIndex = routeIndex;
+    return outcome;
+  }
+
+  return {
+    decide,
+    get routeMismatches() {
+      return routeMismatches;
+    },
+    get strictFailed() {
+      return strictFailed;
+    },
+    finish(input) {
+      return assembleBill(policy, [...lines.values()].map((line) => line.toAccumulator()), input, routeMismatches);
+    },
+    routeRule: (o) => o.line.terms.routeRule[o.routeIndex]!,
+    chargeRule: (o) => o.line.terms.chargeRule[o.route * 2 + (o.within ? 1 : 0)]!,
+  };
+}
+
+/** The charge kind names by code, for records. */
+export function chargeKindName(code: number): ChargeKind {
+  return CHARGE_KIND_NAMES[code]!;
+}
+
+function buildTerms(version: PolicyVersion, failoverMode: FailoverMode): Terms {
+  const route = new Uint8Array(11);
+  const counted = new Uint8Array(11);
+  const routeRule: string[] = [];
+  const served = version.parameters.counts === 'served';
+  KEY_RESULTS.forEach((keyResult, k) =>
+    PLATFORM_RESULTS.forEach((platformResult, p) => {
+      const decision = version.router.route(failoverMode, keyResult, platformResult);
+      const i = k * 2 + p;
+      route[i] = ROUTE_CODE[decision.route];
+      counted[i] = (served ? decision.route === 'byok' : decision.keyTried) ? 1 : 0;
+      routeRule[i] = decision.rule;
+    }),
+  );
+  ROUTES.forEach((recorded, r) => {
+    const decision = version.router.recorded(recorded);
+    route[8 + r] = ROUTE_CODE[decision.route];
+    counted[8 + r] = (served ? decision.route === 'byok' : decision.keyTried) ? 1 : 0;
+    routeRule[8 + r] = decision.rule;
+  });
+  const charge = new Uint8Array(6);
+  const chargeRule: string[] = [];
+  ROUTES.forEach((r, i) => {
+    for (const within of [false, true]) {
+      const decision = version.charger.charge(r, within);
+      charge[i * 2 + (within ? 1 : 0)] = CHARGE_KIND_NAMES.indexOf(decision.charge);
+      chargeRule[i * 2 + (within ? 1 : 0)] = decision.rule;
+    }
+  });
+  return { version, failoverMode, route, counted, routeRule, charge, chargeRule };
+}

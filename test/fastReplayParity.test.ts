@@ -1,0 +1,225 @@
+/**
+ * The fast replay (bytes scanned into number columns, rows on several threads) must give
+ * exactly what the record-by-record replay gives: the same bill, the same rejected rows
+ * with the same locations and reasons, in the same order, the same warnings and the same
+ * fatal errors, on CSV with everything real exports do: quoted fields with commas, quotes
+ * and newlines, a BOM, CRLF, blank lines, non-ASCII ids, odd timestamps and costs, rows out
+ * of order, duplicates. Every cut of the bytes into chunks or pieces must give the same.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Bill, billToJson, defaultPolicy, policyVariant } from '@byok-billing/core';
+import type { InputSource } from '../packages/cli/src/io/openInput.js';
+import { fastReplay } from '../packages/cli/src/replay/fast/fastReplay.js';
+import { parallelScan } from '../packages/cli/src/replay/fast/parallelScan.js';
+import { type Rejection, replayLog } from '../packages/cli/src/replay/replayLog.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'byok-fast-parity-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const COLUMNS = ['request_id', 'timestamp', 'user_id', 'org_id', 'model', 'provider', 'cost_usd', 'key_result', 'platform_result', 'route', 'charged_usd', 'extra'] as const;
+type Column = (typeof COLUMNS)[number];
+
+const INSTANTS = [
+  Date.UTC(2025, 8, 30, 23, 59, 59, 999),
+  Date.UTC(2025, 9, 1),
+  Date.UTC(2025, 9, 1, 0, 0, 0, 1),
+  Date.UTC(2025, 9, 1, 0, 10),
+  Date.UTC(2025, 9, 15, 12),
+  Date.UTC(2025, 9, 31, 23, 59, 59, 999),
+  Date.UTC(2025, 10, 1),
+];
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** Timestamps as logs write them: mostly the fast path's forms, some only parseTimestamp reads, some wrong. */
+function timestampArb(ms: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom(iso(ms), iso(ms).replace('.000Z', 'Z'), iso(ms).replace('Z', '123456Z'), `${iso(ms + 2 * 3_600_000).slice(0, 23)}+02:00`, `${iso(ms - 5 * 3_600_000).slice(0, 19)}-05:00`, String(ms)) },
+    { weight: 2, arbitrary: fc.constantFrom(`${iso(ms - 5 * 3_600_000).slice(0, 19)}-0500`, iso(ms).replace('T', ' '), iso(ms).toLowerCase(), iso(ms).replace('.', ',')) },
+    { weight: 1, arbitrary: fc.constantFrom(iso(ms).slice(0, 19), '2025-13-01T00:00:00Z', '2025-10-01T00:00:00.Z', `${iso(ms).slice(0, 19)}+19:00`, '') },
+  );
+}
+
+/** Mostly values every row has, now and then the ones that must be quoted, read slowly, or refused. */
+const mostly = (usual: readonly string[], odd: readonly string[]) =>
+  fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...usual) }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
+
+const cellArb: Record<Exclude<Column, 'request_id' | 'timestamp'>, fc.Arbitrary<string>> = {
+  user_id: mostly(['u1', 'u1', 'u1', 'u2'], ['\u00fc', 'u,3', '']),
+  org_id: mostly(['', '', '', 'acme'], ['b"eta', '\uE000co']),
+  model: mostly(['m', ''], ['a,b', 'q"x', 'x\ny']),
+  provider: mostly(['openai'], ['p\r\nq']),
+  cost_usd: mostly(['0', '0.012', '0.000000000001', '9006.999999999999', '00.10', '2'], ['9007.5', '123456789.000000000001', '1e-3', '-0.5', '.5', '5.', ' 1', '0.1234567890123', '']),
+  key_result: mostly(['ok', 'ok', 'ok', 'rate_limited', 'error', 'none'], ['', 'OK']),
+  platform_result: mostly(['ok', 'error', ''], ['bad']),
+  route: mostly(['byok', 'platform', 'failed', ''], ['x']),
+  charged_usd: mostly(['', '0.01', '0'], ['1e-2']),
+  extra: fc.constantFrom('', 'z'),
+};
+
+interface CsvCase {
+  readonly text: string;
+  readonly windowMs: number;
+}
+
+function quote(cell: string, force: boolean): string {
+  return force || /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
+
+const csvCaseArb: fc.Arbitrary<CsvCase> = fc
+  .record({
+    optional: fc.subarray(['org_id', 'model', 'provider', 'key_result', 'platform_result', 'route', 'charged_usd', 'extra'] as Column[]),
+    order: fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+    bom: fc.boolean(),
+    windowMs: fc.constantFrom(0, 1000, 15 * 60_000, Number.POSITIVE_INFINITY),
+  })
+  .chain(({ optional, order, bom, windowMs }) => {
+    // Almost every log says how requests were routed (a header without it is refused whole).
+    if (!optional.includes('key_result') && !optional.includes('route') && order[0]! % 10 !== 0) optional = [...optional, 'key_result'];
+    const columns = (['request_id', 'timestamp', 'user_id', 'cost_usd', ...optional] as Column[])
+      .map((c, i) => ({ c, k: order[i % order.length]! }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.c);
+    const rowArb = fc.record({
+      instant: fc.nat(INSTANTS.length - 1),
+      id: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('r1', 'r2', 'r,7', 'r"8', '\u00e99', 'r\n10', '-11', '') }),
+      cells: fc.tuple(...columns.map((c) => (c === 'request_id' || c === 'timestamp' ? fc.constant('') : cellArb[c]))),
+      forceQuote: fc.array(fc.nat(9).map((n) => n === 0), { minLength: columns.length, maxLength: columns.length }),
+      crlf: fc.boolean(),
+      blankAfter: fc.nat(8).map((n) => n === 0),
+      dropLast: fc.nat(30).map((n) => n === 0),
+      /** Written twice (retried log shipping), the second time quoted differently: a duplicate. */
+      twice: fc.nat(6).map((n) => n === 0),
+      quoteAgain: fc.array(fc.boolean(), { minLength: columns.length, maxLength: columns.length }),
+    });
+    return fc.array(rowArb, { maxLength: 60 }).chain((rows) =>
+      // Rows mostly in time order (as logs are), the timestamps rendered per row.
+      fc.tuple(...rows.map((row, i) => timestampArb(INSTANTS[Math.min(INSTANTS.length - 1, Math.floor((i * INSTANTS.length) / Math.max(1, rows.length)) + (row.instant % 3 === 0 ? row.instant % 2 : 0))]!))).map((stamps) => {
+        let text = bom ? '\uFEFF' : '';
+        text += `${columns.join(',')}\n`;
+        rows.forEach((row, r) => {
+          const values = row.cells.map((cell, i) => {
+            const column = columns[i]!;
+            return column === 'request_id' ? (row.id === '' ? `req-${(r * 7919) % 1009}` : row.id) : column === 'timestamp' ? stamps[r]! : cell;
+          });
+          const cells = values.map((value, i) => quote(value, row.forceQuote[i]!));
+          if (row.dropLast) cells.pop();
+          text += cells.join(',') + (row.crlf ? '\r\n' : '\n');
+          if (row.twice) text += `${values.map((value, i) => quote(value, row.quoteAgain[i]!)).join(',')}\n`;
+          if (row.blankAfter) text += '\n';
+        });
+        return { text, windowMs };
+      }),
+    );
+  });
+
+/** An input whose bytes arrive in chunks cut at the given sizes (every cut is a chunk boundary). */
+function chunkedInput(name: string, bytes: Buffer, cuts: readonly number[], plainPath?: string): InputSource {
+  return {
+    name,
+    size: bytes.length,
+    plainPath,
+    open() {
+      const chunks: Buffer[] = [];
+      let at = 0;
+      for (const cut of cuts) {
+        if (at >= bytes.length) break;
+        chunks.push(bytes.subarray(at, Math.min(bytes.length, at + cut)));
+        at += cut;
+      }
+      if (at < bytes.length) chunks.push(bytes.subarray(at));
+      return Readable.from(chunks, { objectMode: false });
+    },
+  };
+}
+
+interface Outcome {
+  bill?: unknown;
+  rejections: Rejection[];
+  warnings: string[];
+  error?: string;
+}
+
+const policy = defaultPolicy();
+/** A small allowance, so that the allowance order matters in these short logs. */
+const tinyAllowance = policyVariant(policy, { allowance: 3 }, { versions: 'allowance-bearing' });
+
+async function outcomeOf(run: (onReject: (r: Rejection) => void, onWarning: (w: string) => void) => Promise<Bill>): Promise<Outcome> {
+  const outcome: Outcome = { rejections: [], warnings: [] };
+  try {
+    const bill = await run(
+      (r) => outcome.rejections.push({ ...r }),
+      (w) => outcome.warnings.push(w),
+    );
+    outcome.bill = billToJson(bill);
+  } catch (error) {
+    outcome.error = (error as Error).message;
+  }
+  return outcome;
+}
+
+function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy = policy): Promise<Outcome> {
+  return outcomeOf(async (onReject, onWarning) => (await replayLog({ inputs: [input], policy: usePolicy, windowMs: testCase.windowMs, onReject, onWarning })).bill);
+}
+
+function fastOutcome(input: InputSource, testCase: CsvCase, batches?: Parameters<typeof fastReplay>[0]['batches'], usePolicy = policy): Promise<Outcome> {
+  return outcomeOf(async (onReject, onWarning) => (await fastReplay({ inputs: [input], terms: [{ policy: usePolicy }], windowMs: testCase.windowMs, onReject, onWarning, batches })).bills[0]!);
+}
+
+const cutsArb = fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 200 });
+
+describe('the fast replay gives what the record replay gives', () => {
+  it('on messy CSV cut into chunks anywhere (one thread)', async () => {
+    const seen = { accepted: 0, rejected: 0, duplicates: 0, billable: 0 };
+    await fc.assert(
+      fc.asyncProperty(csvCaseArb, cutsArb, fc.constantFrom(1, 2, 3, 1_000_000), async (testCase, cuts, allowance) => {
+        const bytes = Buffer.from(testCase.text, 'utf8');
+        const usePolicy = allowance === 1_000_000 ? policy : policyVariant(policy, { allowance }, { versions: 'allowance-bearing' });
+        const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, usePolicy);
+        const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, usePolicy);
+        expect(actual).toEqual(expected);
+        const bill = expected.bill as { input: { accepted: number; rejected: number; duplicates: number }; totals: { billableRequests: number } } | undefined;
+        seen.accepted += bill?.input.accepted ?? 0;
+        seen.rejected += bill?.input.rejected ?? 0;
+        seen.duplicates += bill?.input.duplicates ?? 0;
+        seen.billable += bill?.totals.billableRequests ?? 0;
+      }),
+    );
+    // The generated logs really exercise acceptance, refusal, duplicates and the allowance.
+    expect(seen.accepted).toBeGreaterThan(seen.rejected);
+    expect(seen.rejected).toBeGreaterThan(0);
+    expect(seen.duplicates).toBeGreaterThan(0);
+    expect(seen.billable).toBeGreaterThan(0);
+  });
+
+  it('on messy CSV cut into pieces scanned by two threads', async () => {
+    let fileCount = 0;
+    await fc.assert(
+      fc.asyncProperty(csvCaseArb, fc.integer({ min: 8, max: 300 }), async (testCase, pieceBytes) => {
+        const bytes = Buffer.from(testCase.text, 'utf8');
+        const path = join(dir, `log-${++fileCount}.csv`);
+        writeFileSync(path, bytes);
+        const input = chunkedInput('log.csv', bytes, [1 << 20], path);
+        const expected = await recordsOutcome(input, testCase, tinyAllowance);
+        const actual = await fastOutcome(input, testCase, () => parallelScan(path, bytes.length, { workers: 2, pieceBytes, ahead: 2 }), tinyAllowance);
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('the fast replay, examples', () => {
+  it('orders requests at the same instant by id in UTF-8 byte order, not by file order', async () => {
+    // Allowance 1: of three requests at one instant, the one with the smallest id is free.
+    const text = 'request_id,timestamp,user_id,cost_usd,key_result\nb,2025-10-05T00:00:00Z,u1,2,ok\n\u00e9,2025-10-05T00:00:00Z,u1,4,ok\na,2025-10-05T00:00:00Z,u1,8,ok\n';
+    const allowanceOne = policyVariant(policy, { allowance: 1 }, { versions: 'allowance-bearing' });
+    const outcome = await fastOutcome(chunkedInput('log.csv', Buffer.from(text), [7]), { text, windowMs: 60_000 }, undefined, allowanceOne);
+    // 'a' (cost 8) is free; 'b' and 'é' pay 5% of 2 and 4.
+    expect((outcome.bill as { totals: { feeUsd: string } }).totals.feeUsd).toBe('0.3');
+  });
+});
