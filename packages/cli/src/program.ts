@@ -5,6 +5,7 @@ import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerMeter } from './commands/meter.js';
+import { registerSql } from './commands/sql.js';
 import { registerImport } from './commands/importGenerations.js';
 import { registerWhatif } from './commands/whatif.js';
 import { VERSION } from './version.js';
@@ -59,5 +60,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerMeter(program, io);
   registerWhatif(program, io);
   registerImport(program, io);
+  registerSql(program, io);
   return program;
 }

@@ -118,3 +118,18 @@ export { billFromRecords } from './meter/billFromRecords.js';
 export type { CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
 export { createMemoryStore } from './meter/memoryStore.js';
 export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';
+
+// the policy compiled to SQL
+export { SQL_DIALECTS, type SqlDialect, isSqlDialect } from './sql/sqlDialect.js';
+export {
+  BILL_SQL_COLUMNS,
+  BILL_SQL_MONEY_COLUMNS,
+  OPTIONAL_REQUEST_COLUMNS,
+  REQUESTS_RELATION,
+  REQUESTS_RELATION_COLUMNS,
+  type OptionalRequestColumn,
+  type RequestsRelationColumn,
+  type SqlMoneyOutput,
+} from './sql/requestsRelation.js';
+export { type BillSqlOptions, compileBillQuery, compileBillSql } from './sql/compileBillSql.js';
+export { sqlIdentifier, sqlString, unwritableSqlString } from './sql/sqlLiteral.js';

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Accounts, createLedger, type Ledger } from '@byok-billing/core';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import type { ProgramIO } from '../program.js';
@@ -31,35 +30,20 @@ export async function whatifCommand(logs: readonly string[], options: WhatifCliO
   if (!Number.isSafeInteger(top) || top < 0) throw new UsageError(`--top ${JSON.stringify(options.top)}: expected a whole number`);
   const variants = buildVariants({ policies: options.policy, vary: options.vary });
   const [baseline, ...others] = variants as [Variant, ...Variant[]];
-  let ledgers: { variant: Variant; ledger: Ledger; strictFailed: number }[] = [];
-  let baselineStrictFailed = 0;
-  let accountsSeen: Accounts | undefined;
   const run = await runReplay(
     logs,
     { ...options, policy: undefined, details: undefined },
     io,
     {
       policyOverride: baseline.policy,
-      accountsOverride: (accounts) => {
-        accountsSeen = accounts;
-        return accountsFor(baseline, accounts);
-      },
-      onPolicy() {
-        ledgers = others.map((variant) => ({ variant, ledger: createLedger({ policy: variant.policy, accounts: accountsFor(variant, accountsSeen) }), strictFailed: 0 }));
-      },
-      onDecision(decision) {
-        if (decision.duplicate) return;
-        if (decision.route === 'failed' && decision.failoverMode === 'strict') baselineStrictFailed++;
-        for (const entry of ledgers) {
-          const d = entry.ledger.add(decision.request);
-          if (d.route === 'failed' && d.failoverMode === 'strict') entry.strictFailed++;
-        }
-      },
+      accountsOverride: (accounts) => accountsFor(baseline, accounts),
+      // The other variants decide the same requests in the same pass, in the same allowance order.
+      variants: (_policy, _accounts, loaded) => others.map((variant) => ({ policy: variant.policy, accounts: accountsFor(variant, loaded) })),
     },
   );
   const outcomes: VariantOutcome[] = [
-    { variant: baseline, bill: run.bill, strictFailedRequests: baselineStrictFailed },
-    ...ledgers.map((e) => ({ variant: e.variant, bill: e.ledger.finish({ rejected: run.bill.input.rejected, duplicates: run.bill.input.duplicates }), strictFailedRequests: e.strictFailed })),
+    { variant: baseline, bill: run.bill, strictFailedRequests: run.strictFailed[0]! },
+    ...others.map((variant, i) => ({ variant, bill: run.variantBills[i]!, strictFailedRequests: run.strictFailed[i + 1]! })),
   ];
   const report = buildWhatifReport(outcomes, top);
   if (options.savePolicies !== undefined) savePolicies(options.savePolicies, variants);

@@ -62,7 +62,7 @@ export interface ReplayHooks {
    * More policies to bill the same requests under, in the same pass (what-if variants);
    * their bills come back in `variantBills`. Called once policy and accounts are loaded.
    */
-  readonly variants?: (policy: Policy, accounts: Accounts | undefined) => readonly FastReplayTerms[];
+  readonly variants?: (policy: Policy, accounts: Accounts | undefined, loadedAccounts: Accounts | undefined) => readonly FastReplayTerms[];
 }
 
 export interface ReplayRun extends ReplayResult {
@@ -108,7 +108,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       // Only bills are wanted: the fast replay gives them without a decision object per request.
       const fast = await fastReplay({
         inputs,
-        terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts) ?? [])],
+        terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts, loaded) ?? [])],
         inputTimeZone: options.inputTimezone,
         windowMs,
         onReject: rejects?.reject,

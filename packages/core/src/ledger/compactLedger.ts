@@ -169,7 +169,16 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     return line;
   }
 
+  /** Keeps the per-name caches dense arrays as the name table grows (sparse ones are slow). */
+  function growCaches(): void {
+    while (byUser.length < names.length) {
+      byUser.push(undefined);
+      byOrg.push(undefined);
+    }
+  }
+
   function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome {
+    if (userIndex >= byUser.length || orgIndex >= byOrg.length) growCaches();
     // Most requests fall in the line of their scope's previous request.
     let line = orgIndex >= 0 ? byOrg[orgIndex] : undefined;
     if (line === undefined || epochMs < line.fromMs || epochMs >= line.toMs) {

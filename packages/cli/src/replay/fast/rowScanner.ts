@@ -209,52 +209,57 @@ export class RowScanner {
     const header = this.header!;
     const index = header.index;
     const commas = this.commas;
-    const fieldStart = (j: number) => (j === 0 ? start : commas[j - 1]! + 1);
-    const fieldEnd = (j: number) => (j === header.width - 1 ? end : commas[j]!);
-
-    const idCol = index.request_id;
-    const idStart = fieldStart(idCol);
-    const idEnd = fieldEnd(idCol);
+    const last = header.width - 1;
+    // Field j spans from after comma j-1 (or the row start) to comma j (or the row end).
+    let c = index.request_id;
+    const idStart = c === 0 ? start : commas[c - 1]! + 1;
+    const idEnd = c === last ? end : commas[c]!;
     if (idEnd === idStart) return false;
-    const userCol = index.user_id;
-    const userStart = fieldStart(userCol);
-    const userEnd = fieldEnd(userCol);
+    c = index.user_id;
+    const userStart = c === 0 ? start : commas[c - 1]! + 1;
+    const userEnd = c === last ? end : commas[c]!;
     if (userEnd === userStart) return false;
-    if (!this.timestamp(bytes, fieldStart(index.timestamp), fieldEnd(index.timestamp))) return false;
-    const costCol = index.cost_usd;
-    const cost = decimalUnits(bytes, fieldStart(costCol), fieldEnd(costCol));
+    c = index.timestamp;
+    if (!this.timestamp(bytes, c === 0 ? start : commas[c - 1]! + 1, c === last ? end : commas[c]!)) return false;
+    c = index.cost_usd;
+    const cost = decimalUnits(bytes, c === 0 ? start : commas[c - 1]! + 1, c === last ? end : commas[c]!);
     if (cost < 0) return false;
     let key = ABSENT;
-    if (index.key_result !== -1) {
-      const s = fieldStart(index.key_result);
-      const e = fieldEnd(index.key_result);
+    c = index.key_result;
+    if (c !== -1) {
+      const s = c === 0 ? start : commas[c - 1]! + 1;
+      const e = c === last ? end : commas[c]!;
       if (e > s && (key = matchWord(bytes, s, e, KEY_WORDS)) < 0) return false;
       if (e === s) key = ABSENT;
     }
     let platform = ABSENT;
-    if (index.platform_result !== -1) {
-      const s = fieldStart(index.platform_result);
-      const e = fieldEnd(index.platform_result);
+    c = index.platform_result;
+    if (c !== -1) {
+      const s = c === 0 ? start : commas[c - 1]! + 1;
+      const e = c === last ? end : commas[c]!;
       if (e > s && (platform = matchWord(bytes, s, e, PLATFORM_WORDS)) < 0) return false;
       if (e === s) platform = ABSENT;
     }
     let recorded = ABSENT;
-    if (index.route !== -1) {
-      const s = fieldStart(index.route);
-      const e = fieldEnd(index.route);
+    c = index.route;
+    if (c !== -1) {
+      const s = c === 0 ? start : commas[c - 1]! + 1;
+      const e = c === last ? end : commas[c]!;
       if (e > s && (recorded = matchWord(bytes, s, e, ROUTE_WORDS)) < 0) return false;
       if (e === s) recorded = ABSENT;
     }
     if (key === ABSENT && recorded === ABSENT) return false;
-    if (index.charged_usd !== -1) {
-      const s = fieldStart(index.charged_usd);
-      const e = fieldEnd(index.charged_usd);
+    c = index.charged_usd;
+    if (c !== -1) {
+      const s = c === 0 ? start : commas[c - 1]! + 1;
+      const e = c === last ? end : commas[c]!;
       if (e > s && !isPlainDecimal(bytes, s, e)) return false;
     }
     let org = -1;
-    if (index.org_id !== -1) {
-      const s = fieldStart(index.org_id);
-      const e = fieldEnd(index.org_id);
+    c = index.org_id;
+    if (c !== -1) {
+      const s = c === 0 ? start : commas[c - 1]! + 1;
+      const e = c === last ? end : commas[c]!;
       if (e > s) org = this.names.intern(bytes, s, e);
     }
     const i = batch.count++;
@@ -312,6 +317,21 @@ export class RowScanner {
     }
   }
 
+  private readonly dateBytes = new Uint8Array(10);
+  /** Days since 1970 of the date in `dateBytes`, NaN when it is not a date. */
+  private dateDays = Number.NaN;
+
+  /** Reads `YYYY-MM-DD` at `s` into the one-date cache; NaN when it is not a real date. */
+  private readDate(b: Buffer, s: number): number {
+    for (let k = 0; k < 10; k++) this.dateBytes[k] = b[s + k]!;
+    const year = digits(b, s, 4);
+    const month = digits(b, s + 5, 2);
+    const day = digits(b, s + 8, 2);
+    const valid = year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+    this.dateDays = valid ? daysFromCivil(year, month, day) : Number.NaN;
+    return this.dateDays;
+  }
+
   /**
    * The usual timestamp forms, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` and epoch
    * milliseconds, into `ms`/`ns`; false for anything else (parseTimestamp decides those).
@@ -333,14 +353,20 @@ export class RowScanner {
       return true;
     }
     if (n < 20 || b[s + 7] !== 45 || b[s + 10] !== 84 /* T */ || b[s + 13] !== 58 || b[s + 16] !== 58) return false;
-    const year = digits(b, s, 4);
-    const month = digits(b, s + 5, 2);
-    const day = digits(b, s + 8, 2);
+    // Rows in time order share their date: read it once per day, not once per row.
+    const cache = this.dateBytes;
+    let days = this.dateDays;
+    for (let k = 0; k < 10; k++) {
+      if (cache[k] !== b[s + k]) {
+        days = this.readDate(b, s);
+        break;
+      }
+    }
+    if (days !== days) return false;
     const hour = digits(b, s + 11, 2);
     const minute = digits(b, s + 14, 2);
     const second = digits(b, s + 17, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-    if (day > daysInMonth(year, month)) return false;
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
     let i = s + 19;
     let fraction = 0;
     if (b[i] === 46 /* . */) {
@@ -367,7 +393,7 @@ export class RowScanner {
       return false;
     }
     if (i !== e) return false;
-    const localMs = daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
+    const localMs = days * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
     this.ms = localMs - offsetMinutes * 60_000 + Math.floor(fraction / 1_000_000);
     this.ns = fraction % 1_000_000;
     return true;

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byok } from './support/runByok.js';
+import { DuckDbEngine, describePostgres } from './support/sqlEngines.js';
+
+/*
+ * docs/sql.md's examples, run as written: the `byok sql` command lines, the SQL that
+ * defines `requests` over the CSV and over Parquet (in DuckDB, in process: the DuckDB CLI
+ * runs the same SQL), and the psql session. Each must print the page's output, which must
+ * be what `byok bill --format csv` prints. Paths the examples write (bill.sql,
+ * requests.parquet) are moved to a temporary directory.
+ */
+
+const page = readFileSync(new URL('../docs/sql.md', import.meta.url), 'utf8');
+
+/** The fenced block right after `<!-- example:NAME -->`. */
+function example(name: string): string {
+  const m = new RegExp(`<!-- example:${name} -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)\\n\`\`\``).exec(page);
+  if (!m) throw new Error(`docs/sql.md has no example ${name}`);
+  return m[1]!;
+}
+
+/** The arguments of a `pnpm -s byok …` line, with `--out bill.sql` sent to `out`. */
+function byokArgs(line: string, out: string): string[] {
+  const words = line.trim().split(/\s+/);
+  expect(words.slice(0, 3)).toEqual(['pnpm', '-s', 'byok']);
+  return words.slice(3).map((word) => (word === 'bill.sql' ? out : word));
+}
+
+let dir: string;
+let billCsv: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'byok-sql-docs-'));
+  const bill = await byok(['bill', 'scenarios/05-failover-modes/requests.csv', '--accounts', 'scenarios/05-failover-modes/accounts.csv', '--format', 'csv']);
+  expect(bill.code).toBe(0);
+  billCsv = bill.stdout.trimEnd();
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it("the page's expected output is byok bill's", () => {
+  expect(example('sql-duckdb-output')).toBe(billCsv);
+});
+
+describe('the DuckDB example', () => {
+  let duck: DuckDbEngine;
+  beforeAll(async () => {
+    duck = await DuckDbEngine.open();
+  });
+  afterAll(() => duck.close());
+
+  /** The query's rows as the DuckDB CLI's -csv mode prints them. */
+  async function runAsCsv(sql: string): Promise<string> {
+    const rows = await duck.query(sql);
+    const header = Object.keys(rows[0]!).join(',');
+    return [header, ...rows.map((r) => Object.values(r).map(String).join(','))].join('\n');
+  }
+
+  it('bills the CSV log as byok bill does, then the same log converted to Parquet', async () => {
+    const out = join(dir, 'duckdb-bill.sql');
+    const compiled = await byok(byokArgs(example('sql-duckdb-compile'), out));
+    expect(compiled.code).toBe(0);
+    const script = readFileSync(out, 'utf8');
+    await duck.connection.run(example('sql-duckdb-load'));
+    expect(await runAsCsv(script)).toBe(example('sql-duckdb-output'));
+    await duck.connection.run(example('sql-duckdb-parquet').replaceAll("'requests.parquet'", `'${join(dir, 'requests.parquet')}'`));
+    expect(await runAsCsv(script)).toBe(example('sql-duckdb-output'));
+  });
+});
+
+describePostgres('the PostgreSQL example', (url) => {
+  it('psql with \\copy and \\i prints the same bill', async () => {
+    const out = join(dir, 'postgres-bill.sql');
+    const compiled = await byok(byokArgs(example('sql-postgres-compile'), out));
+    expect(compiled.code).toBe(0);
+    const session = example('sql-postgres-run');
+    const m = /^psql "\$DATABASE_URL" (.*) <<'SQL'\n([\s\S]*)\nSQL$/.exec(session);
+    expect(m).not.toBeNull();
+    const input = m![2]!.replace('\\i bill.sql', `\\i ${out}`);
+    const stdout = execFileSync('psql', [url, ...m![1]!.split(' ')], { input, encoding: 'utf8' });
+    expect(stdout.trimEnd()).toBe(example('sql-duckdb-output'));
+  });
+});
