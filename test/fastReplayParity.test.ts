@@ -6,7 +6,7 @@
  * and newlines, a BOM, CRLF, blank lines, non-ASCII ids, odd timestamps and costs, rows out
  * of order, duplicates. Every cut of the bytes into chunks or pieces must give the same.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +14,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Bill, billToJson, defaultPolicy, policyVariant } from '@byok-billing/core';
 import type { InputSource } from '../packages/cli/src/io/openInput.js';
+import { fileSink } from '../packages/cli/src/io/outputSink.js';
+import { compactDecisionRecordWriter } from '../packages/cli/src/output/compactDecisionRecords.js';
+import { decisionRecordWriter } from '../packages/cli/src/output/decisionRecords.js';
 import { fastReplay } from '../packages/cli/src/replay/fast/fastReplay.js';
 import { parallelScan } from '../packages/cli/src/replay/fast/parallelScan.js';
 import { type Rejection, replayLog } from '../packages/cli/src/replay/replayLog.js';
@@ -139,6 +142,7 @@ function chunkedInput(name: string, bytes: Buffer, cuts: readonly number[], plai
 
 interface Outcome {
   bill?: unknown;
+  details?: string;
   rejections: Rejection[];
   warnings: string[];
   error?: string;
@@ -162,12 +166,27 @@ async function outcomeOf(run: (onReject: (r: Rejection) => void, onWarning: (w: 
   return outcome;
 }
 
-function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy = policy): Promise<Outcome> {
-  return outcomeOf(async (onReject, onWarning) => (await replayLog({ inputs: [input], policy: usePolicy, windowMs: testCase.windowMs, onReject, onWarning })).bill);
+let detailsCount = 0;
+
+/** The outcome and, when asked, the decision records written (CSV or NDJSON by the extension). */
+async function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy = policy, detailsExt?: string): Promise<Outcome> {
+  const path = detailsExt === undefined ? undefined : join(dir, `records-${++detailsCount}${detailsExt}`);
+  const writer = path === undefined ? undefined : decisionRecordWriter(fileSink(path), path);
+  const outcome = await outcomeOf(async (onReject, onWarning) =>
+    (await replayLog({ inputs: [input], policy: usePolicy, windowMs: testCase.windowMs, onReject, onWarning, onDecision: writer?.decision, onDuplicate: writer?.duplicate })).bill,
+  );
+  writer?.close();
+  return path === undefined ? outcome : { ...outcome, details: readFileSync(path, 'utf8') };
 }
 
-function fastOutcome(input: InputSource, testCase: CsvCase, batches?: Parameters<typeof fastReplay>[0]['batches'], usePolicy = policy): Promise<Outcome> {
-  return outcomeOf(async (onReject, onWarning) => (await fastReplay({ inputs: [input], terms: [{ policy: usePolicy }], windowMs: testCase.windowMs, onReject, onWarning, batches })).bills[0]!);
+async function fastOutcome(input: InputSource, testCase: CsvCase, batches?: Parameters<typeof fastReplay>[0]['batches'], usePolicy = policy, detailsExt?: string): Promise<Outcome> {
+  const path = detailsExt === undefined ? undefined : join(dir, `fast-${++detailsCount}${detailsExt}`);
+  const writer = path === undefined ? undefined : compactDecisionRecordWriter(path);
+  const outcome = await outcomeOf(async (onReject, onWarning) =>
+    (await fastReplay({ inputs: [input], terms: [{ policy: usePolicy }], windowMs: testCase.windowMs, onReject, onWarning, batches, onDecided: writer?.decision, onDuplicate: writer?.duplicate })).bills[0]!,
+  );
+  writer?.close();
+  return path === undefined ? outcome : { ...outcome, details: readFileSync(path, 'utf8') };
 }
 
 const cutsArb = fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 200 });
@@ -176,11 +195,11 @@ describe('the fast replay gives what the record replay gives', () => {
   it('on messy CSV cut into chunks anywhere (one thread)', async () => {
     const seen = { accepted: 0, rejected: 0, duplicates: 0, billable: 0 };
     await fc.assert(
-      fc.asyncProperty(csvCaseArb, cutsArb, fc.constantFrom(1, 2, 3, 1_000_000), async (testCase, cuts, allowance) => {
+      fc.asyncProperty(csvCaseArb, cutsArb, fc.constantFrom(1, 2, 3, 1_000_000), fc.constantFrom(undefined, '.csv', '.ndjson'), async (testCase, cuts, allowance, detailsExt) => {
         const bytes = Buffer.from(testCase.text, 'utf8');
         const usePolicy = allowance === 1_000_000 ? policy : policyVariant(policy, { allowance }, { versions: 'allowance-bearing' });
-        const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, usePolicy);
-        const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, usePolicy);
+        const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, usePolicy, detailsExt);
+        const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, usePolicy, detailsExt);
         expect(actual).toEqual(expected);
         const bill = expected.bill as { input: { accepted: number; rejected: number; duplicates: number }; totals: { billableRequests: number } } | undefined;
         seen.accepted += bill?.input.accepted ?? 0;
@@ -204,8 +223,8 @@ describe('the fast replay gives what the record replay gives', () => {
         const path = join(dir, `log-${++fileCount}.csv`);
         writeFileSync(path, bytes);
         const input = chunkedInput('log.csv', bytes, [1 << 20], path);
-        const expected = await recordsOutcome(input, testCase, tinyAllowance);
-        const actual = await fastOutcome(input, testCase, () => parallelScan(path, bytes.length, { workers: 2, pieceBytes, ahead: 2 }), tinyAllowance);
+        const expected = await recordsOutcome(input, testCase, tinyAllowance, '.csv');
+        const actual = await fastOutcome(input, testCase, () => parallelScan(path, bytes.length, { workers: 2, pieceBytes, ahead: 2 }), tinyAllowance, '.csv');
         expect(actual).toEqual(expected);
       }),
       { numRuns: 60 },

@@ -84,9 +84,11 @@ export {
   CompactLine,
   type CompactLedger,
   type CompactLedgerOptions,
+  type CompactRequests,
   type CompactOutcome,
   chargeKindName,
   createCompactLedger,
+  sharesDecisions,
 } from './ledger/compactLedger.js';
 export { UnitSum } from './ledger/unitSum.js';
 export { billRequests, type BillResult } from './ledger/billRequests.js';

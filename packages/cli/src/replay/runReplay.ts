@@ -9,6 +9,7 @@ import { loadPolicyFile } from '../io/loadPolicyFile.js';
 import { type InputSource, inputSource } from '../io/openInput.js';
 import { fileSink } from '../io/outputSink.js';
 import { createProgress } from '../io/progress.js';
+import { compactDecisionRecordWriter } from '../output/compactDecisionRecords.js';
 import { decisionRecordWriter } from '../output/decisionRecords.js';
 import { rejectsWriter } from '../output/rejectsWriter.js';
 import type { ProgramIO } from '../program.js';
@@ -98,14 +99,17 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
-  const details = options.details === undefined ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
+  // Runs that need only bills and decision records take the fast replay; listeners of
+  // decision objects (audit, explain) and the meter's arrivals take the record replay.
+  const fastPath = hooks.onDecision === undefined && hooks.onArrival === undefined;
+  const details = options.details === undefined || fastPath ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
+  const compactDetails = options.details === undefined || !fastPath ? undefined : compactDecisionRecordWriter(options.details);
   const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
   try {
     let result: ReplayResult;
     let variantBills: readonly Bill[] = [];
     let strictFailed: readonly number[] = [];
-    if (details === undefined && hooks.onDecision === undefined && hooks.onArrival === undefined) {
-      // Only bills are wanted: the fast replay gives them without a decision object per request.
+    if (fastPath) {
       const fast = await fastReplay({
         inputs,
         terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts, loaded) ?? [])],
@@ -115,6 +119,8 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
         onWarning: warn,
         onBytes: progress.bytes,
         onRows: progress.rows,
+        onDecided: compactDetails?.decision,
+        onDuplicate: compactDetails?.duplicate,
         batches: scanPlan(options.threads),
       });
       result = { bill: fast.bills[0]!, routeMismatches: fast.routeMismatches };
@@ -151,6 +157,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   } finally {
     progress.done();
     details?.close();
+    compactDetails?.close();
     rejects?.close();
   }
 }

@@ -4,6 +4,7 @@ import type { ChargeKind } from '../policy/chargeTypes.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
 import { type FailoverMode, KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type Route } from '../routing/routeTypes.js';
 import { parsePeriod, formatPeriod } from '../time/periodCalendar.js';
+import { canonicalJson } from '../policy/canonicalJson.js';
 import { assembleBill } from './assembleBill.js';
 import type { Bill, InputSummary } from './billLine.js';
 import { placeRequest } from './decideRequest.js';
@@ -23,6 +24,7 @@ const CHARGE_LIST = 2;
 const CHARGE_KIND_NAMES: readonly ChargeKind[] = ['none', 'fee', 'list'];
 const ROUTE_BYOK = 0;
 const ROUTE_PLATFORM = 1;
+const ROUTE_FAILED = 2;
 
 /** Routing and charge tables of one policy version under one failover mode, by small-integer index. */
 interface Terms {
@@ -50,6 +52,13 @@ export class CompactLine {
   readonly feeBase = new UnitSum();
   readonly platformCost = new UnitSum();
   readonly listCharge = new UnitSum();
+  /** List costs of failed requests (kept only for variants that share this ledger's decisions). */
+  readonly failedCost = new UnitSum();
+  /** The variants' allowances for this line, with what each counts within it; undefined without variants. */
+  classes: WithinAllowance[] | undefined;
+  /** Per variant: its class, and the version it bills this line under. */
+  variantClass: number[] | undefined;
+  variantVersion: PolicyVersion[] | undefined;
   byokRequests = 0;
   freeRequests = 0;
   billableRequests = 0;
@@ -85,6 +94,16 @@ export class CompactLine {
   }
 }
 
+/**
+ * Of one line, the counted requests within one allowance, by route: a variant with that
+ * allowance splits the line's requests into free and billable by it.
+ */
+export class WithinAllowance {
+  readonly count = [0, 0, 0];
+  readonly cost = [new UnitSum(), new UnitSum(), new UnitSum()];
+  constructor(readonly allowance: number) {}
+}
+
 /** What the last `decide` gave, for callers that write one record per request. */
 export interface CompactOutcome {
   line: CompactLine;
@@ -96,6 +115,20 @@ export interface CompactOutcome {
   routeIndex: number;
 }
 
+/** Requests as columns of numbers, in allowance order (see `decide` for each column's meaning). */
+export interface CompactRequests {
+  count: number;
+  readonly user: Int32Array;
+  readonly org: Int32Array;
+  readonly epochMs: Float64Array;
+  readonly key: Uint8Array;
+  readonly platform: Uint8Array;
+  readonly recorded: Uint8Array;
+  readonly cost: Float64Array;
+  /** Exact costs of the rows whose `cost` is NaN, by row. */
+  readonly costBig: Map<number, bigint>;
+}
+
 export interface CompactLedgerOptions {
   readonly policy: Policy;
   readonly accounts?: Accounts | undefined;
@@ -105,6 +138,13 @@ export interface CompactLedgerOptions {
    * appends new names before deciding a request that uses them.
    */
   readonly names: readonly string[];
+  /**
+   * What-if variants that decide every request as this ledger does but for their allowance
+   * and fee rate (same versions, scopes, periods, routing, counting and charge rules: see
+   * `sharesDecisions`). They cost a comparison per request and allowance instead of a
+   * ledger each; `sharedBill` gives their bills.
+   */
+  readonly shared?: readonly { readonly policy: Policy; readonly accounts?: Accounts | undefined }[] | undefined;
 }
 
 export interface CompactLedger {
@@ -115,11 +155,18 @@ export interface CompactLedger {
    * `costBig`. Throws what the policy throws (no version in force).
    */
   decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome;
+  /**
+   * Decides many requests given as columns (what-if variants are fed the requests another
+   * ledger decided, a batch at a time: one tight loop per ledger instead of a call per request).
+   */
+  decideAll(requests: CompactRequests): void;
   /** Requests whose recorded route differs from the derived one. */
   readonly routeMismatches: number;
   /** Requests that failed because a strict scope's key failed. */
   readonly strictFailed: number;
   finish(input: InputSummary): Bill;
+  /** The bill of `shared[index]`. */
+  sharedBill(index: number, input: InputSummary): Bill;
   /** Rule name of the last outcome's route and charge. */
   routeRule(outcome: CompactOutcome): string;
   chargeRule(outcome: CompactOutcome): string;
@@ -132,6 +179,7 @@ export interface CompactLedger {
  */
 export function createCompactLedger(options: CompactLedgerOptions): CompactLedger {
   const { policy, accounts, names } = options;
+  const shared = options.shared ?? [];
   const lines = new Map<string, CompactLine>();
   const byOrg: (CompactLine | undefined)[] = [];
   const byUser: (CompactLine | undefined)[] = [];
@@ -148,6 +196,20 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     return terms;
   }
 
+  /** Places a new line under each shared variant: its allowance picks (or opens) a class. */
+  function attachVariants(line: CompactLine, request: object): void {
+    line.classes = [];
+    line.variantClass = [];
+    line.variantVersion = [];
+    for (const variant of shared) {
+      const placement = placeRequest(variant.policy, variant.accounts, request as never);
+      let index = line.classes.findIndex((c) => c.allowance === placement.allowance);
+      if (index < 0) index = line.classes.push(new WithinAllowance(placement.allowance)) - 1;
+      line.variantClass.push(index);
+      line.variantVersion.push(placement.version);
+    }
+  }
+
   function placeLine(userIndex: number, orgIndex: number, epochMs: number): CompactLine {
     const request = { userId: names[userIndex]!, orgId: orgIndex < 0 ? '' : names[orgIndex]!, instant: { epochMs, nanos: 0 } };
     const placement = placeRequest(policy, accounts, request as never);
@@ -162,6 +224,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       const fromMs = Math.max(version.calendar.periodStartMs(placement.period), version.effectiveFromMs ?? -Infinity);
       const toMs = Math.min(version.calendar.periodStartMs(next), following?.effectiveFromMs ?? Infinity);
       line = new CompactLine(placement.scope, placement.period, termsOf(version, placement.failoverMode), placement.allowance, fromMs, toMs);
+      if (shared.length > 0) attachVariants(line, request);
       lines.set(key, line);
     }
     if (orgIndex >= 0 && line.scope.startsWith('org:')) byOrg[orgIndex] = line;
@@ -219,6 +282,22 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       line.failedRequests++;
       if (terms.failoverMode === 'strict') strictFailed++;
     }
+    const classes = line.classes;
+    if (classes !== undefined) {
+      if (route === ROUTE_FAILED) {
+        if (costBig === undefined) line.failedCost.add(cost);
+        else line.failedCost.addBig(costBig);
+      }
+      if (ordinal > 0) {
+        for (let c = 0; c < classes.length; c++) {
+          const cls = classes[c]!;
+          if (ordinal > cls.allowance) continue;
+          cls.count[route]!++;
+          if (costBig === undefined) cls.cost[route]!.add(cost);
+          else cls.cost[route]!.addBig(costBig);
+        }
+      }
+    }
     outcome.line = line;
     outcome.route = route;
     outcome.chargeKind = chargeKind;
@@ -228,8 +307,17 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     return outcome;
   }
 
+  function decideAll(requests: CompactRequests): void {
+    const { user, org, epochMs, key, platform, recorded, cost, costBig } = requests;
+    for (let i = 0; i < requests.count; i++) {
+      const c = cost[i]!;
+      decide(user[i]!, org[i]!, epochMs[i]!, key[i]!, platform[i]!, recorded[i]!, c, c === c ? undefined : costBig.get(i));
+    }
+  }
+
   return {
     decide,
+    decideAll,
     get routeMismatches() {
       return routeMismatches;
     },
@@ -239,9 +327,75 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     finish(input) {
       return assembleBill(policy, [...lines.values()].map((line) => line.toAccumulator()), input, routeMismatches);
     },
+    sharedBill(index, input) {
+      const variant = shared[index]!;
+      return assembleBill(variant.policy, [...lines.values()].map((line) => variantAccumulator(line, index)), input, routeMismatches);
+    },
     routeRule: (o) => o.line.terms.routeRule[o.routeIndex]!,
     chargeRule: (o) => o.line.terms.chargeRule[o.route * 2 + (o.within ? 1 : 0)]!,
   };
+}
+
+/**
+ * A line as a variant sharing the ledger's decisions bills it: the same requests, routes and
+ * ordinals; its allowance splits the counted ones into free and billable, its rules charge
+ * each part, and its rate prices the fees.
+ */
+function variantAccumulator(line: CompactLine, variant: number): LineAccumulator {
+  const cls = line.classes![line.variantClass![variant]!]!;
+  const version = line.variantVersion![variant]!;
+  const out = new LineAccumulator({ scope: line.scope, period: line.period, version, allowance: cls.allowance, failoverMode: line.terms.failoverMode });
+  out.byokRequests = line.byokRequests;
+  out.platformRequests = line.platformRequests;
+  out.failedRequests = line.failedRequests;
+  out.counted = line.counted;
+  out.freeRequests = cls.count[ROUTE_BYOK]!;
+  out.billableRequests = line.byokRequests - out.freeRequests;
+  out.byokCostUnits = line.byokCost.total();
+  out.platformCostUnits = line.platformCost.total();
+  const routeCost = [out.byokCostUnits, out.platformCostUnits, line.failedCost.total()];
+  let feeBase = 0n;
+  let listCharge = 0n;
+  ROUTES.forEach((route, r) => {
+    const within = cls.cost[r]!.total();
+    const rest = routeCost[r]! - within;
+    for (const [kind, amount] of [
+      [version.charger.charge(route, true).charge, within],
+      [version.charger.charge(route, false).charge, rest],
+    ] as const) {
+      if (kind === 'fee') feeBase += amount;
+      else if (kind === 'list') listCharge += amount;
+    }
+  });
+  out.listChargeUnits = listCharge;
+  const rate = version.parameters.feeRate;
+  out.feeUnits = feeBase * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale);
+  return out;
+}
+
+/**
+ * Whether a variant decides every request as `base` does but for allowance and fee rate: the
+ * same versions in force at the same instants, with the same scope mode, counting, default
+ * failover mode, reset zone and rules, and the same failover mode for every account.
+ */
+export function sharesDecisions(base: { readonly policy: Policy; readonly accounts?: Accounts | undefined }, variant: { readonly policy: Policy; readonly accounts?: Accounts | undefined }): boolean {
+  const a = base.policy.versions;
+  const b = variant.policy.versions;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.effectiveFromMs !== y.effectiveFromMs) return false;
+    const p = x.parameters;
+    const q = y.parameters;
+    if (p.scopeMode !== q.scopeMode || p.counts !== q.counts || p.defaultFailoverMode !== q.defaultFailoverMode || p.resetTimeZone !== q.resetTimeZone) return false;
+    if (canonicalJson(x.rules) !== canonicalJson(y.rules)) return false;
+  }
+  const scopes = new Set([...(base.accounts?.keys() ?? []), ...(variant.accounts?.keys() ?? [])]);
+  for (const scope of scopes) {
+    if (base.accounts?.get(scope)?.failoverMode !== variant.accounts?.get(scope)?.failoverMode) return false;
+  }
+  return true;
 }
 
 /** The charge kind names by code, for records. */

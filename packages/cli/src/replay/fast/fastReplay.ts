@@ -3,13 +3,16 @@ import {
   type Bill,
   ByokError,
   type CompactLedger,
+  type CompactRequests,
   type Policy,
   createCompactLedger,
+  sharesDecisions,
   formatInstant,
   sameContent,
 } from '@byok-billing/core';
 import { parseQuotedRecord } from '../../io/csvRecords.js';
 import { InputError } from '../../io/inputError.js';
+import type { CompactDecided } from '../../output/compactDecisionRecords.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
 import { rowToRequest } from '../../io/rowToRequest.js';
@@ -34,6 +37,10 @@ export interface FastReplayOptions {
   readonly onWarning?: ((message: string) => void) | undefined;
   readonly onBytes?: ((n: number) => void) | undefined;
   readonly onRows?: ((n: number) => void) | undefined;
+  /** Receives each decided request of the first terms (decision records), in allowance order. */
+  readonly onDecided?: ((decided: CompactDecided) => void) | undefined;
+  /** Receives each duplicate row and the row it repeats. */
+  readonly onDuplicate?: ((file: string, line: number, originalFile: string, originalLine: number) => void) | undefined;
   /** Where each input's row batches come from (default: scanned on this thread as read, or by threads for large files). */
   readonly batches?: ((input: InputSource) => BatchSource | undefined) | undefined;
 }
@@ -56,9 +63,15 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   const { windowMs } = options;
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
-  const ledgers: CompactLedger[] = options.terms.map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names }));
-  const baseline = ledgers[0]!;
-  const others = ledgers.slice(1);
+  // Variants that differ from the first terms only in allowance and fee rate ride along with
+  // its ledger (a comparison per request); the others get a ledger of their own.
+  const [first, ...rest] = options.terms;
+  const sharedIndex = rest.map((t) => sharesDecisions(first, t));
+  const shared = rest.filter((_, i) => sharedIndex[i]);
+  const baseline = createCompactLedger({ policy: first.policy, accounts: first.accounts, names, shared });
+  const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names })));
+  const others = own.filter((l): l is CompactLedger => l !== undefined);
+  const feed = createFeed(FEED_ROWS);
   const headers: LogHeader[] = [];
   const inputNames = options.inputs.map((i) => i.name);
   let accepted = 0;
@@ -80,6 +93,8 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     options.onReject(rejection);
   };
 
+  const { onDecided } = options;
+  const decided = { ledger: baseline } as CompactDecided;
   const describe = (slot: number) => `${inputNames[held.input[slot]!]}, line ${held.line[slot]}`;
 
   function release(slot: number): void {
@@ -94,7 +109,17 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     const platform = batch.platform[row]!;
     const recorded = batch.recorded[row]!;
     try {
-      baseline.decide(user, org, ms, key, platform, recorded, cost, costBig);
+      const outcome = baseline.decide(user, org, ms, key, platform, recorded, cost, costBig);
+      if (onDecided !== undefined) {
+        decided.file = inputNames[held.input[slot]!]!;
+        decided.line = held.line[slot]!;
+        decided.batch = batch;
+        decided.row = row;
+        decided.epochMs = ms;
+        decided.nanos = held.ns[slot]!;
+        decided.outcome = outcome;
+        onDecided(decided);
+      }
     } catch (error) {
       if (!(error instanceof ByokError)) throw error;
       reject({ file: inputNames[held.input[slot]!]!, line: held.line[slot]!, text: rowText(batch, row), columnName: error.field, reason: error.message });
@@ -103,7 +128,25 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       held.recycle(slot);
     }
     accepted++;
-    for (let i = 0; i < others.length; i++) others[i]!.decide(user, org, ms, key, platform, recorded, cost, costBig);
+    if (others.length > 0) {
+      const n = feed.count++;
+      feed.user[n] = user;
+      feed.org[n] = org;
+      feed.epochMs[n] = ms;
+      feed.key[n] = key;
+      feed.platform[n] = platform;
+      feed.recorded[n] = recorded;
+      feed.cost[n] = cost;
+      if (costBig !== undefined) feed.costBig.set(n, costBig);
+      if (feed.count === FEED_ROWS) feedOthers();
+    }
+  }
+
+  /** The other terms decide the requests the first accepted, a batch at a time. */
+  function feedOthers(): void {
+    for (const ledger of others) ledger.decideAll(feed);
+    feed.count = 0;
+    feed.costBig.clear();
   }
 
   function releaseBefore(thresholdMs: number): void {
@@ -140,6 +183,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       if (same !== -1) {
         if (sameRequest(same, batch, row, input, line)) {
           duplicates++;
+          options.onDuplicate?.(inputNames[input]!, line, inputNames[held.input[same]!]!, held.line[same]!);
           return;
         }
         reject({
@@ -229,10 +273,29 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   }
   if (sortAtEnd) held.sortAll();
   releaseBefore(Number.POSITIVE_INFINITY);
+  feedOthers();
   const input = { rows: accepted + duplicates + rejected, accepted, rejected, duplicates };
+  let nextShared = 0;
+  const restBills = own.map((ledger) => (ledger === undefined ? baseline.sharedBill(nextShared++, input) : ledger.finish(input)));
   return {
-    bills: ledgers.map((ledger) => ledger.finish(input)),
+    bills: [baseline.finish(input), ...restBills],
     routeMismatches: baseline.routeMismatches,
-    strictFailed: ledgers.map((l) => l.strictFailed),
+    strictFailed: [baseline.strictFailed, ...own.map((ledger) => (ledger ?? baseline).strictFailed)],
+  };
+}
+
+const FEED_ROWS = 8192;
+
+function createFeed(rows: number): CompactRequests {
+  return {
+    count: 0,
+    user: new Int32Array(rows),
+    org: new Int32Array(rows),
+    epochMs: new Float64Array(rows),
+    key: new Uint8Array(rows),
+    platform: new Uint8Array(rows),
+    recorded: new Uint8Array(rows),
+    cost: new Float64Array(rows),
+    costBig: new Map(),
   };
 }

@@ -1,0 +1,116 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { UsageError } from '../exitCodes.js';
+
+const CHUNK = 1 << 20;
+/** Room kept free at the end of the buffer, so that one record never needs a check per byte. */
+const SLACK = 1 << 16;
+
+/**
+ * A file written byte by byte into one reused buffer: for outputs of a record per request
+ * (decision records), where building a string per record and encoding it costs several
+ * times more than putting its bytes in place. Text that is not ASCII is encoded as UTF-8.
+ */
+export class ByteSink {
+  private readonly buffer = Buffer.allocUnsafe(CHUNK + SLACK);
+  private used = 0;
+  private readonly fd: number;
+  private readonly scratch = new Uint8Array(24);
+
+  constructor(path: string) {
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (error) {
+      throw new UsageError(`${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+
+  /** Call once per record: writes out the buffer when it is nearly full. */
+  reserve(): void {
+    if (this.used >= CHUNK) this.flush();
+  }
+
+  byte(code: number): void {
+    this.buffer[this.used++] = code;
+  }
+
+  /** Text, as UTF-8. */
+  text(value: string): void {
+    const n = value.length;
+    if (this.used + n * 3 > CHUNK + SLACK) this.flush();
+    const buffer = this.buffer;
+    let at = this.used;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 128) {
+        this.used = at;
+        this.used += buffer.write(value.slice(i), this.used);
+        return;
+      }
+      buffer[at++] = c;
+    }
+    this.used = at;
+  }
+
+  /** Bytes as they are. */
+  raw(bytes: Uint8Array, start: number, end: number): void {
+    if (this.used + (end - start) > CHUNK + SLACK) this.flush();
+    if (end - start > 32) {
+      this.buffer.set(bytes.subarray(start, end), this.used);
+      this.used += end - start;
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.used;
+    for (let i = start; i < end; i++) buffer[at++] = bytes[i]!;
+    this.used = at;
+  }
+
+  /** A non-negative safe integer in decimal. */
+  uint(value: number): void {
+    if (value < 10) {
+      this.buffer[this.used++] = 48 + value;
+      return;
+    }
+    const scratch = this.scratch;
+    let n = 0;
+    while (value >= 10) {
+      const next = Math.floor(value / 10);
+      scratch[n++] = 48 + (value - next * 10);
+      value = next;
+    }
+    scratch[n++] = 48 + value;
+    const buffer = this.buffer;
+    let at = this.used;
+    while (n > 0) buffer[at++] = scratch[--n]!;
+    this.used = at;
+  }
+
+  /** `value` (< 10^width) in exactly `width` digits, without its trailing zeros. */
+  fractionDigits(value: number, width: number): void {
+    const buffer = this.buffer;
+    let end = this.used + width;
+    for (let at = end - 1; at >= this.used; at--) {
+      const next = Math.floor(value / 10);
+      buffer[at] = 48 + (value - next * 10);
+      value = next;
+    }
+    while (end > this.used && buffer[end - 1] === 48) end--;
+    this.used = end;
+  }
+
+  /** Bytes of text encoded once (cells that repeat). */
+  encoded(bytes: Uint8Array): void {
+    this.raw(bytes, 0, bytes.length);
+  }
+
+  private flush(): void {
+    let written = 0;
+    while (written < this.used) written += writeSync(this.fd, this.buffer, written, this.used - written);
+    this.used = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}

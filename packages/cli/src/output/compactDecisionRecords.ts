@@ -1,0 +1,291 @@
+import { type CompactLedger, type CompactLine, type CompactOutcome, ROUTES, formatInstant } from '@byok-billing/core';
+import { ByteSink } from '../io/byteSink.js';
+import { csvText } from '../io/csvCell.js';
+import { fileSink } from '../io/outputSink.js';
+import { type RowBatch, rowId } from '../replay/fast/rowBatch.js';
+import { DECISION_COLUMNS } from './decisionRecords.js';
+
+/** A decided request as the fast replay has it: where it came from, and its outcome. */
+export interface CompactDecided {
+  file: string;
+  line: number;
+  batch: RowBatch;
+  row: number;
+  epochMs: number;
+  nanos: number;
+  ledger: CompactLedger;
+  outcome: CompactOutcome;
+}
+
+export interface CompactDecisionWriter {
+  decision(decided: CompactDecided): void;
+  duplicate(file: string, line: number, originalFile: string, originalLine: number): void;
+  close(): void;
+}
+
+const MS_PER_DAY = 86_400_000;
+const PICO = 1e12;
+const ABSENT = 255;
+const COMMA = 44;
+
+/**
+ * The decision records of `decisionRecordWriter`, byte for byte (CSV, or NDJSON by the
+ * file's extension), written from the fast replay's numbers. The property tests hold the
+ * two writers equal on every log.
+ */
+export function compactDecisionRecordWriter(path: string): CompactDecisionWriter {
+  return path.endsWith('.ndjson') || path.endsWith('.jsonl') ? ndjsonWriter(path) : csvWriter(path);
+}
+
+/** What a record says beyond the request's own numbers. */
+function decisionTexts(d: CompactDecided) {
+  const { outcome, batch, row } = d;
+  const recordedCode = batch.recorded[row]!;
+  const recorded = recordedCode === ABSENT ? '' : ROUTES[recordedCode]!;
+  const route = ROUTES[outcome.route]!;
+  return {
+    recorded,
+    route,
+    mismatch: recorded !== '' && recorded !== route,
+    status: outcome.route === 0 ? (outcome.within ? 'free' : 'billable') : '',
+  };
+}
+
+/** The fee as canonical text ('0' when the charge is not a fee). */
+function feeText(d: CompactDecided): string {
+  if (d.outcome.chargeKind !== 1) return '0';
+  const rate = d.outcome.line.terms.version.parameters.feeRate;
+  const cost = d.batch.cost[d.row]!;
+  const units = cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!;
+  return unitsText(units * rate.units, 12 + rate.scale);
+}
+
+function costText(d: CompactDecided): string {
+  const cost = d.batch.cost[d.row]!;
+  return cost === cost ? picoText(cost) : unitsText(d.batch.side.get(d.row)!.costBig!, 12);
+}
+
+function ndjsonWriter(path: string): CompactDecisionWriter {
+  const sink = fileSink(path);
+  return {
+    decision(d) {
+      const { outcome } = d;
+      const line = outcome.line;
+      const { recorded, route, mismatch, status } = decisionTexts(d);
+      const cost = costText(d);
+      const fee = feeText(d);
+      sink.write(
+        `${JSON.stringify({
+          file: d.file,
+          line: d.line,
+          request_id: rowId(d.batch, d.row),
+          timestamp_utc: formatInstant({ epochMs: d.epochMs, nanos: d.nanos }),
+          scope: line.scope,
+          period: line.period,
+          policy_version: line.terms.version.version,
+          failover_mode: line.terms.failoverMode,
+          route,
+          route_rule: d.ledger.routeRule(outcome),
+          recorded_route: recorded === '' ? null : recorded,
+          route_mismatch: mismatch,
+          ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
+          allowance: line.allowance,
+          status: status === '' ? null : status,
+          cost_usd: cost,
+          fee_usd: fee,
+          charge_usd: outcome.chargeKind === 1 ? fee : outcome.chargeKind === 2 ? cost : '0',
+          charge_rule: d.ledger.chargeRule(outcome),
+          duplicate_of_line: null,
+        })}\n`,
+      );
+    },
+    duplicate(file, line, originalFile, originalLine) {
+      sink.write(`${JSON.stringify({ file, line, duplicate_of_line: originalLine, duplicate_of_file: originalFile })}\n`);
+    },
+    close() {
+      sink.close();
+    },
+  };
+}
+
+/**
+ * CSV records put in place byte by byte: what repeats (a file's cell, a line's scope and
+ * terms, a route, a day's date) is formatted once; ids are copied from the log's bytes;
+ * numbers are written digit by digit. No string per record.
+ */
+function csvWriter(path: string): CompactDecisionWriter {
+  const sink = new ByteSink(path);
+  sink.text(`${DECISION_COLUMNS.join(',')}\n`);
+  const encoder = new TextEncoder();
+  const fileCells = new Map<string, Uint8Array>();
+  const lineCells = new Map<CompactLine, Uint8Array>();
+  const routeCells = new WeakMap<object, Uint8Array[]>();
+  const chargeRuleCells = new Map<string, Uint8Array>();
+  let dayNumber = Number.NaN;
+  let dayText = '';
+
+  let lastFile = '';
+  let lastFileCell: Uint8Array = new Uint8Array(0);
+  const fileCell = (file: string) => {
+    if (file === lastFile) return lastFileCell;
+    let cell = fileCells.get(file);
+    if (cell === undefined) fileCells.set(file, (cell = encoder.encode(csvText(file))));
+    lastFile = file;
+    lastFileCell = cell;
+    return cell;
+  };
+
+  /** `timestamp_utc` as formatInstant writes it; the date part made once a day. */
+  const instant = (ms: number, nanos: number): void => {
+    const days = Math.floor(ms / MS_PER_DAY);
+    if (days !== dayNumber) {
+      const text = formatInstant({ epochMs: days * MS_PER_DAY, nanos: 0 });
+      dayNumber = days;
+      dayText = text.slice(0, text.length - 9);
+    }
+    if (nanos !== 0 || dayText.length !== 11) {
+      sink.text(formatInstant({ epochMs: ms, nanos }));
+      return;
+    }
+    sink.text(dayText);
+    const msOfDay = ms - days * MS_PER_DAY;
+    twoDigits(Math.floor(msOfDay / 3_600_000));
+    sink.byte(58);
+    twoDigits(Math.floor((msOfDay % 3_600_000) / 60_000));
+    sink.byte(58);
+    twoDigits(Math.floor((msOfDay % 60_000) / 1000));
+    const milli = msOfDay % 1000;
+    if (milli !== 0) {
+      sink.byte(46);
+      sink.byte(48 + Math.floor(milli / 100));
+      sink.byte(48 + (Math.floor(milli / 10) % 10));
+      sink.byte(48 + (milli % 10));
+    }
+    sink.byte(90);
+  };
+
+  const twoDigits = (n: number) => {
+    sink.byte(48 + Math.floor(n / 10));
+    sink.byte(48 + (n % 10));
+  };
+
+  /** A cost in 10^-12 dollars, canonical. */
+  const pico = (units: number) => {
+    let whole = Math.floor(units / PICO);
+    let fraction = units - whole * PICO;
+    // Division in floating point can round up to the next whole dollar: correct it exactly.
+    if (fraction < 0) {
+      whole--;
+      fraction += PICO;
+    }
+    sink.uint(whole);
+    if (fraction === 0) return;
+    sink.byte(46);
+    sink.fractionDigits(fraction, 12);
+  };
+
+  return {
+    decision(d) {
+      const { outcome, batch, row } = d;
+      const line = outcome.line;
+      sink.reserve();
+      sink.encoded(fileCell(d.file));
+      sink.byte(COMMA);
+      sink.uint(d.line);
+      sink.byte(COMMA);
+      const side = batch.side.size > 0 ? batch.side.get(row) : undefined;
+      if (side !== undefined) {
+        sink.text(csvText(rowId(batch, row)));
+      } else {
+        // A plain row's id is ASCII without quotes or commas: only a formula start needs care.
+        const start = batch.idStart[row]!;
+        const first = batch.bytes[start]!;
+        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) sink.byte(39);
+        sink.raw(batch.bytes, start, batch.idEnd[row]!);
+      }
+      sink.byte(COMMA);
+      instant(d.epochMs, d.nanos);
+      sink.byte(COMMA);
+      let lineCell = lineCells.get(line);
+      if (lineCell === undefined) {
+        lineCell = encoder.encode(`${csvText(line.scope)},${line.period},${csvText(line.terms.version.version)},${line.terms.failoverMode}`);
+        lineCells.set(line, lineCell);
+      }
+      sink.encoded(lineCell);
+      sink.byte(COMMA);
+      // route, route_rule, recorded_route, route_mismatch: one cell per terms, route rule and recorded route.
+      const recordedCode = batch.recorded[row]!;
+      let cells = routeCells.get(line.terms);
+      if (cells === undefined) routeCells.set(line.terms, (cells = []));
+      const routeKey = outcome.routeIndex * 4 + (recordedCode === ABSENT ? 3 : recordedCode);
+      let routeCell = cells[routeKey];
+      if (routeCell === undefined) {
+        const { recorded, route, mismatch } = decisionTexts(d);
+        routeCell = cells[routeKey] = encoder.encode(`${route},${csvText(d.ledger.routeRule(outcome))},${recorded},${mismatch}`);
+      }
+      sink.encoded(routeCell);
+      sink.byte(COMMA);
+      if (outcome.ordinal !== 0) sink.uint(outcome.ordinal);
+      sink.byte(COMMA);
+      sink.uint(line.allowance);
+      sink.byte(COMMA);
+      if (outcome.route === 0) sink.text(outcome.within ? 'free' : 'billable');
+      sink.byte(COMMA);
+      const cost = batch.cost[row]!;
+      if (cost === cost) pico(cost);
+      else sink.text(costText(d));
+      sink.byte(COMMA);
+      const fee = outcome.chargeKind === 1 ? feeText(d) : '0';
+      sink.text(fee);
+      sink.byte(COMMA);
+      if (outcome.chargeKind === 1) sink.text(fee);
+      else if (outcome.chargeKind === 2) {
+        if (cost === cost) pico(cost);
+        else sink.text(costText(d));
+      } else sink.byte(48);
+      sink.byte(COMMA);
+      const rule = d.ledger.chargeRule(outcome);
+      let ruleCell = chargeRuleCells.get(rule);
+      if (ruleCell === undefined) chargeRuleCells.set(rule, (ruleCell = encoder.encode(csvText(rule))));
+      sink.encoded(ruleCell);
+      sink.byte(COMMA);
+      sink.byte(10);
+    },
+    duplicate(file, line, _originalFile, originalLine) {
+      sink.reserve();
+      sink.encoded(fileCell(file));
+      sink.text(`,${line}${','.repeat(DECISION_COLUMNS.length - 2)}${originalLine}\n`);
+    },
+    close() {
+      sink.close();
+    },
+  };
+}
+
+/** A safe integer count of 10^-12 dollars as a canonical decimal. */
+function picoText(units: number): string {
+  let whole = Math.floor(units / PICO);
+  let fraction = units - whole * PICO;
+  if (fraction < 0) {
+    whole--;
+    fraction += PICO;
+  }
+  if (fraction === 0) return `${whole}`;
+  const digits = `${fraction}`.padStart(12, '0');
+  let end = 12;
+  while (digits.charCodeAt(end - 1) === 48) end--;
+  return `${whole}.${digits.slice(0, end)}`;
+}
+
+/** Non-negative integer units at a scale as a canonical decimal. */
+function unitsText(units: bigint, scale: number): string {
+  const digits = units.toString();
+  if (scale === 0) return digits;
+  const padded = digits.length > scale ? digits : digits.padStart(scale + 1, '0');
+  const whole = padded.slice(0, padded.length - scale);
+  let fraction = padded.slice(padded.length - scale);
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 48) end--;
+  fraction = fraction.slice(0, end);
+  return fraction === '' ? whole : `${whole}.${fraction}`;
+}
