@@ -19,6 +19,7 @@ import {
   resolveGzipLevel,
 } from '../generate/options.js';
 import type { ProgramIO } from '../program.js';
+import { registerGenerateGenerations } from './generateGenerations.js';
 
 export interface GenerateOutput {
   /** File to write; `undefined` or `-`: the ProgramIO's stdout. A name ending in `.gz` is gzipped. */
@@ -85,21 +86,26 @@ Examples:
   $ byok generate --rows 3000000 --start 2025-09-01T00:00:00Z --months 3 --out q4.csv
   $ byok generate --rows 1200000 --seed 7 --single-org acme --start 2025-10-01T00:00:00Z --months 1
   $ byok generate --rows 50000 --offsets --shuffle-window 5m --duplicates 0.01 --columns request_id,timestamp,user_id,org_id,cost_usd,key_result,route,charged_usd
+  $ byok generate generations --records 1050000 --seed 17 --org acme --out records.jsonl
 
 The same arguments always give the same rows, byte for byte (a .gz file decompresses to them).
+\`byok generate generations\` writes a gateway's generation records (JSON Lines) instead, with charge
+errors planted where asked: see byok generate generations --help.
 Costs are exact decimals: integer token counts × per-token list prices (${new Set(OFFERINGS.map((o) => o.model)).size} models,
 ${OFFERINGS.length} model/provider prices). route and charged_usd are what the default policy decides under the
 fallback failover mode (accounts overrides are not modelled).`;
 
 /** Adds `byok generate` to the program. */
 export function registerGenerate(program: Command, io: ProgramIO): void {
-  program
+  const generate = program
     .command('generate')
     .description(
       'Write a realistic, seeded request log (CSV): heavy-tailed orgs and users, daytime-heavy UTC traffic, ' +
         'mixed key and platform results, per-request costs from a model price table.',
     )
-    .requiredOption('--rows <n>', 'number of data rows to write, duplicates included (e.g. --rows 1000000)')
+    // Not a commander requiredOption: commander checks those for subcommands too, and
+    // `generate generations` has no rows. resolveGenerateConfig requires it instead.
+    .option('--rows <n>', 'number of data rows to write, duplicates included (required; e.g. --rows 1000000)')
     .option('--seed <n>', 'seed: the same seed and options give the same bytes (default: 1; e.g. --seed 42)')
     .option('--start <iso>', `first instant of the log, with offset (default: ${DEFAULT_START}; e.g. --start 2025-09-15T00:00:00Z)`)
     .addOption(
@@ -135,4 +141,5 @@ export function registerGenerate(program: Command, io: ProgramIO): void {
       const gzipLevel = resolveGzipLevel(options.gzipLevel);
       await writeGenerated(config, { out: options.out, gzipLevel }, io);
     });
+  registerGenerateGenerations(generate, io);
 }

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { compareInstants, compareUtf8 } from '@byok-billing/core';
 import { type ImportScope, type ImportedRequest, generationToRequest } from './generationToRequest.js';
-import { type RecordInputFormat, readGenerationRecords } from './readGenerationRecords.js';
+import { type RawRecord, type RecordInputFormat, readGenerationRecords } from './readGenerationRecords.js';
+import { ImportedLog } from './importedLog.js';
 import { RecordError, type RecordLocation, RecordProblem, formatRecordLocation } from './recordProblem.js';
+import type { WrittenLogRow } from './requestLogRow.js';
 
 /** A record the import refused: where, which field, why, and its source text. */
 export interface ImportRejection {
@@ -31,8 +32,11 @@ export interface ImportSummary {
 }
 
 export interface ImportResult {
-  /** In the order the ledger consumes them (POLICY.md D1): by instant, ties by request_id. */
-  readonly requests: readonly ImportedRequest[];
+  /**
+   * The accepted requests as log rows, in the order the ledger consumes them (POLICY.md
+   * D1): by instant, ties by request_id. Rows are decoded as they are iterated.
+   */
+  readonly requests: Iterable<WrittenLogRow>;
   readonly summary: ImportSummary;
 }
 
@@ -46,8 +50,7 @@ export interface ImportResult {
  * is far outside any reorder window `byok bill` would allow.
  */
 export async function importGenerations(stream: Readable, file: string, options: ImportOptions): Promise<ImportResult> {
-  const seen = new Map<string, { readonly request: ImportedRequest; readonly location: RecordLocation }>();
-  const requests: ImportedRequest[] = [];
+  const log = new ImportedLog();
   let records = 0;
   let duplicates = 0;
   let rejected = 0;
@@ -59,11 +62,11 @@ export async function importGenerations(stream: Readable, file: string, options:
     options.onReject(rejection);
   };
 
-  for await (const raw of readGenerationRecords(stream, file, options.format)) {
+  const importRecord = (raw: RawRecord): void => {
     records++;
     if (!raw.parsed.ok) {
       reject({ location: raw.location, reason: raw.parsed.reason, text: raw.text });
-      continue;
+      return;
     }
     let request: ImportedRequest;
     try {
@@ -71,39 +74,28 @@ export async function importGenerations(stream: Readable, file: string, options:
     } catch (error) {
       if (!(error instanceof RecordProblem)) throw error;
       reject({ location: raw.location, field: error.field, reason: error.reason, text: raw.text });
-      continue;
+      return;
     }
-    const first = seen.get(request.requestId);
+    const first = log.find(request.requestId);
     if (first !== undefined) {
-      if (sameContent(first.request, request)) {
+      if (log.sameContent(first, request)) {
         duplicates++;
       } else {
         reject({
           location: raw.location,
           field: 'id',
-          reason: `id ${JSON.stringify(request.requestId)} was already seen at ${formatRecordLocation(first.location)} with different content`,
+          reason: `id ${JSON.stringify(request.requestId)} was already seen at ${formatRecordLocation(log.locationOf(first))} with different content`,
           text: raw.text,
         });
       }
-      continue;
+      return;
     }
-    seen.set(request.requestId, { request, location: raw.location });
-    requests.push(request);
+    log.add(request, raw.location);
     counts[request.route]++;
-  }
-  requests.sort((a, b) => compareInstants(a.instant, b.instant) || compareUtf8(a.requestId, b.requestId));
-  return { requests, summary: { records, imported: requests.length, ...counts, duplicates, rejected } };
-}
+  };
 
-function sameContent(a: ImportedRequest, b: ImportedRequest): boolean {
-  return (
-    compareInstants(a.instant, b.instant) === 0 &&
-    a.userId === b.userId &&
-    a.orgId === b.orgId &&
-    a.model === b.model &&
-    a.provider === b.provider &&
-    a.route === b.route &&
-    a.cost.equals(b.cost) &&
-    a.charged.equals(b.charged)
-  );
+  for await (const batch of readGenerationRecords(stream, file, options.format)) {
+    for (const raw of batch) importRecord(raw);
+  }
+  return { requests: { [Symbol.iterator]: () => log.rowsInLedgerOrder() }, summary: { records, imported: log.size, ...counts, duplicates, rejected } };
 }

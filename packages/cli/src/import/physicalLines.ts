@@ -12,8 +12,10 @@ export interface PhysicalLine {
 /**
  * The lines of a UTF-8 text stream, numbered as an editor shows them: LF or CRLF ends, a
  * leading BOM dropped. Streaming, so a month of JSON Lines never sits in memory as text.
+ * Lines come in batches, one per chunk read: a step of an async iterator costs about as
+ * much as reading a record, so a month of records should not take one step each.
  */
-export async function* physicalLines(stream: Readable, file: string): AsyncGenerator<PhysicalLine> {
+export async function* physicalLines(stream: Readable, file: string): AsyncGenerator<PhysicalLine[]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let line = 0;
@@ -34,15 +36,17 @@ export async function* physicalLines(stream: Readable, file: string): AsyncGener
       if ((chunk as Buffer).indexOf(0) !== -1) throw new InputError({ file, line: 1 }, 'is not a JSON text file (it contains NUL bytes)');
     }
     const text = carry + decoder.write(chunk as Buffer);
+    const batch: PhysicalLine[] = [];
     let start = 0;
     let end = text.indexOf('\n');
     while (end !== -1) {
-      yield { line: ++line, text: clean(text.slice(start, end)) };
+      batch.push({ line: ++line, text: clean(text.slice(start, end)) });
       start = end + 1;
       end = text.indexOf('\n', start);
     }
     carry = text.slice(start);
+    if (batch.length > 0) yield batch;
   }
   const rest = carry + decoder.end();
-  if (rest.length > 0) yield { line: ++line, text: clean(rest) };
+  if (rest.length > 0) yield [{ line: ++line, text: clean(rest) }];
 }

@@ -1,4 +1,3 @@
-import { Engine } from 'json-rules-engine';
 import type { Facts, RuleDocument } from './ruleDocument.js';
 
 /** What json-rules-engine itself says of one rule for one set of facts. */
@@ -14,6 +13,9 @@ export interface EngineRuleOutcome {
  * to show that the engine agrees with a decision.
  */
 export async function runWithEngine(rules: readonly RuleDocument<unknown>[], facts: Facts): Promise<EngineRuleOutcome[]> {
+  // Loaded on first use: the engine is a reference for tests and explanations, and every
+  // process (and scanning thread) that loads the core would otherwise carry it.
+  const { Engine } = await import('json-rules-engine');
   // The engine mutates rule objects it is given; hand it a deep copy of the JSON.
   const engine = new Engine(JSON.parse(JSON.stringify(rules)), { allowUndefinedFacts: true });
   const { results, failureResults } = await engine.run({ ...facts });
