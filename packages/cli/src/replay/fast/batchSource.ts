@@ -9,6 +9,8 @@ export interface PlacedBatch {
   readonly lineBase: number;
   /** Which scanner numbered the batch's names (each numbers its own). */
   readonly origin: number;
+  /** Called once no row of the batch is needed any more: its buffers may be reused. */
+  readonly recycle?: (() => void) | undefined;
 }
 
 export interface BatchSourceOptions {

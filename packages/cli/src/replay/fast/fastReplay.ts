@@ -94,6 +94,8 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   };
 
   const { onDecided } = options;
+  // Batches whose buffers go back to the thread that scanned them once their rows are decided.
+  const recycles = new WeakMap<RowBatch, () => void>();
   const decided = { ledger: baseline } as CompactDecided;
   const describe = (slot: number) => `${inputNames[held.input[slot]!]}, line ${held.line[slot]}`;
 
@@ -126,6 +128,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       return;
     } finally {
       held.recycle(slot);
+      if (--batch.holds! === 0 && batch.taken) recycles.get(batch)?.();
     }
     accepted++;
     if (others.length > 0) {
@@ -222,6 +225,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     held.user[slot] = toGlobal[batch.user[row]!]!;
     const org = batch.org[row]!;
     held.org[slot] = org < 0 ? -1 : toGlobal[org]!;
+    batch.holds = (batch.holds ?? 0) + 1;
     if (sortAtEnd) held.append(slot);
     else held.insert(slot);
     if (ms > latestMs) {
@@ -244,7 +248,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     };
     const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, onBytes: options.onBytes, onHeader });
     try {
-      for await (const { batch, lineBase, origin } of batches) {
+      for await (const { batch, lineBase, origin, recycle } of batches) {
         let toGlobal = toGlobalByOrigin.get(origin);
         if (toGlobal === undefined) toGlobalByOrigin.set(origin, (toGlobal = new Int32Array(1024)));
         if (batch.newNames.length > 0) {
@@ -264,7 +268,10 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
             toGlobal![batch.firstNewName + k] = global;
           });
         }
+        if (recycle !== undefined) recycles.set(batch, recycle);
         for (let row = 0; row < batch.count; row++) take(batch, row, input, lineBase, toGlobal);
+        batch.taken = true;
+        if (!batch.holds) recycles.get(batch)?.();
         options.onRows?.(batch.count);
       }
     } catch (error) {

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../../io/inputError.js';
 import type { BatchSource, PlacedBatch } from './batchSource.js';
 import { scanPiece } from './pieceScan.js';
-import type { RowBatch } from './rowBatch.js';
+import { type RowBatch, batchTransferList } from './rowBatch.js';
 import { RowScanner } from './rowScanner.js';
 import type { PieceOrder, ScanWorkerData, ScanWorkerMessage } from './scanWorker.js';
 
@@ -45,6 +45,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
   return async function* (input, options): AsyncGenerator<PlacedBatch> {
     const fd = openSync(path, 'r');
     const workers: Worker[] = [];
+    let finished = false;
     try {
       // The header, read here: every piece is scanned knowing it.
       const head = Buffer.allocUnsafeSlow(Math.min(HEAD_BYTES, size));
@@ -61,14 +62,18 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       const pieceCount = Math.max(1, Math.ceil((size - dataStart) / parallel.pieceBytes));
       const nominal = (piece: number) => Math.min(size, dataStart + piece * parallel.pieceBytes);
       const limitOf = (piece: number) => (piece === pieceCount - 1 ? Number.POSITIVE_INFINITY : nominal(piece + 1));
-      const ahead = parallel.ahead ?? 3;
+      const ahead = parallel.ahead ?? 1;
 
       const pieces = new Map<number, PieceState>();
       let wake: (() => void) | undefined;
       let failure: Error | undefined;
       const data: ScanWorkerData & { kind: string } = { kind: 'byok-scan', path, file: input.name, size, header, inputTimeZone: options.inputTimeZone };
       for (let w = 0; w < parallel.workers; w++) {
-        const worker = new Worker(WORKER_SCRIPT, { workerData: data });
+        const worker = new Worker(WORKER_SCRIPT, {
+          workerData: data,
+          // A scanning thread holds a few pieces at a time: a small heap keeps the process small.
+          resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+        });
         worker.on('message', (message: ScanWorkerMessage) => {
           let state = pieces.get(message.piece);
           if (state === undefined) pieces.set(message.piece, (state = { batches: [] }));
@@ -84,6 +89,11 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
         });
         worker.on('error', (error) => {
           failure = error;
+          wake?.();
+        });
+        // A thread that stops without a word (killed, out of memory) must not leave the replay waiting.
+        worker.on('exit', (code) => {
+          if (!finished) failure ??= new Error(`a scanning thread stopped (exit code ${code})`);
           wake?.();
         });
         workers.push(worker);
@@ -112,9 +122,14 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
         const done = state;
         pieces.delete(piece);
         if (done.start === expected) {
+          const worker = workers[origin]!;
           for (const batch of done.batches) {
             options.onBytes?.(batch.bytes.length);
-            yield { batch, lineBase, origin };
+            const recycle = () => {
+              const buffers = batchTransferList(batch);
+              worker.postMessage({ recycle: buffers }, buffers);
+            };
+            yield { batch, lineBase, origin, recycle };
           }
           if (done.error !== undefined) throw workerError(done.error, lineBase);
           expected = done.end!.end;
@@ -135,6 +150,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
         assign(piece + 1 + workers.length * ahead);
       }
     } finally {
+      finished = true;
       for (const worker of workers) void worker.terminate();
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
 import { readSync } from 'node:fs';
+import { scanBuffers } from './bufferPool.js';
 import type { RowBatch } from './rowBatch.js';
 import type { RowScanner } from './rowScanner.js';
 
@@ -17,7 +18,7 @@ export interface PieceExtent {
  * which must not take Node's shared pool of small buffers with them.
  */
 function ownBuffer(size: number): Buffer {
-  return Buffer.allocUnsafeSlow(size);
+  return Buffer.from(scanBuffers.take(size), 0, size);
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {

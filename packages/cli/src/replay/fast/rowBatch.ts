@@ -1,3 +1,5 @@
+import { scanBuffers } from './bufferPool.js';
+
 /** A row the scanner could not keep as plain byte ranges, or refused. Rare. */
 export interface SideRow {
   /** The row's text when it is not the bytes `rowStart..rowEnd` (a quoted record over several lines). */
@@ -52,6 +54,10 @@ export interface RowBatch {
   newNames: string[];
   /** Index the first of `newNames` got. */
   firstNewName: number;
+  /** Rows of the batch still held in the reorder window (the replay's bookkeeping). */
+  holds?: number;
+  /** Whether every row of the batch has been taken (the replay's bookkeeping). */
+  taken?: boolean;
 }
 
 /** The numeric columns, each a view of one buffer, so a batch moves between threads as two buffers. */
@@ -61,7 +67,9 @@ const BYTE_COLUMNS = ['key', 'platform', 'recorded', 'status'] as const;
 const BYTES_PER_ROW = FLOAT_COLUMNS.length * 8 + INT_COLUMNS.length * 4 + BYTE_COLUMNS.length;
 
 function allocateColumns(batch: RowBatch, capacity: number): void {
-  const buffer = new ArrayBuffer(capacity * BYTES_PER_ROW);
+  const buffer = scanBuffers.take(capacity * BYTES_PER_ROW);
+  // A reused buffer holds an earlier batch's columns: rows rely on zeros (status: accepted).
+  new Uint8Array(buffer).fill(0);
   let offset = 0;
   for (const name of FLOAT_COLUMNS) {
     batch[name] = new Float64Array(buffer, offset, capacity);

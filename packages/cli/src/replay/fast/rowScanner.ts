@@ -65,8 +65,8 @@ export class RowScanner {
     if (this.atFileStart && bytes.length > 0 && bytes.indexOf(0) !== -1) {
       throw new InputError({ file: this.options.file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
     }
-    // Rows are rarely under 48 bytes; the batch grows if they are.
-    const batch = createRowBatch(bytes, Math.ceil(bytes.length / 48) + 16);
+    // Request-log rows are rarely under 80 bytes; the batch grows if they are.
+    const batch = createRowBatch(bytes, Math.ceil(bytes.length / 80) + 16);
     const firstLine = this.line;
     let pos = 0;
     const length = bytes.length;

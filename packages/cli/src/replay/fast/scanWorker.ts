@@ -9,6 +9,7 @@ import { InputError } from '../../io/inputError.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import { lineStartAtOrAfter, scanPiece } from './pieceScan.js';
 import { type RowBatch, batchTransferList } from './rowBatch.js';
+import { scanBuffers } from './bufferPool.js';
 import { RowScanner } from './rowScanner.js';
 
 export interface ScanWorkerData {
@@ -38,10 +39,14 @@ if (parentPort !== null && workerData?.kind === 'byok-scan') {
   const data = workerData as ScanWorkerData & { kind: string };
   const fd = openSync(data.path, 'r');
   const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone });
-  port.on('message', (order: PieceOrder | 'close') => {
+  port.on('message', (order: PieceOrder | 'close' | { recycle: ArrayBuffer[] }) => {
     if (order === 'close') {
       closeSync(fd);
       port.close();
+      return;
+    }
+    if ('recycle' in order) {
+      for (const buffer of order.recycle) scanBuffers.give(buffer);
       return;
     }
     const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size);
