@@ -84,7 +84,7 @@ export function registerWhatif(program: Command, io: ProgramIO): void {
     .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one', '15m')
     .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
     .option('--rejects <file>', 'write refused rows here and go on')
-    .option('--threads <n>', 'threads that scan a large plain log file (default: one per core; 0: none)')
+    .option('--threads <n>', 'threads that scan a large plain log file beside the one that decides (default: one per other core; 0: none)')
     .option('--top <n>', 'how many moving scopes to list per variant', '10')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(WHATIF_FORMATS))
     .option('--out <file>', 'write the comparison to this file')

@@ -44,7 +44,7 @@ export function addReplayOptions(command: Command): Command {
     .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and still be put in order', '15m')
     .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
-    .option('--threads <n>', 'threads that scan a large plain log file (default: one per core; 0: none, all on one thread)')
+    .option('--threads <n>', 'threads that scan a large plain log file beside the one that decides (default: one per other core; 0: none)')
     .option('-q, --quiet', 'no progress display and no warnings on standard error');
 }
 
@@ -168,7 +168,8 @@ const PIECE_BYTES = 4 << 20;
 
 /** Large plain files are scanned by threads; everything else on this thread as it is read. */
 function scanPlan(threadsOption: string | undefined): (input: InputSource) => BatchSource | undefined {
-  let threads = availableParallelism();
+  // The main thread orders and decides; the other cores scan.
+  let threads = availableParallelism() - 1;
   if (threadsOption !== undefined) {
     threads = Number(threadsOption);
     if (!Number.isSafeInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads ${JSON.stringify(threadsOption)}: expected a whole number from 0 to 64`);

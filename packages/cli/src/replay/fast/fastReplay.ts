@@ -128,7 +128,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       return;
     } finally {
       held.recycle(slot);
-      if (--batch.holds! === 0 && batch.taken) recycles.get(batch)?.();
+      if (--batch.holds === 0 && batch.taken) recycles.get(batch)?.();
     }
     accepted++;
     if (others.length > 0) {
@@ -225,7 +225,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     held.user[slot] = toGlobal[batch.user[row]!]!;
     const org = batch.org[row]!;
     held.org[slot] = org < 0 ? -1 : toGlobal[org]!;
-    batch.holds = (batch.holds ?? 0) + 1;
+    batch.holds++;
     if (sortAtEnd) held.append(slot);
     else held.insert(slot);
     if (ms > latestMs) {
