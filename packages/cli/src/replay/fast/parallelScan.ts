@@ -62,7 +62,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       const pieceCount = Math.max(1, Math.ceil((size - dataStart) / parallel.pieceBytes));
       const nominal = (piece: number) => Math.min(size, dataStart + piece * parallel.pieceBytes);
       const limitOf = (piece: number) => (piece === pieceCount - 1 ? Number.POSITIVE_INFINITY : nominal(piece + 1));
-      const ahead = parallel.ahead ?? 1;
+      const ahead = parallel.ahead ?? 2;
 
       const pieces = new Map<number, PieceState>();
       let wake: (() => void) | undefined;

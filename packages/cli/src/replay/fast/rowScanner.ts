@@ -52,8 +52,12 @@ export class RowScanner {
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
 
+  /** The header's column positions as plain fields (read per row). */
+  private columns: Columns | undefined;
+
   constructor(private readonly options: RowScannerOptions) {
     this.header = options.header;
+    this.columns = options.header === undefined ? undefined : columnsOf(options.header);
     this.atFileStart = options.header === undefined;
   }
 
@@ -202,6 +206,7 @@ export class RowScanner {
   private readHeader(fields: string[]): void {
     this.headerEnd = -2; // the caller sets where the record ended
     this.header = readLogHeader(fields, this.options.file);
+    this.columns = columnsOf(this.header);
     this.options.onHeader?.(this.header);
   }
 
@@ -246,26 +251,26 @@ export class RowScanner {
 
   /** Reads a plain ASCII row of the right width; false when any field needs the record reader. */
   private plainRow(batch: RowBatch, bytes: Buffer, start: number, end: number, line: number): boolean {
-    const header = this.header!;
-    const index = header.index;
+    const columns = this.columns!;
     const commas = this.commas;
-    const last = header.width - 1;
+    const last = columns.last;
     // Field j spans from after comma j-1 (or the row start) to comma j (or the row end).
-    let c = index.request_id;
+    let c = columns.requestId;
     const idStart = c === 0 ? start : commas[c - 1]! + 1;
     const idEnd = c === last ? end : commas[c]!;
     if (idEnd === idStart) return false;
-    c = index.user_id;
+    c = columns.userId;
     const userStart = c === 0 ? start : commas[c - 1]! + 1;
     const userEnd = c === last ? end : commas[c]!;
     if (userEnd === userStart) return false;
-    c = index.timestamp;
+    c = columns.timestamp;
     if (!this.timestamp(bytes, c === 0 ? start : commas[c - 1]! + 1, c === last ? end : commas[c]!)) return false;
-    c = index.cost_usd;
+    c = columns.costUsd;
     const cost = decimalUnits(bytes, c === 0 ? start : commas[c - 1]! + 1, c === last ? end : commas[c]!);
     if (cost < 0) return false;
+    const index = columns;
     let key = ABSENT;
-    c = index.key_result;
+    c = index.keyResult;
     if (c !== -1) {
       const s = c === 0 ? start : commas[c - 1]! + 1;
       const e = c === last ? end : commas[c]!;
@@ -273,7 +278,7 @@ export class RowScanner {
       if (e === s) key = ABSENT;
     }
     let platform = ABSENT;
-    c = index.platform_result;
+    c = index.platformResult;
     if (c !== -1) {
       const s = c === 0 ? start : commas[c - 1]! + 1;
       const e = c === last ? end : commas[c]!;
@@ -289,14 +294,14 @@ export class RowScanner {
       if (e === s) recorded = ABSENT;
     }
     if (key === ABSENT && recorded === ABSENT) return false;
-    c = index.charged_usd;
+    c = index.chargedUsd;
     if (c !== -1) {
       const s = c === 0 ? start : commas[c - 1]! + 1;
       const e = c === last ? end : commas[c]!;
       if (e > s && !isPlainDecimal(bytes, s, e)) return false;
     }
     let org = -1;
-    c = index.org_id;
+    c = index.orgId;
     if (c !== -1) {
       const s = c === 0 ? start : commas[c - 1]! + 1;
       const e = c === last ? end : commas[c]!;
@@ -438,6 +443,35 @@ export class RowScanner {
     this.ns = fraction % 1_000_000;
     return true;
   }
+}
+
+interface Columns {
+  readonly last: number;
+  readonly requestId: number;
+  readonly timestamp: number;
+  readonly userId: number;
+  readonly orgId: number;
+  readonly costUsd: number;
+  readonly keyResult: number;
+  readonly platformResult: number;
+  readonly route: number;
+  readonly chargedUsd: number;
+}
+
+function columnsOf(header: LogHeader): Columns {
+  const i = header.index;
+  return {
+    last: header.width - 1,
+    requestId: i.request_id,
+    timestamp: i.timestamp,
+    userId: i.user_id,
+    orgId: i.org_id,
+    costUsd: i.cost_usd,
+    keyResult: i.key_result,
+    platformResult: i.platform_result,
+    route: i.route,
+    chargedUsd: i.charged_usd,
+  };
 }
 
 /** Makes a batch's byte offsets count from `delta` bytes earlier (its bytes then start there). */
