@@ -217,12 +217,11 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     let line = lines.get(key);
     if (line === undefined) {
       const { version } = placement;
-      const { year, month } = parsePeriod(placement.period);
-      const next = month === 12 ? formatPeriod(year + 1, 1) : formatPeriod(year, month + 1);
       const index = policy.versions.indexOf(version);
       const following = policy.versions[index + 1];
-      const fromMs = Math.max(version.calendar.periodStartMs(placement.period), version.effectiveFromMs ?? -Infinity);
-      const toMs = Math.min(version.calendar.periodStartMs(next), following?.effectiveFromMs ?? Infinity);
+      const [periodFrom, periodTo] = periodBounds(version, placement.period, epochMs);
+      const fromMs = Math.max(periodFrom, version.effectiveFromMs ?? -Infinity);
+      const toMs = Math.min(periodTo, following?.effectiveFromMs ?? Infinity);
       line = new CompactLine(placement.scope, placement.period, termsOf(version, placement.failoverMode), placement.allowance, fromMs, toMs);
       if (shared.length > 0) attachVariants(line, request);
       lines.set(key, line);
@@ -334,6 +333,22 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     routeRule: (o) => o.line.terms.routeRule[o.routeIndex]!,
     chargeRule: (o) => o.line.terms.chargeRule[o.route * 2 + (o.within ? 1 : 0)]!,
   };
+}
+
+/**
+ * The instants (epoch ms) a period spans. At the edges of the years a timestamp can write
+ * (December 9999, before year 0) the next period has no label: the line is then valid for
+ * its own millisecond only, and the next request asks the policy again.
+ */
+function periodBounds(version: PolicyVersion, period: string, epochMs: number): [number, number] {
+  try {
+    const { year, month } = parsePeriod(period);
+    if (year >= 9999 && month === 12) return [version.calendar.periodStartMs(period), Infinity];
+    const next = month === 12 ? formatPeriod(year + 1, 1) : formatPeriod(year, month + 1);
+    return [version.calendar.periodStartMs(period), version.calendar.periodStartMs(next)];
+  } catch {
+    return [epochMs, epochMs + 1];
+  }
 }
 
 /**

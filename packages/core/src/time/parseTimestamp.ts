@@ -109,7 +109,7 @@ export function parseTimestamp(text: string, options: ParseTimestampOptions = {}
     }
     assertTimeZone(zone);
     const epochMs = resolveLocalTime(localMs, zone, () => `local time ${text}`);
-    return { epochMs: epochMs + msPart, nanos };
+    return inRange(text, { epochMs: epochMs + msPart, nanos });
   }
   const sign = text[i];
   let offsetMinutes = 0;
@@ -137,5 +137,14 @@ export function parseTimestamp(text: string, options: ParseTimestampOptions = {}
     fail(text, `unexpected ${JSON.stringify(text.slice(i))} after the time; expected an offset like Z or -05:00`);
   }
   if (i !== text.length) fail(text, `unexpected ${JSON.stringify(text.slice(i))} after the offset`);
-  return { epochMs: localMs - offsetMinutes * 60_000 + msPart, nanos };
+  return inRange(text, { epochMs: localMs - offsetMinutes * 60_000 + msPart, nanos });
+}
+
+/**
+ * An offset can carry a written year 0000 or 9999 past the years an instant is kept in
+ * (0000-01-01T00:00:00+01:00 is in year -1 in UTC): such an instant has no period label.
+ */
+function inRange(text: string, instant: Instant): Instant {
+  if (instant.epochMs < MIN_EPOCH_MS || instant.epochMs > MAX_EPOCH_MS) fail(text, 'is outside the years 0000 to 9999 in UTC');
+  return instant;
 }

@@ -10,6 +10,7 @@ import { ROW_REJECTED, type RowBatch, type SideRow, createRowBatch, growRowBatch
 const MS_PER_DAY = 86_400_000;
 /** The last millisecond of year 9999, the latest instant parseTimestamp accepts. */
 const MAX_EPOCH_MS = daysFromCivil(10000, 1, 1) * MS_PER_DAY - 1;
+const MIN_EPOCH_MS = daysFromCivil(0, 1, 1) * MS_PER_DAY;
 /** A cost below this many whole dollars is a safe integer in 10^-12 dollars. */
 const MAX_SAFE_DOLLARS = 9006;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
@@ -439,7 +440,10 @@ export class RowScanner {
     }
     if (i !== e) return false;
     const localMs = days * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000;
-    this.ms = localMs - offsetMinutes * 60_000 + Math.floor(fraction / 1_000_000);
+    const ms = localMs - offsetMinutes * 60_000 + Math.floor(fraction / 1_000_000);
+    // An offset can carry year 0000 or 9999 out of range: parseTimestamp refuses it, with its reason.
+    if (ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS) return false;
+    this.ms = ms;
     this.ns = fraction % 1_000_000;
     return true;
   }

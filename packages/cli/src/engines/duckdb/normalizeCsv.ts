@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { csvRecordBatches } from '../../io/csvRecords.js';
+import { fileSink } from '../../io/outputSink.js';
+import { asInputError } from '../../replay/replayLog.js';
+import type { LogInput } from './logInputs.js';
+
+/**
+ * A CSV file DuckDB reads otherwise than byok's reader (mixed line ends, a stray quote
+ * inside a field, invalid UTF-8) is rewritten by byok's reader as plain RFC 4180 (every
+ * field quoted, LF line ends, valid UTF-8) and DuckDB reads that instead. The records
+ * stay the same and in the same order, so a row's ordinal is unchanged, and errors
+ * still name the original file's lines: they come from reading the original again
+ * (reviewCsvFile). Malformed CSV throws the default engine's error.
+ */
+export async function normalizeCsv(input: LogInput, directory: string): Promise<string> {
+  const path = join(directory, `normalized-${input.index}.csv`);
+  const sink = fileSink(path);
+  const stream = input.source.open();
+  try {
+    for await (const batch of csvRecordBatches(stream, input.name)) {
+      for (const record of batch) sink.write(`${record.fields.map((f) => `"${f.replaceAll('"', '""')}"`).join(',')}\n`);
+    }
+  } catch (error) {
+    throw asInputError(error, input.name);
+  } finally {
+    stream.destroy();
+    sink.close();
+  }
+  return path;
+}
+
+/** Thrown when a CSV file turns out to need normalizeCsv; the run starts over with it rewritten. */
+export class CsvNeedsRewriting extends Error {
+  readonly code = 'DUCKDB_CSV_NEEDS_REWRITING';
+
+  constructor(readonly fileIndex: number, readonly why: string) {
+    super(`file ${fileIndex}: ${why}`);
+    this.name = 'CsvNeedsRewriting';
+  }
+}

@@ -1,0 +1,464 @@
+/**
+ * `byok bill --engine duckdb` must give what the default engine gives with the whole input
+ * in view (`--sort`): the same bill in every format, the same input accounting, the same
+ * refused rows with the same file, line, column and reason, in the same order, the same
+ * warnings and exit codes. Plus what only the SQL engine reads: Parquet, globs, logs in
+ * any order.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultPolicy, policyVariant } from '@byok-billing/core';
+import { byok } from '../../../test/support/runByok.js';
+import { billWith, bothEngines } from './support/engineParity.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'byok-engine-duckdb-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileCount = 0;
+function file(content: string | Buffer, ext = '.csv'): string {
+  const path = join(dir, `log-${++fileCount}${ext}`);
+  writeFileSync(path, content);
+  return path;
+}
+const rejectsPath = () => join(dir, `rejects-${++fileCount}.csv`);
+
+/** The two engines agree on everything a user sees, with and without --rejects. */
+async function expectSameAsDefault(args: readonly string[], stdin?: string) {
+  const runs = await bothEngines(args, rejectsPath(), stdin);
+  expect(runs.duckdb).toEqual(runs.js);
+  expect(runs.duckdbRejecting).toEqual(runs.jsRejecting);
+  return runs;
+}
+
+async function sql(statement: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(statement);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const HEADER = 'request_id,timestamp,user_id,org_id,cost_usd,key_result';
+const GOOD = 'r1,2025-10-05T10:00:00Z,alice,,0.25,ok';
+
+describe('--engine duckdb refuses rows as the default engine does', () => {
+  /** Each bad row: where both engines must stop (or, with --rejects, what they must write). */
+  const BAD_ROWS: readonly [string, string][] = [
+    ['negative cost', 'r2,2025-10-05T11:00:00Z,alice,,-0.5,ok'],
+    ['cost with an exponent', 'r2,2025-10-05T11:00:00Z,alice,,1e-3,ok'],
+    ['cost with 13 fractional digits', 'r2,2025-10-05T11:00:00Z,alice,,0.0000000000001,ok'],
+    ['cost without digits before the point', 'r2,2025-10-05T11:00:00Z,alice,,.5,ok'],
+    ['cost without digits after the point', 'r2,2025-10-05T11:00:00Z,alice,,5.,ok'],
+    ['cost with a space', 'r2,2025-10-05T11:00:00Z,alice,, 5,ok'],
+    ['timestamp without offset', 'r2,2025-10-05T11:00:00,alice,,0.5,ok'],
+    ['impossible date', 'r2,2025-02-30T11:00:00Z,alice,,0.5,ok'],
+    ['29 February of a common year', 'r2,2025-02-29T11:00:00Z,alice,,0.5,ok'],
+    ['hour 24', 'r2,2025-10-05T24:00:00Z,alice,,0.5,ok'],
+    ['second 60', 'r2,2025-10-05T23:59:60Z,alice,,0.5,ok'],
+    ['offset beyond 18:00', 'r2,2025-10-05T11:00:00+18:01,alice,,0.5,ok'],
+    ['offset minute 60', 'r2,2025-10-05T11:00:00+05:60,alice,,0.5,ok'],
+    ['a three-digit offset', 'r2,2025-10-05T11:00:00+053,alice,,0.5,ok'],
+    ['ten fractional digits', 'r2,2025-10-05T11:00:00.1234567891Z,alice,,0.5,ok'],
+    ['a fraction without seconds', 'r2,2025-10-05T11:00.5Z,alice,,0.5,ok'],
+    ['a date alone', 'r2,2025-10-05,alice,,0.5,ok'],
+    ['epoch milliseconds out of range', 'r2,99999999999999999,alice,,0.5,ok'],
+    ['epoch milliseconds before year 0', 'r2,-62167219200001,alice,,0.5,ok'],
+    ['unknown key_result', 'r2,2025-10-05T11:00:00Z,alice,,0.5,OK'],
+    ['neither key_result nor route', 'r2,2025-10-05T11:00:00Z,alice,,0.5,'],
+    ['same request_id, different content', 'r1,2025-10-05T10:00:00Z,alice,,0.26,ok'],
+    ['wrong number of fields', 'r2,2025-10-05T11:00:00Z,alice,0.5,ok'],
+    ['too many fields', 'r2,2025-10-05T11:00:00Z,alice,,0.5,ok,extra'],
+    ['empty user_id', 'r2,2025-10-05T11:00:00Z,,,0.5,ok'],
+    ['empty request_id', ',2025-10-05T11:00:00Z,alice,,0.5,ok'],
+    ['an unterminated quote', 'r2,"2025-10-05T11:00:00Z,alice,,0.5,ok'],
+    ['a quote inside a field', 'r2,2025-10-05T11:00:00Z,al"ic"e,,0.5,ok'],
+  ];
+  for (const [name, row] of BAD_ROWS) {
+    it(`${name}: same exit code, message (file, line, column) and rejects file`, async () => {
+      const runs = await expectSameAsDefault([file(`${HEADER}\n${GOOD}\n${row}\n`), '--format', 'json']);
+      expect(runs.duckdb.code).toBe(2);
+      expect(runs.duckdb.stderr).toMatch(/log-\d+\.csv, line 3/);
+    });
+  }
+
+  it('accepts what the default engine accepts: every timestamp form, plain decimals, a repeat with a trailing zero', async () => {
+    const rows = [
+      'a1,2025-10-05T11:00:00+05:30,u,,0.5,ok',
+      'a2,2025-10-05T11:00:00-0530,u,,0.50,ok',
+      'a3,2025-10-05T11:00:00+05,u,,007,ok',
+      'a4,2025-10-05t11:00z,u,,0.000000000001,ok',
+      'a5,2025-10-05 11:00:00.5Z,u,,0,none',
+      'a6,"2025-10-05T11:00:00,123456Z",u,,1,rate_limited',
+      'a7,1759276800000,u,,0.1,error',
+      'a8,-1,u,,0.1,ok',
+      'a9,0000-01-01T00:00:00Z,u,,0.1,ok',
+      'a10,9999-11-30T23:59:59.999999999Z,u,,0.1,ok',
+      'a11,2024-02-29T00:00:00Z,u,,0.1,ok',
+      'a12,2025-10-05T11:00:00+18:00,u,acme,0.1,ok',
+      'a1,2025-10-05T05:30:00Z,u,,0.50,ok',
+    ];
+    const runs = await expectSameAsDefault([file(`${HEADER}\n${rows.join('\n')}\n`), '--format', 'json']);
+    expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+    expect(JSON.parse(runs.duckdb.stdout).input).toEqual({ rows: 13, accepted: 12, rejected: 0, duplicates: 1 });
+  });
+
+  it('a messy export: BOM, CRLF, blank lines, quoted commas, quotes and line breaks, an unknown column', async () => {
+    const text =
+      '\uFEFF\r\n\r\nrequest_id,note,timestamp,user_id,cost_usd,key_result\r\n' +
+      'm1,"a, b",2025-10-05T10:00:00Z,u,0.1,ok\r\n\r\n' +
+      'm2,"said ""hi""\r\nthen left",2025-10-05T10:00:01Z,u,0.1,ok\r\n' +
+      'm1,"a, b",2025-10-05T10:00:00Z,u,0.10,ok\r\n' +
+      'm3,x,2025-10-05T10:00:02Z,u,nope,ok\r\n';
+    const runs = await expectSameAsDefault([file(text), '--format', 'json']);
+    expect(runs.duckdbRejecting.stderr).toContain('ignoring unknown column "note"');
+    expect(runs.duckdbRejecting.rejects).toContain(',9,5,cost_usd,');
+  });
+
+  it('files DuckDB reads otherwise are read through byok\'s reader: mixed line ends, invalid UTF-8', async () => {
+    const mixed = file('request_id,timestamp,user_id,cost_usd,key_result\nq1,2025-10-05T10:00:00Z,u,0.1,ok\n"q2",2025-10-05T10:00:00Z,"u",0.1,ok\r\nq3,2025-10-05T10:00:00Z,u,0.1,ok\r\n');
+    const latin1 = file(Buffer.concat([Buffer.from('request_id,timestamp,user_id,cost_usd,key_result\nq1,2025-10-05T10:00:00Z,u'), Buffer.from([0xff, 0xfe]), Buffer.from(',0.1,ok\nq2,bad,u,0.1,ok\n')]));
+    for (const path of [mixed, latin1]) {
+      const runs = await expectSameAsDefault([path, '--format', 'json']);
+      expect(runs.duckdbRejecting.code, runs.duckdbRejecting.stderr).toBe(0);
+    }
+  });
+
+  it('several files are one log: conflicts and duplicates across files, errors in file order', async () => {
+    const a = file('request_id,timestamp,user_id,model,cost_usd,key_result\nx1,2025-10-05T10:00:00Z,u,m,0.25,ok\nx2,2025-10-05T10:00:01Z,u,m,0.25,ok\nx1,2025-10-05T10:00:00Z,u,m,0.250,ok\nx2,2025-10-05T10:00:01Z,u,m2,0.25,ok\n');
+    const b = file('cost_usd,timestamp,user_id,key_result,request_id\n0.25,2025-10-05T10:00:01Z,u,ok,x2\n0.1,2025-10-05T09:00:00Z,u,ok\n0.3,2025-10-05T08:00:00Z,u,ok,x3\n');
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const runs = await expectSameAsDefault([...order, '--format', 'json']);
+      expect(runs.duckdbRejecting.rejects).toContain('was already seen at');
+    }
+  });
+
+  it('a header without the required columns stops the run at its file, after the files before it', async () => {
+    const good = file(`${HEADER}\n${GOOD}\nr9,2025-10-05T10:00:00Z,bob,,x,ok\n`);
+    const bad = file('request_id,user_id\nr1,u\n');
+    await expectSameAsDefault([good, bad, '--format', 'json']);
+    await expectSameAsDefault([bad, good, '--format', 'json']);
+  });
+
+  it('empty files, a header alone, gzip, standard input', async () => {
+    const gz = file(gzipSync(Buffer.from(`${HEADER}\nz1,2025-10-05T10:00:00Z,u,,0.1,ok\n`)), '.csv.gz');
+    const runs = await expectSameAsDefault([file(''), file(`${HEADER}\n`), gz, '-', '--format', 'json'], `${HEADER}\nz2,2025-10-05T10:00:00Z,u,,0.2,ok\n`);
+    expect(JSON.parse(runs.duckdb.stdout).input.accepted).toBe(2);
+    await expectSameAsDefault([file(gzipSync(Buffer.from(`${HEADER}\n${GOOD}\n`.repeat(50))).subarray(0, 40), '.csv.gz')]);
+  });
+
+  it('requests before the policy\'s first version are refused after duplicates are counted, in allowance order', async () => {
+    const document = structuredClone(defaultPolicy().document) as { id: string; versions: { effectiveFrom?: string }[] };
+    document.id = 'late-start';
+    document.versions = document.versions.slice(1);
+    const policy = file(JSON.stringify(document), '.json');
+    const log = file(`${HEADER},route\np1,2025-09-30T23:00:00Z,u,,0.1,ok,\np2,2025-10-01T00:00:00Z,u,,0.1,ok,\np0,2025-09-01T00:00:00Z,u,,0.1,ok,\np1,2025-09-30T23:00:00Z,u,,0.10,ok,\np3,2025-10-02T00:00:00Z,u,acme,0.1,ok,platform\n`);
+    const runs = await expectSameAsDefault([log, '--policy', policy, '--format', 'json']);
+    expect(runs.duckdb.stderr).toContain("before the policy's first version");
+    expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 5, accepted: 2, rejected: 2, duplicates: 1 });
+    // A recorded route unlike the derived one is counted and noted as the default engine does.
+    expect(runs.duckdbRejecting.stderr).toContain('1 request(s) have a recorded route that differs');
+    await expectSameAsDefault([log, '--policy', policy, '--format', 'table']);
+  });
+});
+
+describe('--engine duckdb reads time zones as the default engine does', () => {
+  const LOCAL = [
+    'z1,2025-03-30T02:30:00,u,,0.1,ok', // a gap in Europe/Berlin
+    'z2,2025-10-26T02:30:00,u,,0.1,ok', // twice in Europe/Berlin: the earlier instant
+    'z3,2025-10-26T03:30:00.123456,u,,0.1,ok',
+    'z4,2025-03-30T01:59:59,u,,0.1,ok',
+    'z5,2025-03-09T02:30:00,u,,0.1,ok', // a gap in America/New_York
+    'z6,2025-11-02T01:30:00.5,u,,0.1,ok', // twice in America/New_York
+    'z7,2025-01-01T00:00:00Z,u,,0.1,ok',
+    'z8,1999-07-01 12:00,u,,0.1,ok',
+    'z9,2025-10-05T10:00,u,acme,0.1,ok',
+  ];
+  for (const zone of [undefined, 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Apia', 'UTC']) {
+    it(`--input-timezone ${zone ?? '(none)'}`, async () => {
+      await expectSameAsDefault([file(`${HEADER}\n${LOCAL.join('\n')}\n`), '--format', 'json', ...(zone === undefined ? [] : ['--input-timezone', zone])]);
+    });
+  }
+
+  it('an unknown zone is a usage error', async () => {
+    const runs = await expectSameAsDefault([file(`${HEADER}\n${GOOD}\n`), '--input-timezone', 'Mars/Olympus']);
+    expect(runs.duckdb.code).toBe(2);
+  });
+});
+
+describe('--engine duckdb gives the default engine\'s bill on random messy logs', () => {
+  const cell = (usual: readonly string[], odd: readonly string[]) => fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...usual) }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
+  const INSTANTS = ['2025-09-30T23:59:59.999Z', '2025-10-01T00:00:00Z', '2025-10-01T00:00:00.000001Z', '2025-10-15T12:00:00+02:00', '2025-10-31T19:30:00-05:00', '2025-11-01T00:00:00Z', '1759276800000'];
+  const rowArb = fc.record({
+    id: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r,9', 'r"10', '\u00e9', '\u{1F600}'),
+    timestamp: cell(INSTANTS, ['2025-10-01T00:00:00', '2025-13-01T00:00:00Z', '', '2025-10-01T00:00:00.1234567Z']),
+    user: cell(['u1', 'u1', 'u2'], ['', '\u00fc', 'u"q']),
+    org: cell(['', '', 'acme'], ['b,eta']),
+    cost: cell(['0.012', '0.5', '0', '2', '0.000000000001'], ['-1', '1e-3', '', '.5']),
+    key: cell(['ok', 'ok', 'rate_limited', 'error', 'none'], ['', 'OK']),
+    platform: cell(['', 'ok', 'error'], ['bad']),
+    route: cell(['', '', 'byok', 'platform', 'failed'], ['x']),
+    dropLast: fc.nat(25).map((n) => n === 0),
+    crlf: fc.boolean(),
+    /** Shipped twice (a duplicate; its cost maybe written with a trailing zero), likely into another file. */
+    twice: fc.nat(4).map((n) => n === 0),
+    trailingZero: fc.boolean(),
+  });
+  const COLUMNS = ['request_id', 'timestamp', 'user_id', 'org_id', 'cost_usd', 'key_result', 'platform_result', 'route'];
+  const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const logArb = fc.record({
+    rows: fc.array(rowArb, { maxLength: 40 }),
+    files: fc.integer({ min: 1, max: 3 }),
+    order: fc.array(fc.nat(), { minLength: COLUMNS.length, maxLength: COLUMNS.length }),
+    allowance: fc.constantFrom(1, 2, 1_000_000),
+  });
+  const policies = new Map<number, string>();
+  const policyFile = (allowance: number) => {
+    let path = policies.get(allowance);
+    if (path === undefined) {
+      path = file(JSON.stringify(policyVariant(defaultPolicy(), { allowance }, { versions: 'allowance-bearing' }).document), '.json');
+      policies.set(allowance, path);
+    }
+    return path;
+  };
+
+  it('same bill, rejects, warnings and exit codes (logs split into files, columns in any order)', async () => {
+    const seen = { accepted: 0, rejected: 0, duplicates: 0, billable: 0 };
+    await fc.assert(
+      fc.asyncProperty(logArb, async ({ rows: drawn, files, order, allowance }) => {
+        const rows = drawn.flatMap((row) => (row.twice ? [row, { ...row, cost: row.trailingZero && row.cost.includes('.') ? `${row.cost}0` : row.cost }] : [row]));
+        const columns = COLUMNS.map((c, i) => ({ c, k: order[i]! })).sort((a, b) => a.k - b.k).map((x) => x.c);
+        const paths = Array.from({ length: files }, (_, f) => {
+          const mine = rows.filter((_, i) => i % files === f);
+          const lines = mine.map((row) => {
+            const values: Record<string, string> = { request_id: row.id, timestamp: row.timestamp, user_id: row.user, org_id: row.org, cost_usd: row.cost, key_result: row.key, platform_result: row.platform, route: row.route };
+            const cells = columns.map((c) => quote(values[c]!));
+            if (row.dropLast) cells.pop();
+            return cells.join(',') + (row.crlf ? '\r\n' : '\n');
+          });
+          return file(`${columns.join(',')}\n${lines.join('')}`);
+        });
+        const args = [...paths, '--policy', policyFile(allowance), '--format', 'json'];
+        const rejects = rejectsPath();
+        const js = await billWith('js', args, rejects);
+        const duckdb = await billWith('duckdb', args, rejects);
+        expect(duckdb).toEqual(js);
+        expect((await billWith('duckdb', args)).stderr).toBe((await billWith('js', args)).stderr);
+        if (js.code === 0) {
+          const bill = JSON.parse(js.stdout);
+          seen.accepted += bill.input.accepted;
+          seen.rejected += bill.input.rejected;
+          seen.duplicates += bill.input.duplicates;
+          seen.billable += bill.totals.billableRequests;
+        }
+      }),
+      { numRuns: Number(process.env.DUCKDB_PARITY_RUNS ?? Math.min(40, fc.readConfigureGlobal().numRuns ?? 40)) },
+    );
+    // The generated logs really exercise acceptance, refusal, duplicates and the allowance.
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(seen.rejected).toBeGreaterThan(0);
+    expect(seen.duplicates).toBeGreaterThan(0);
+    expect(seen.billable).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe('--engine duckdb reads what the default engine cannot', () => {
+  /** A generated log: its CSV, and the default engine's bill of it. */
+  async function generated(rows: number, seed: number) {
+    const path = join(dir, `generated-${seed}.csv`);
+    const made = await byok(['generate', '--rows', String(rows), '--seed', String(seed), '--start', '2025-09-20T00:00:00Z', '--months', '2', '--out', path]);
+    expect(made.code, made.stderr).toBe(0);
+    const bill = await byok(['bill', path, '--format', 'json', '-q']);
+    expect(bill.code, bill.stderr).toBe(0);
+    return { path, bill: bill.stdout };
+  }
+
+  it('Parquet with typed columns (TIMESTAMPTZ, DECIMAL) gives the bill of the CSV it was made from', async () => {
+    const log = await generated(20_000, 11);
+    const typed = join(dir, 'typed.parquet');
+    const text = join(dir, 'text.parquet');
+    const wide = join(dir, 'wide.parquet');
+    const csv = `read_csv('${log.path}', all_varchar = true)`;
+    const instant = `CASE WHEN regexp_full_match("timestamp", '-?[0-9]+') THEN make_timestamptz("timestamp"::BIGINT * 1000) ELSE "timestamp"::TIMESTAMPTZ END`;
+    await sql(`COPY (SELECT * REPLACE (${instant} AS "timestamp", cost_usd::DECIMAL(38,12) AS cost_usd) FROM ${csv}) TO '${typed}' (FORMAT parquet)`);
+    await sql(`COPY (SELECT * FROM ${csv}) TO '${text}' (FORMAT parquet)`);
+    await sql(`COPY (SELECT * REPLACE (cost_usd::DECIMAL(38,18) AS cost_usd) FROM ${csv}) TO '${wide}' (FORMAT parquet)`);
+    for (const parquet of [typed, text, wide]) {
+      const run = await byok(['bill', parquet, '--engine', 'duckdb', '--format', 'json', '-q']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(log.bill);
+    }
+  });
+
+  it('Parquet rows are refused with their row number; money as a float is refused whole', async () => {
+    const bad = join(dir, 'bad.parquet');
+    await sql(`COPY (SELECT * FROM (VALUES ('p1', '2025-10-05T10:00:00Z', 'u', '0.1', 'ok'), ('p2', 'nope', 'u', '0.1', 'ok')) t(request_id, "timestamp", user_id, cost_usd, key_result)) TO '${bad}' (FORMAT parquet)`);
+    const stopped = await byok(['bill', bad, '--engine', 'duckdb']);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${bad}, line 2, column 2 (timestamp): timestamp "nope": expected an ISO-8601 date-time`);
+    const rejects = rejectsPath();
+    const kept = await byok(['bill', bad, '--engine', 'duckdb', '--rejects', rejects, '-q', '--format', 'json']);
+    expect(kept.code).toBe(0);
+    expect(readFileSync(rejects, 'utf8').split('\n')[1]).toBe(`${bad},2,2,timestamp,"timestamp ""nope"": expected an ISO-8601 date-time like 2025-10-31T19:00:00-05:00, or epoch milliseconds","p2,nope,u,0.1,ok"`);
+    const float = join(dir, 'float.parquet');
+    await sql(`COPY (SELECT 'p1' AS request_id, TIMESTAMPTZ '2025-10-05 10:00:00+00' AS "timestamp", 'u' AS user_id, 0.1::DOUBLE AS cost_usd, 'ok' AS key_result) TO '${float}' (FORMAT parquet)`);
+    const refused = await byok(['bill', float, '--engine', 'duckdb']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${float}: column "cost_usd" is DOUBLE: binary floating point cannot hold money exactly`);
+  });
+
+  it('typed Parquet columns read as their text reads: negative and NULL costs, microseconds, instants before 1970 and after 9999', async () => {
+    const values = [
+      "('t1', TIMESTAMPTZ '2025-10-05 10:00:00.123456+00', 'u', 0.5::DECIMAL(18,6), 'ok')",
+      "('t2', TIMESTAMPTZ '2025-10-05 10:00:00.123457+00', 'u', -0.5::DECIMAL(18,6), 'ok')",
+      "('t3', NULL, 'u', 0.25::DECIMAL(18,6), 'ok')",
+      "('t4', TIMESTAMPTZ '1969-12-31 23:59:59.999999+00', 'u', NULL, 'ok')",
+      "('t5', TIMESTAMPTZ '1969-12-31 23:59:59.999999+00', 'u', 1::DECIMAL(18,6), 'ok')",
+      "('t6', TIMESTAMPTZ '10000-01-01 00:00:00+00', 'u', 1::DECIMAL(18,6), 'ok')",
+      "('t7', TIMESTAMPTZ '0001-01-01 00:00:00+00', 'u', 123456.123456::DECIMAL(18,6), 'none')",
+      "('t1', TIMESTAMPTZ '2025-10-05 10:00:00.123456+00', 'u', 0.50::DECIMAL(18,6), 'ok')",
+    ];
+    const typed = join(dir, 'typed-edges.parquet');
+    const text = join(dir, 'text-edges.parquet');
+    await sql(`COPY (SELECT * FROM (VALUES ${values.join(', ')}) t(request_id, "timestamp", user_id, cost_usd, key_result)) TO '${typed}' (FORMAT parquet)`);
+    // The same values as the text the engine makes of them (parquetColumns.ts), read by the checked text path.
+    await sql(`COPY (SELECT request_id, strftime(make_timestamp(epoch_us("timestamp")), '%Y-%m-%dT%H:%M:%S.%fZ') AS "timestamp", user_id, cost_usd::VARCHAR AS cost_usd, key_result FROM '${typed}') TO '${text}' (FORMAT parquet)`);
+    const runs = await Promise.all([typed, text].map(async (path) => {
+      const rejects = rejectsPath();
+      const run = await byok(['bill', path, '--engine', 'duckdb', '--rejects', rejects, '--format', 'json', '-q']);
+      return { ...run, rejects: readFileSync(rejects, 'utf8').split(path).join('LOG') };
+    }));
+    expect(runs[0]).toEqual(runs[1]);
+    expect(JSON.parse(runs[0]!.stdout).input).toEqual({ rows: 8, accepted: 3, rejected: 4, duplicates: 1 });
+  });
+
+  it('Parquet duplicates count once and conflicts name the first row by its row number', async () => {
+    const dups = join(dir, 'dups.parquet');
+    const rows = ["('d1', '2025-10-05T10:00:00Z', 'u', '0.1', 'ok')", "('d1', '2025-10-05T10:00:00Z', 'u', '0.10', 'ok')", "('d1', '2025-10-05T10:00:00Z', 'u', '0.2', 'ok')", "('d2', '2025-10-05T10:00:00Z', 'u', '0.2', 'ok')"];
+    await sql(`COPY (SELECT * FROM (VALUES ${rows.join(', ')}) t(request_id, "timestamp", user_id, cost_usd, key_result)) TO '${dups}' (FORMAT parquet)`);
+    const stopped = await byok(['bill', dups, '--engine', 'duckdb']);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${dups}, line 3, column 1 (request_id): request_id "d1" was already seen at ${dups}, line 1 with different content`);
+    const kept = await byok(['bill', dups, '--engine', 'duckdb', '--rejects', rejectsPath(), '-q', '--format', 'json']);
+    expect(JSON.parse(kept.stdout).input).toEqual({ rows: 4, accepted: 2, rejected: 1, duplicates: 1 });
+  });
+
+  it('gzipped CSV and globs: several files are one log', async () => {
+    const log = await generated(9_000, 12);
+    const lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
+    const parts = join(dir, 'parts');
+    mkdirSync(parts);
+    for (let p = 0; p < 3; p++) {
+      const body = lines.slice(1).filter((_, i) => i % 3 === p);
+      writeFileSync(join(parts, `part-${p}.csv.gz`), gzipSync(`${lines[0]}\n${body.join('\n')}\n`));
+    }
+    const run = await byok(['bill', join(parts, '*.csv.gz'), '--engine', 'duckdb', '--format', 'json', '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(log.bill);
+    const none = await byok(['bill', join(parts, '*.parquet'), '--engine', 'duckdb']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no file matches this pattern');
+  });
+
+  it('a log in no order at all gives the bill of the sorted log (no reorder window)', async () => {
+    const log = await generated(30_000, 13);
+    const [header, ...rows] = readFileSync(log.path, 'utf8').trimEnd().split('\n');
+    // A fixed shuffle (a multiplicative permutation of the rows).
+    const shuffled = rows.map((_, i) => rows[(i * 7919) % rows.length]!);
+    expect(new Set(shuffled).size).toBe(rows.length);
+    const path = file(`${header}\n${shuffled.join('\n')}\n`);
+    const run = await byok(['bill', path, '--engine', 'duckdb', '--format', 'json', '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(log.bill);
+    // The default engine needs --sort for it; within its window it refuses.
+    expect((await byok(['bill', path, '-q'])).code).toBe(2);
+  });
+
+  it('a log larger than the memory limit spills to disk and bills the same', async () => {
+    // A million rows hold ~170 MB of DuckDB data: with 100 MB, most of it is spilled.
+    const log = await generated(1_000_000, 14);
+    const run = await byok(['bill', log.path, '--engine', 'duckdb', '--format', 'json', '-q', '--duckdb-memory-limit', '100MB', '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(log.bill);
+    const starved = await byok(['bill', log.path, '--engine', 'duckdb', '--duckdb-memory-limit', '16MB']);
+    expect(starved.code).toBe(2);
+    expect(starved.stderr).toContain('ran out of memory');
+  }, 120_000);
+});
+
+describe('the default engine never loads DuckDB', () => {
+  it('a bill with --engine js leaves the native module unloaded; --engine duckdb loads it', () => {
+    // Run in a child process on the built CLI (`pnpm test` builds first): the shared
+    // objects a process has loaded show whether DuckDB's native library was.
+    const cli = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const log = file(`${HEADER}\n${GOOD}\n`);
+    const loaded = (engine: string) => {
+      const script = `const { run } = await import(${JSON.stringify(pathToFileURL(cli).href)});
+const code = await run(['bill', ${JSON.stringify(log)}, '-q', '--engine', '${engine}'], { stdout: () => {}, stderr: (t) => process.stderr.write(t) });
+process.stdout.write(JSON.stringify({ code, duckdb: process.report.getReport().sharedObjects.filter((s) => /duckdb/i.test(s)) }));`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(child.status, child.stderr).toBe(0);
+      return JSON.parse(child.stdout) as { code: number; duckdb: string[] };
+    };
+    expect(loaded('js')).toEqual({ code: 0, duckdb: [] });
+    const withDuckdb = loaded('duckdb');
+    expect(withDuckdb.code).toBe(0);
+    expect(withDuckdb.duckdb.length).toBeGreaterThan(0);
+  });
+});
+
+describe('--engine duckdb: precision, options, formats', () => {
+  it('nanoseconds: bills alike when they order requests as their ids do, refuses when DuckDB\'s microseconds would not', async () => {
+    const same = file(`${HEADER}\nb,2025-10-05T10:00:00.000000002Z,u,,1,ok\na,2025-10-05T10:00:00.000000001Z,u,,2,ok\n`);
+    const policy = file(JSON.stringify(policyVariant(defaultPolicy(), { allowance: 1 }, { versions: 'allowance-bearing' }).document), '.json');
+    await expectSameAsDefault([same, '--policy', policy, '--format', 'json']);
+    const inverted = file(`${HEADER}\na,2025-10-05T10:00:00.000000002Z,u,,1,ok\nb,2025-10-05T10:00:00.000000001Z,u,,2,ok\n`);
+    const run = await byok(['bill', inverted, '--policy', policy, '--engine', 'duckdb']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DuckDB keeps microseconds');
+  });
+
+  it('amounts past DECIMAL(38,12) are refused; the largest that fits bills as the default engine bills it', async () => {
+    const fits = file(`${HEADER}\nb1,2025-10-05T10:00:00Z,u,,99999999999999999999999999.999999999999,ok\n`);
+    await expectSameAsDefault([fits, '--format', 'json']);
+    const past = await byok(['bill', file(`${HEADER}\nb1,2025-10-05T10:00:00Z,u,,100000000000000000000000000,ok\n`), '--engine', 'duckdb']);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain('of 10^26 dollars or more');
+  });
+
+  it('every output format is the default engine\'s, byte for byte', async () => {
+    const log = file(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,=cmd,,0.5,none\nr3,2025-11-05T11:00:00Z,alice,acme,0.123456789012,ok\n`);
+    for (const format of ['json', 'csv', 'ndjson', 'table']) await expectSameAsDefault([log, '--format', format]);
+    const out = { js: join(dir, 'out-js.csv'), duckdb: join(dir, 'out-duckdb.csv') };
+    expect((await byok(['bill', log, '--format', 'csv', '--out', out.js])).code).toBe(0);
+    expect((await byok(['bill', log, '--format', 'csv', '--out', out.duckdb, '--engine', 'duckdb'])).code).toBe(0);
+    expect(readFileSync(out.duckdb, 'utf8')).toBe(readFileSync(out.js, 'utf8'));
+  });
+
+  it('--details is refused; --reorder-window is said to change nothing; DuckDB options need the engine', async () => {
+    const log = file(`${HEADER}\n${GOOD}\n`);
+    const details = await byok(['bill', log, '--engine', 'duckdb', '--details', join(dir, 'd.csv')]);
+    expect(details.code).toBe(2);
+    expect(details.stderr).toContain('--details is not available with --engine duckdb');
+    const window = await byok(['bill', log, '--engine', 'duckdb', '--reorder-window', '1h', '--format', 'json']);
+    expect(window.code).toBe(0);
+    expect(window.stderr).toContain('--reorder-window has no effect with --engine duckdb');
+    const stray = await byok(['bill', log, '--duckdb-memory-limit', '1GB']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--duckdb-memory-limit applies to --engine duckdb only');
+    expect((await byok(['bill', log, '--engine', 'duckdb', '--duckdb-memory-limit', 'lots'])).code).toBe(2);
+    expect((await byok(['bill', log, '--engine', 'sqlite'])).code).toBe(2);
+  });
+});
