@@ -86,7 +86,6 @@ export {
   type CompactLedgerOptions,
   type CompactRequests,
   type CompactOutcome,
-  chargeKindName,
   createCompactLedger,
   sharesDecisions,
 } from './ledger/compactLedger.js';

@@ -11,8 +11,9 @@ const SLACK = 1 << 16;
  * times more than putting its bytes in place. Text that is not ASCII is encoded as UTF-8.
  */
 export class ByteSink {
-  private readonly buffer = Buffer.allocUnsafe(CHUNK + SLACK);
-  private used = 0;
+  /** The bytes being gathered; a writer may put bytes at `used` directly after `reserve()`. */
+  readonly buffer = Buffer.allocUnsafe(CHUNK + SLACK);
+  used = 0;
   private readonly fd: number;
   private readonly scratch = new Uint8Array(24);
 
@@ -24,7 +25,7 @@ export class ByteSink {
     }
   }
 
-  /** Call once per record: writes out the buffer when it is nearly full. */
+  /** Call once per record: writes out the buffer when it is nearly full (then SLACK bytes are free). */
   reserve(): void {
     if (this.used >= CHUNK) this.flush();
   }

@@ -123,6 +123,7 @@ function csvWriter(path: string): CompactDecisionWriter {
   const chargeRuleCells = new Map<string, Uint8Array>();
   let dayNumber = Number.NaN;
   let dayText = '';
+  let dayBytes = new Uint8Array(0);
 
   let lastFile = '';
   let lastFileCell: Uint8Array = new Uint8Array(0);
@@ -169,87 +170,106 @@ function csvWriter(path: string): CompactDecisionWriter {
     sink.byte(48 + (n % 10));
   };
 
-  /** A cost in 10^-12 dollars, canonical. */
-  const pico = (units: number) => {
-    let whole = Math.floor(units / PICO);
-    let fraction = units - whole * PICO;
-    // Division in floating point can round up to the next whole dollar: correct it exactly.
-    if (fraction < 0) {
-      whole--;
-      fraction += PICO;
+  /**
+   * What a line's records share, formatted once: `scope,period,version,mode,route,route_rule,
+   * recorded_route,route_mismatch,` per route rule and recorded route; `,allowance,status,` per
+   * status; and `,charge_rule,` + line end per charge rule.
+   */
+  interface LineCache {
+    readonly line: Uint8Array;
+    readonly middles: (Uint8Array | undefined)[];
+    readonly statuses: Uint8Array[];
+    readonly tails: (Uint8Array | undefined)[];
+  }
+  const lineCache = (d: CompactDecided): LineCache => {
+    const line = d.outcome.line;
+    let cache = line.writerCache as LineCache | undefined;
+    if (cache === undefined) {
+      const allowance = `,${line.allowance},`;
+      cache = {
+        line: encoder.encode(`${csvText(line.scope)},${line.period},${csvText(line.terms.version.version)},${line.terms.failoverMode},`),
+        middles: [],
+        statuses: [encoder.encode(`${allowance},`), encoder.encode(`${allowance}free,`), encoder.encode(`${allowance}billable,`)],
+        tails: [],
+      };
+      line.writerCache = cache;
     }
-    sink.uint(whole);
-    if (fraction === 0) return;
-    sink.byte(46);
-    sink.fractionDigits(fraction, 12);
+    return cache;
   };
 
   return {
     decision(d) {
       const { outcome, batch, row } = d;
-      const line = outcome.line;
+      const bytes = batch.bytes;
       sink.reserve();
-      sink.encoded(fileCell(d.file));
-      sink.byte(COMMA);
-      sink.uint(d.line);
-      sink.byte(COMMA);
+      const buf = sink.buffer;
+      let at = copyInto(buf, sink.used, fileCell(d.file));
+      buf[at++] = COMMA;
+      at = writeUint(buf, at, d.line);
+      buf[at++] = COMMA;
       const side = batch.side.size > 0 ? batch.side.get(row) : undefined;
       if (side !== undefined) {
+        sink.used = at;
         sink.text(csvText(rowId(batch, row)));
+        at = sink.used;
       } else {
         // A plain row's id is ASCII without quotes or commas: only a formula start needs care.
         const start = batch.idStart[row]!;
-        const first = batch.bytes[start]!;
-        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) sink.byte(39);
-        sink.raw(batch.bytes, start, batch.idEnd[row]!);
+        const end = batch.idEnd[row]!;
+        const first = bytes[start]!;
+        if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) buf[at++] = 39;
+        for (let k = start; k < end; k++) buf[at++] = bytes[k]!;
       }
-      sink.byte(COMMA);
+      buf[at++] = COMMA;
+      // timestamp_utc as formatInstant writes it, the date part made once a day.
+      sink.used = at;
       instant(d.epochMs, d.nanos);
-      sink.byte(COMMA);
-      let lineCell = lineCells.get(line);
-      if (lineCell === undefined) {
-        lineCell = encoder.encode(`${csvText(line.scope)},${line.period},${csvText(line.terms.version.version)},${line.terms.failoverMode}`);
-        lineCells.set(line, lineCell);
-      }
-      sink.encoded(lineCell);
-      sink.byte(COMMA);
-      // route, route_rule, recorded_route, route_mismatch: one cell per terms, route rule and recorded route.
+      at = sink.used;
+      buf[at++] = COMMA;
+      const cache = lineCache(d);
+      // The line's cells, then route, route_rule, recorded_route, route_mismatch.
       const recordedCode = batch.recorded[row]!;
-      let cells = routeCells.get(line.terms);
-      if (cells === undefined) routeCells.set(line.terms, (cells = []));
-      const routeKey = outcome.routeIndex * 4 + (recordedCode === ABSENT ? 3 : recordedCode);
-      let routeCell = cells[routeKey];
-      if (routeCell === undefined) {
+      const middleKey = outcome.routeIndex * 4 + (recordedCode === ABSENT ? 3 : recordedCode);
+      let middle = cache.middles[middleKey];
+      if (middle === undefined) {
         const { recorded, route, mismatch } = decisionTexts(d);
-        routeCell = cells[routeKey] = encoder.encode(`${route},${csvText(d.ledger.routeRule(outcome))},${recorded},${mismatch}`);
+        const routeCell = encoder.encode(`${route},${csvText(d.ledger.routeRule(outcome))},${recorded},${mismatch},`);
+        middle = new Uint8Array(cache.line.length + routeCell.length);
+        middle.set(cache.line);
+        middle.set(routeCell, cache.line.length);
+        cache.middles[middleKey] = middle;
       }
-      sink.encoded(routeCell);
-      sink.byte(COMMA);
-      if (outcome.ordinal !== 0) sink.uint(outcome.ordinal);
-      sink.byte(COMMA);
-      sink.uint(line.allowance);
-      sink.byte(COMMA);
-      if (outcome.route === 0) sink.text(outcome.within ? 'free' : 'billable');
-      sink.byte(COMMA);
+      at = copyInto(buf, at, middle);
+      if (outcome.ordinal !== 0) at = writeUint(buf, at, outcome.ordinal);
+      at = copyInto(buf, at, cache.statuses[outcome.route === 0 ? (outcome.within ? 1 : 2) : 0]!);
+      // cost_usd, fee_usd, charge_usd.
       const cost = batch.cost[row]!;
-      if (cost === cost) pico(cost);
-      else sink.text(costText(d));
-      sink.byte(COMMA);
-      const fee = outcome.chargeKind === 1 ? feeText(d) : '0';
-      sink.text(fee);
-      sink.byte(COMMA);
-      if (outcome.chargeKind === 1) sink.text(fee);
-      else if (outcome.chargeKind === 2) {
-        if (cost === cost) pico(cost);
-        else sink.text(costText(d));
-      } else sink.byte(48);
-      sink.byte(COMMA);
-      const rule = d.ledger.chargeRule(outcome);
-      let ruleCell = chargeRuleCells.get(rule);
-      if (ruleCell === undefined) chargeRuleCells.set(rule, (ruleCell = encoder.encode(csvText(rule))));
-      sink.encoded(ruleCell);
-      sink.byte(COMMA);
-      sink.byte(10);
+      const costEnd = cost === cost ? writePico(buf, at, cost) : writeAscii(buf, at, costText(d));
+      const costStart = at;
+      at = costEnd;
+      buf[at++] = COMMA;
+      if (outcome.chargeKind === 1) {
+        // A fee: fee_usd and charge_usd are the fee.
+        const fee = feeText(d);
+        at = writeAscii(buf, at, fee);
+        buf[at++] = COMMA;
+        at = writeAscii(buf, at, fee);
+      } else if (outcome.chargeKind === 2) {
+        // The list price: fee_usd 0, charge_usd the cost.
+        buf[at++] = 48;
+        buf[at++] = COMMA;
+        buf.copyWithin(at, costStart, costEnd);
+        at += costEnd - costStart;
+      } else {
+        buf[at++] = 48;
+        buf[at++] = COMMA;
+        buf[at++] = 48;
+      }
+      const tailKey = outcome.route * 2 + (outcome.within ? 1 : 0);
+      let tail = cache.tails[tailKey];
+      if (tail === undefined) tail = cache.tails[tailKey] = encoder.encode(`,${csvText(d.ledger.chargeRule(outcome))},\n`);
+      at = copyInto(buf, at, tail);
+      sink.used = at;
     },
     duplicate(file, line, _originalFile, originalLine) {
       sink.reserve();
@@ -260,6 +280,74 @@ function csvWriter(path: string): CompactDecisionWriter {
       sink.close();
     },
   };
+}
+
+/**
+ * A safe integer count of 10^-12 dollars as a canonical decimal at `at`; returns the offset
+ * after it. The fraction is written as two halves of six digits, in small-integer arithmetic.
+ */
+function writePico(buf: Uint8Array, at: number, units: number): number {
+  let whole = Math.floor(units / PICO);
+  let fraction = units - whole * PICO;
+  // Division in floating point can round up to the next whole dollar: correct it exactly.
+  if (fraction < 0) {
+    whole--;
+    fraction += PICO;
+  }
+  at = writeUint(buf, at, whole);
+  if (fraction === 0) return at;
+  buf[at++] = 46;
+  const high = Math.floor(fraction / 1e6);
+  let low = fraction - high * 1e6;
+  let end = at + 12;
+  let h = high;
+  for (let k = at + 5; k >= at; k--) {
+    const next = (h / 10) | 0;
+    buf[k] = 48 + (h - next * 10);
+    h = next;
+  }
+  for (let k = at + 11; k >= at + 6; k--) {
+    const next = (low / 10) | 0;
+    buf[k] = 48 + (low - next * 10);
+    low = next;
+  }
+  while (buf[end - 1] === 48) end--;
+  return end;
+}
+
+/** ASCII text (a decimal) at `at`; returns the offset after it. */
+function writeAscii(buf: Uint8Array, at: number, text: string): number {
+  for (let k = 0; k < text.length; k++) buf[at++] = text.charCodeAt(k);
+  return at;
+}
+
+/** A non-negative safe integer in decimal at `at`; returns the offset after it. */
+function writeUint(buf: Uint8Array, at: number, value: number): number {
+  if (value < 10) {
+    buf[at] = 48 + value;
+    return at + 1;
+  }
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  const end = at + digits;
+  for (let k = end - 1; k >= at; k--) {
+    const next = Math.floor(value / 10);
+    buf[k] = 48 + (value - next * 10);
+    value = next;
+  }
+  return end;
+}
+
+/** Copies `bytes` into `buf` at `at`; returns the offset after them. */
+function copyInto(buf: Uint8Array, at: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  // A native copy beats a byte loop past a dozen bytes.
+  if (n > 12) {
+    buf.set(bytes, at);
+    return at + n;
+  }
+  for (let k = 0; k < n; k++) buf[at++] = bytes[k]!;
+  return at;
 }
 
 /** A safe integer count of 10^-12 dollars as a canonical decimal. */

@@ -65,6 +65,8 @@ export class CompactLine {
   platformRequests = 0;
   failedRequests = 0;
   counted = 0;
+  /** A slot for an output writer's per-line cache (formatted cells), so it needs no map lookup per request. */
+  writerCache: unknown = undefined;
 
   constructor(
     readonly scope: string,
@@ -411,11 +413,6 @@ export function sharesDecisions(base: { readonly policy: Policy; readonly accoun
     if (base.accounts?.get(scope)?.failoverMode !== variant.accounts?.get(scope)?.failoverMode) return false;
   }
   return true;
-}
-
-/** The charge kind names by code, for records. */
-export function chargeKindName(code: number): ChargeKind {
-  return CHARGE_KIND_NAMES[code]!;
 }
 
 function buildTerms(version: PolicyVersion, failoverMode: FailoverMode): Terms {

@@ -38,11 +38,6 @@ export class HeldRows {
     return this.head < this.tail ? this.order[this.head]! : NONE;
   }
 
-  /** The latest slot in allowance order, or -1. */
-  last(): number {
-    return this.head < this.tail ? this.order[this.tail - 1]! : NONE;
-  }
-
   /** A free slot for a request (filled by the caller, then `insert`ed). */
   allocate(): number {
     if (this.freeCount > 0) return this.free[--this.freeCount]!;
