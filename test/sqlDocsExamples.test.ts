@@ -23,11 +23,11 @@ function example(name: string): string {
   return m[1]!;
 }
 
-/** The arguments of a `pnpm -s byok …` line, with `--out bill.sql` sent to `out`. */
+/** The arguments of a `pnpm -s byok …` line, with `--out bill.sql` (or `bill-ansi.sql`) sent to `out`. */
 function byokArgs(line: string, out: string): string[] {
   const words = line.trim().split(/\s+/);
   expect(words.slice(0, 3)).toEqual(['pnpm', '-s', 'byok']);
-  return words.slice(3).map((word) => (word === 'bill.sql' ? out : word));
+  return words.slice(3).map((word) => (word === 'bill.sql' || word === 'bill-ansi.sql' ? out : word));
 }
 
 let dir: string;
@@ -70,6 +70,16 @@ describe('the DuckDB example', () => {
     await duck.connection.run(example('sql-duckdb-load'));
     expect(await runAsCsv(script)).toBe(example('sql-duckdb-output'));
     await duck.connection.run(example('sql-duckdb-parquet').replaceAll("'requests.parquet'", `'${join(dir, 'requests.parquet')}'`));
+    expect(await runAsCsv(script)).toBe(example('sql-duckdb-output'));
+  });
+
+  it('the ansi dialect, run over the same relation, prints the same bill', async () => {
+    const out = join(dir, 'duckdb-bill-ansi.sql');
+    const compiled = await byok(byokArgs(example('sql-ansi-compile'), out));
+    expect(compiled.code).toBe(0);
+    const script = readFileSync(out, 'utf8');
+    expect(script).not.toMatch(/COLLATE/);
+    await duck.connection.run(example('sql-duckdb-load').replace('CREATE VIEW', 'CREATE OR REPLACE VIEW'));
     expect(await runAsCsv(script)).toBe(example('sql-duckdb-output'));
   });
 });
