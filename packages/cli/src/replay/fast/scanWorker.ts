@@ -37,18 +37,14 @@ export type ScanWorkerMessage =
 if (parentPort !== null && workerData?.kind === 'byok-scan') {
   const port = parentPort;
   const data = workerData as ScanWorkerData & { kind: string };
-  const fd = openSync(data.path, 'r');
   const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone });
-  port.on('message', (order: PieceOrder | 'close' | { recycle: ArrayBuffer[] }) => {
-    if (order === 'close') {
-      closeSync(fd);
-      port.close();
-      return;
-    }
+  port.on('message', (order: PieceOrder | { recycle: ArrayBuffer[] }) => {
     if ('recycle' in order) {
       for (const buffer of order.recycle) scanBuffers.give(buffer);
       return;
     }
+    // The file is opened per piece: a thread may be stopped at any time, and must not keep it open.
+    const fd = openSync(data.path, 'r');
     const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size);
     try {
       const extent = scanPiece(fd, data.size, scanner, start, order.limit, (batch) => {
@@ -61,6 +57,8 @@ if (parentPort !== null && workerData?.kind === 'byok-scan') {
           ? { type: 'error', piece: order.piece, start, input: { location: error.location, reason: error.reason } }
           : { type: 'error', piece: order.piece, start, message: (error as Error)?.stack ?? String(error) };
       port.postMessage(message);
+    } finally {
+      closeSync(fd);
     }
   });
 }
