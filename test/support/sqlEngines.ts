@@ -1,6 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { describe, it } from 'vitest';
 import { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, type Bill, billToJson } from '@byok-billing/core';
 
 /*
@@ -118,25 +117,8 @@ export class DuckDbEngine {
   }
 }
 
-export const POSTGRES_URL = process.env.BYOK_TEST_POSTGRES_URL;
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-
-/** `describe` for PostgreSQL: runs with BYOK_TEST_POSTGRES_URL, else skips locally and fails under CI. */
-export function describePostgres(name: string, body: (url: string) => void): void {
-  if (POSTGRES_URL !== undefined && POSTGRES_URL !== '') {
-    describe(name, () => body(POSTGRES_URL));
-    return;
-  }
-  if (IN_CI) {
-    describe(name, () => {
-      it('has a PostgreSQL server (BYOK_TEST_POSTGRES_URL)', () => {
-        throw new Error('BYOK_TEST_POSTGRES_URL is not set; CI must start PostgreSQL with .ci/postgres.sh');
-      });
-    });
-    return;
-  }
-  describe.skip(`${name} (set BYOK_TEST_POSTGRES_URL to run: export BYOK_TEST_POSTGRES_URL="$(bash .ci/postgres.sh)")`, () => body(''));
-}
+/** The PostgreSQL server of the tests, and `describe` that skips (locally) or fails (CI) without it: one helper for every package. */
+export { POSTGRES_URL, describePostgres } from '../../packages/stores/test/support/postgresTarget.js';
 
 /** One PostgreSQL session with a temporary `requests` table loaded per case. */
 export class PostgresEngine {

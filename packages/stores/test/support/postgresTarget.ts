@@ -23,7 +23,7 @@ export function describePostgres(name: string, body: (url: string) => void): voi
     });
     return;
   }
-  describe.skip(`${name} (set BYOK_TEST_POSTGRES_URL to run)`, () => body(''));
+  describe.skip(`${name} (set BYOK_TEST_POSTGRES_URL to run: export BYOK_TEST_POSTGRES_URL="$(bash .ci/postgres.sh)")`, () => body(''));
 }
 
 let prefixes = 0;
