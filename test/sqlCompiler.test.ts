@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AccountRow,
   type Condition,
@@ -26,14 +26,15 @@ import { compileConditionToSql } from '../packages/core/src/sql/compileCondition
 import { sqlBooleanText } from '../packages/core/src/sql/sqlBoolean.js';
 import { sqlString } from '../packages/core/src/sql/sqlLiteral.js';
 import { byok } from './support/runByok.js';
+import { STRICT_RATE_LIMIT_FAILS_OVER } from './arbitraries/sqlBillCase.js';
 import {
-  DuckDbEngine,
   POSTGRES_URL,
   PostgresEngine,
   type RelationRow,
   billLinesAsSql,
   describePostgres,
   normaliseSqlRows,
+  useSqlEngines,
 } from './support/sqlEngines.js';
 
 /*
@@ -67,39 +68,18 @@ function policyWith(change: (document: { parameters: Record<string, unknown>; ru
   return loadPolicy(document);
 }
 
-const STRICT_RATE_LIMIT_FAILS_OVER = {
-  name: 'strict: rate limited, platform served',
-  priority: 2,
-  conditions: { all: [
-    { fact: 'failoverMode', operator: 'equal', value: 'strict' },
-    { fact: 'keyResult', operator: 'equal', value: 'rate_limited' },
-    { fact: 'platformResult', operator: 'equal', value: 'ok' },
-  ] },
-  event: { type: 'route', params: { route: 'platform', keyTried: true } },
-};
 
-let duck: DuckDbEngine;
-let postgres: PostgresEngine | undefined;
-
-beforeAll(async () => {
-  duck = await DuckDbEngine.open();
-  if (POSTGRES_URL) postgres = await PostgresEngine.open(POSTGRES_URL);
-});
-
-afterAll(async () => {
-  duck?.close();
-  await postgres?.close();
-});
+const engines = useSqlEngines();
 
 /** Bills rows on DuckDB (and PostgreSQL when there is one) and checks each against the JS bill. */
 async function expectSameBill(rows: readonly RelationRow[], policy = defaultPolicy(), accountRows: readonly AccountRow[] = []) {
   const accounts = parseAccounts(accountRows);
   const expected = billLinesAsSql(billRequests(rows.map(usage), { policy, accounts }).bill);
-  await duck.load(rows);
-  expect(normaliseSqlRows(await duck.query(compileBillSql(policy, accounts, { dialect: 'duckdb' }))), 'duckdb').toEqual(expected);
-  if (postgres !== undefined) {
-    await postgres.load(rows);
-    expect(normaliseSqlRows(await postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' }))), 'postgres').toEqual(expected);
+  await engines.duck.load(rows);
+  expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'duckdb' }))), 'duckdb').toEqual(expected);
+  if (engines.postgres !== undefined) {
+    await engines.postgres.load(rows);
+    expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' }))), 'postgres').toEqual(expected);
   }
   return expected;
 }
@@ -191,7 +171,7 @@ describe('a condition means in SQL what it means to the core', () => {
     await fc.assert(
       fc.asyncProperty(tree, async (condition) => {
         const sql = sqlBooleanText(compileConditionToSql(condition, withTests));
-        const rows = await duck.query(
+        const rows = await engines.duck.query(
           `SELECT i, (${sql}) AS holds FROM (VALUES ${values}) AS f (i, failover_mode, key_result, platform_result) ORDER BY i`,
         );
         const test = compileCondition(condition);
@@ -217,15 +197,15 @@ describe('a policy or accounts file is data: nothing in it can change the query'
     // Every hostile org got its account: no free request, the rate-limited one failed (strict).
     expect(lines).toHaveLength(HOSTILE.length);
     for (const line of lines) expect(line).toMatchObject({ free_requests: 0, billable_requests: 1, failed_requests: 1 });
-    expect(await duck.query('SELECT count(*) AS n FROM requests')).toEqual([{ n: BigInt(rows.length) }]);
+    expect(await engines.duck.query('SELECT count(*) AS n FROM requests')).toEqual([{ n: BigInt(rows.length) }]);
   });
 
   it('U+0000 in a scope: DuckDB writes it with chr(0); PostgreSQL (whose text cannot hold it) leaves the account out', async () => {
     const accounts = parseAccounts([{ scope: 'org:nul\u0000; DROP TABLE requests', failover_mode: 'strict', free_requests: '0' }]);
     expect(compileBillSql(defaultPolicy(), accounts, { dialect: 'duckdb' })).toContain("('org:nul' || chr(0) || '; DROP TABLE requests')");
     expect(compileBillSql(defaultPolicy(), accounts, { dialect: 'postgres' })).toContain('-- left out: "org:nul\\u0000; DROP TABLE requests"');
-    await duck.load([row('r1', '2025-10-02 10:00:00+00:00', '0.1', 'ok', 'nul\u0000; DROP TABLE requests')]);
-    expect(normaliseSqlRows(await duck.query(compileBillSql(defaultPolicy(), accounts, { dialect: 'duckdb' })))[0]).toMatchObject({ billable_requests: 1 });
+    await engines.duck.load([row('r1', '2025-10-02 10:00:00+00:00', '0.1', 'ok', 'nul\u0000; DROP TABLE requests')]);
+    expect(normaliseSqlRows(await engines.duck.query(compileBillSql(defaultPolicy(), accounts, { dialect: 'duckdb' })))[0]).toMatchObject({ billable_requests: 1 });
   });
 
   it('hostile rule names, version labels and ids only ever reach comments, escaped', async () => {
@@ -273,11 +253,11 @@ describe('rows no policy can decide stop the query with a byok: error', () => {
   for (const [what, rows, message] of cases) {
     it(`${what} (DuckDB${POSTGRES_URL ? ', PostgreSQL' : ''})`, async () => {
       expect(() => billRequests(rows.map(usage), { policy: defaultPolicy() })).toThrow();
-      await duck.load(rows);
-      await expect(duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb' }))).rejects.toThrow(message);
-      if (postgres !== undefined) {
-        await postgres.load(rows);
-        await expect(postgres.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'postgres' }))).rejects.toThrow(message);
+      await engines.duck.load(rows);
+      await expect(engines.duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb' }))).rejects.toThrow(message);
+      if (engines.postgres !== undefined) {
+        await engines.postgres.load(rows);
+        await expect(engines.postgres.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'postgres' }))).rejects.toThrow(message);
       }
     });
   }
@@ -286,10 +266,10 @@ describe('rows no policy can decide stop the query with a byok: error', () => {
     const policy = policyWith((d) => {
       d.versions[0]!.effectiveFrom = '2025-01-01T00:00:00Z';
     });
-    await duck.load([row('early', '2024-12-31 23:59:59.999999+00:00', '0.1', 'ok')]);
-    await expect(duck.query(compileBillSql(policy, undefined, { dialect: 'duckdb' }))).rejects.toThrow(/byok: timestamp is before the policy's first version \(request_id early\)/);
-    await duck.load([row('first', '2025-01-01 00:00:00+00:00', '0.1', 'ok')]);
-    await expect(duck.query(compileBillSql(policy, undefined, { dialect: 'duckdb' }))).resolves.toHaveLength(1);
+    await engines.duck.load([row('early', '2024-12-31 23:59:59.999999+00:00', '0.1', 'ok')]);
+    await expect(engines.duck.query(compileBillSql(policy, undefined, { dialect: 'duckdb' }))).rejects.toThrow(/byok: timestamp is before the policy's first version \(request_id early\)/);
+    await engines.duck.load([row('first', '2025-01-01 00:00:00+00:00', '0.1', 'ok')]);
+    await expect(engines.duck.query(compileBillSql(policy, undefined, { dialect: 'duckdb' }))).resolves.toHaveLength(1);
   });
 
   it('a repeat with the same content (another offset, a trailing zero, NULL vs empty org) counts once', async () => {
@@ -318,9 +298,9 @@ describe('options and precision', () => {
   it('money as DECIMAL normalises (trailing zeros, then the point) to the text of money as text', async () => {
     const policy = defaultPolicy();
     const parsed = parseAccounts(accounts);
-    await duck.load(rows);
-    const asText = await duck.query(compileBillSql(policy, parsed, { dialect: 'duckdb' }));
-    const asDecimal = await duck.query(compileBillSql(policy, parsed, { dialect: 'duckdb', money: 'decimal' }));
+    await engines.duck.load(rows);
+    const asText = await engines.duck.query(compileBillSql(policy, parsed, { dialect: 'duckdb' }));
+    const asDecimal = await engines.duck.query(compileBillSql(policy, parsed, { dialect: 'duckdb', money: 'decimal' }));
     const normalise = (v: unknown) => String(v).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
     expect(asDecimal.map((r) => ({ ...r, byok_cost_usd: normalise(r.byok_cost_usd), fee_usd: normalise(r.fee_usd), platform_cost_usd: normalise(r.platform_cost_usd), total_usd: normalise(r.total_usd) }))).toEqual(asText);
   });
@@ -328,10 +308,10 @@ describe('options and precision', () => {
   it('a relation without the optional columns (absentColumns) reads them as NULL', async () => {
     const columns = ['request_id', 'timestamp', 'user_id', 'cost_usd', 'key_result'];
     const plain = rows.map((r) => ({ ...r, org_id: undefined }));
-    await duck.load(plain, columns);
-    const got = await duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb', absentColumns: ['org_id', 'platform_result', 'route'] }));
+    await engines.duck.load(plain, columns);
+    const got = await engines.duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb', absentColumns: ['org_id', 'platform_result', 'route'] }));
     expect(normaliseSqlRows(got)).toEqual(billLinesAsSql(billRequests(plain.map(usage), { policy: defaultPolicy() }).bill));
-    await expect(duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb' }))).rejects.toThrow(/org_id/);
+    await expect(engines.duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb' }))).rejects.toThrow(/org_id/);
   });
 
   it('another relation name is quoted as an identifier', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { billRequests, compileBillSql, loadPolicy, parseAccounts, unwritableSqlString } from '@byok-billing/core';
 import { policyDocumentOf, relationRowOf, sqlCaseArb, usageRequestOf } from './arbitraries/sqlBillCase.js';
-import { DuckDbEngine, POSTGRES_URL, PostgresEngine, billLinesAsSql, describePostgres, normaliseSqlRows } from './support/sqlEngines.js';
+import { POSTGRES_URL, billLinesAsSql, describePostgres, normaliseSqlRows, useSqlEngines } from './support/sqlEngines.js';
 
 /*
  * The policy compiled to SQL bills a log exactly as the JavaScript engine does. Each
@@ -12,18 +12,7 @@ import { DuckDbEngine, POSTGRES_URL, PostgresEngine, billLinesAsSql, describePos
  * BYOK_TEST_POSTGRES_URL — by PostgreSQL running the postgres query.
  */
 
-let duck: DuckDbEngine;
-let postgres: PostgresEngine | undefined;
-
-beforeAll(async () => {
-  duck = await DuckDbEngine.open();
-  if (POSTGRES_URL) postgres = await PostgresEngine.open(POSTGRES_URL);
-});
-
-afterAll(async () => {
-  duck?.close();
-  await postgres?.close();
-});
+const engines = useSqlEngines();
 
 describe('the bill compiled to SQL', () => {
   // catches: a rule compiled with the wrong priority or operator, a parameter taken from the
@@ -37,16 +26,16 @@ describe('the bill compiled to SQL', () => {
         const expected = billLinesAsSql(billRequests(c.rows.map(usageRequestOf), { policy, accounts }).bill);
         const relation = c.rows.map(relationRowOf);
 
-        await duck.load(relation);
+        await engines.duck.load(relation);
         // Under a case-insensitive default collation: the query's own COLLATE must hold.
-        expect(normaliseSqlRows(await duck.queryUnderNocase(compileBillSql(policy, accounts, { dialect: 'duckdb' })))).toEqual(expected);
+        expect(normaliseSqlRows(await engines.duck.queryUnderNocase(compileBillSql(policy, accounts, { dialect: 'duckdb' })))).toEqual(expected);
         // ansi refuses a scope with a backslash (some engines read it as an escape).
         if ([...accounts.keys()].every((scope) => unwritableSqlString(scope, 'ansi') === undefined)) {
-          expect(normaliseSqlRows(await duck.query(compileBillSql(policy, accounts, { dialect: 'ansi' })))).toEqual(expected);
+          expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'ansi' })))).toEqual(expected);
         }
-        if (postgres !== undefined) {
-          await postgres.load(relation);
-          expect(normaliseSqlRows(await postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' })))).toEqual(expected);
+        if (engines.postgres !== undefined) {
+          await engines.postgres.load(relation);
+          expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' })))).toEqual(expected);
         }
       }),
     );
@@ -55,7 +44,7 @@ describe('the bill compiled to SQL', () => {
 
 describePostgres('the bill compiled to SQL on PostgreSQL', () => {
   it('is part of the differential law above (the server answers)', async () => {
-    expect(postgres).toBeDefined();
-    expect(await postgres!.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(engines.postgres).toBeDefined();
+    expect(await engines.postgres!.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 });

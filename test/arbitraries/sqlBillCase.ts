@@ -39,6 +39,18 @@ const ZONES = ['UTC', 'UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Apia',
 const FAILOVER: readonly FailoverMode[] = ['fallback', 'strict', 'credits-first'];
 const MONTHS = ['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02'] as const;
 
+/** A routing rule that outranks "strict: key failed, no failover" for one combination (priority 2). */
+export const STRICT_RATE_LIMIT_FAILS_OVER = {
+  name: 'strict: rate limited, platform served',
+  priority: 2,
+  conditions: { all: [
+    { fact: 'failoverMode', operator: 'equal', value: 'strict' },
+    { fact: 'keyResult', operator: 'equal', value: 'rate_limited' },
+    { fact: 'platformResult', operator: 'equal', value: 'ok' },
+  ] },
+  event: { type: 'route', params: { route: 'platform', keyTried: true } },
+};
+
 export interface SqlCaseRow {
   readonly requestId: string;
   readonly instant: GenInstant;
@@ -89,16 +101,7 @@ function rulesFor(variant: RuleVariant): { routing: unknown[]; charge: unknown[]
       break;
     case 'strict-rate-limit-fails-over':
       // A higher-priority rule wins over "strict: key failed, no failover" for one combination.
-      rules.routing.push({
-        name: 'strict: rate limited, platform served',
-        priority: 2,
-        conditions: { all: [
-          { fact: 'failoverMode', operator: 'equal', value: 'strict' },
-          { fact: 'keyResult', operator: 'equal', value: 'rate_limited' },
-          { fact: 'platformResult', operator: 'equal', value: 'ok' },
-        ] },
-        event: { type: 'route', params: { route: 'platform', keyTried: true } },
-      });
+      rules.routing.push(STRICT_RATE_LIMIT_FAILS_OVER);
       break;
     case 'credits-first-not':
       // Two rules merged into one with `not` (and every failed attempt counted as tried).

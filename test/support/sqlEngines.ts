@@ -1,5 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, type Bill, billToJson } from '@byok-billing/core';
 
 /*
@@ -118,6 +119,7 @@ export class DuckDbEngine {
 }
 
 /** The PostgreSQL server of the tests, and `describe` that skips (locally) or fails (CI) without it: one helper for every package. */
+import { POSTGRES_URL } from '../../packages/stores/test/support/postgresTarget.js';
 export { POSTGRES_URL, describePostgres } from '../../packages/stores/test/support/postgresTarget.js';
 
 /** One PostgreSQL session with a temporary `requests` table loaded per case. */
@@ -157,4 +159,29 @@ export class PostgresEngine {
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/**
+ * Opens DuckDB (and PostgreSQL, with BYOK_TEST_POSTGRES_URL) before a test file's tests and
+ * closes them after; the getters are valid inside tests.
+ */
+export function useSqlEngines(): { readonly duck: DuckDbEngine; readonly postgres: PostgresEngine | undefined } {
+  let duck: DuckDbEngine | undefined;
+  let postgres: PostgresEngine | undefined;
+  beforeAll(async () => {
+    duck = await DuckDbEngine.open();
+    if (POSTGRES_URL) postgres = await PostgresEngine.open(POSTGRES_URL);
+  });
+  afterAll(async () => {
+    duck?.close();
+    await postgres?.close();
+  });
+  return {
+    get duck() {
+      return duck!;
+    },
+    get postgres() {
+      return postgres;
+    },
+  };
 }
