@@ -1,3 +1,4 @@
+import { GENERATION_FIELDS, type GenerationField } from '../import/recordFields.js';
 import type { Money } from '@byok-billing/core';
 import { type GatewayNumberDialect, gatewayNumberText } from './gatewayNumberText.js';
 
@@ -28,22 +29,9 @@ export interface GenerationRecordFields {
   readonly externalUser: string;
 }
 
-const SNAKE = {
-  created_at: 'created_at',
-  provider_name: 'provider_name',
-  is_byok: 'is_byok',
-  total_cost: 'total_cost',
-  upstream_inference_cost: 'upstream_inference_cost',
-  external_user: 'external_user',
-} as const;
-const CAMEL = {
-  created_at: 'createdAt',
-  provider_name: 'providerName',
-  is_byok: 'isByok',
-  total_cost: 'totalCost',
-  upstream_inference_cost: 'upstreamInferenceCost',
-  external_user: 'externalUser',
-} as const;
+/** Field names as each naming style writes them: the import's own table, so the two cannot drift apart. */
+const CAMEL: Readonly<Record<GenerationField, string>> = GENERATION_FIELDS;
+const SNAKE = Object.fromEntries(Object.keys(GENERATION_FIELDS).map((field) => [field, field])) as Readonly<Record<GenerationField, string>>;
 
 /**
  * One record as a line of JSON (no line end), fields in the order the generation API
