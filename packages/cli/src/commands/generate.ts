@@ -1,8 +1,3 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { OFFERINGS } from '../generate/catalog.js';
@@ -18,6 +13,7 @@ import {
   resolveGenerateConfig,
   resolveGzipLevel,
 } from '../generate/options.js';
+import { writeChunksToFile, writeChunksToStdout } from '../io/writeChunks.js';
 import type { ProgramIO } from '../program.js';
 import { registerGenerateGenerations } from './generateGenerations.js';
 
@@ -33,50 +29,8 @@ export interface GenerateOutput {
  */
 export async function writeGenerated(config: GenerateConfig, output: GenerateOutput, io: ProgramIO): Promise<void> {
   const out = output.out;
-  if (out === undefined || out === '-') {
-    // ProgramIO.stdout has no back-pressure of its own, but bin.ts's returns what
-    // process.stdout.write returns: false once the pipe's buffer is full. Then wait for it
-    // to drain, or a fast generator would queue gigabytes ahead of a slow reader.
-    const write = io.stdout as (text: string) => unknown;
-    for (const chunk of generateCsv(config)) {
-      if (write(chunk) === false && process.stdout.writableNeedDrain) {
-        try {
-          await once(process.stdout, 'drain');
-        } catch (error) {
-          // The reader went away (`byok generate … | head`): stop quietly, as Unix tools do.
-          if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
-          throw error;
-        }
-      }
-    }
-    return;
-  }
-  const gzip = /\.gz$/i.test(out);
-  const file = createWriteStream(out);
-  // gzip compresses on libuv's thread pool while the main thread generates the next chunk
-  // (see `paced`): on two cores the two overlap.
-  const stages: Writable[] = gzip ? [createGzip({ level: output.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 1 << 18 }), file] : [file];
-  try {
-    await pipeline(Readable.from(paced(generateCsvBytes(config)), { objectMode: false, highWaterMark: 4 }), ...(stages as [Writable]));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      throw new UsageError(`cannot write ${out}: ${(error as Error).message}`);
-    }
-    throw error;
-  }
-}
-
-/**
- * Hands out the chunks, letting the event loop run between them: zlib's and fs's
- * completion callbacks then start their next piece of thread-pool work right away, instead
- * of waiting behind the (synchronous) generation of many chunks.
- */
-async function* paced(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  for (const chunk of chunks) {
-    yield chunk;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  if (out === undefined || out === '-') await writeChunksToStdout(generateCsv(config), io);
+  else await writeChunksToFile(generateCsvBytes(config), out, output.gzipLevel ?? DEFAULT_GZIP_LEVEL);
 }
 
 const EXAMPLES = `

@@ -1,8 +1,4 @@
-import { once } from 'node:events';
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { generationRecordsJsonl } from '../generate/generationRecordsJsonl.js';
@@ -16,6 +12,8 @@ import {
   resolveGenerationRecordsConfig,
 } from '../generate/generationRecordsConfig.js';
 import { type GenerationRecordsSummary, createGenerationSummary } from '../generate/generationSummary.js';
+import { DEFAULT_GZIP_LEVEL } from '../generate/options.js';
+import { writeChunksToFile, writeChunksToStdout } from '../io/writeChunks.js';
 import type { ProgramIO } from '../program.js';
 
 export interface GenerateGenerationsOptions extends GenerationRecordsRawOptions {
@@ -35,8 +33,8 @@ export async function generateGenerationsCommand(options: GenerateGenerationsOpt
   const config = resolveGenerationRecordsConfig(options);
   const summary = createGenerationSummary(config);
   const chunks = generationRecordsJsonl(config, summary.observe);
-  if (options.out === undefined || options.out === '-') await writeToStdout(chunks, io);
-  else await writeToFile(chunks, options.out);
+  if (options.out === undefined || options.out === '-') await writeChunksToStdout(chunks, io);
+  else await writeChunksToFile(chunks, options.out, DEFAULT_GZIP_LEVEL);
   const result = summary.finish();
   if (options.planted !== undefined) {
     try {
@@ -47,42 +45,6 @@ export async function generateGenerationsCommand(options: GenerateGenerationsOpt
   }
   if (!options.quiet) io.stderr(`byok: ${summaryLine(result, config, options.out)}\n`);
   return result;
-}
-
-async function writeToStdout(chunks: Iterable<string>, io: ProgramIO): Promise<void> {
-  // As `byok generate` does: bin.ts's stdout returns false once the pipe is full; then wait
-  // for it to drain, or a fast generator would queue gigabytes ahead of a slow reader.
-  const write = io.stdout as (text: string) => unknown;
-  for (const chunk of chunks) {
-    if (write(chunk) === false && process.stdout.writableNeedDrain) {
-      try {
-        await once(process.stdout, 'drain');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
-        throw error;
-      }
-    }
-  }
-}
-
-async function writeToFile(chunks: Iterable<string>, out: string): Promise<void> {
-  const file = createWriteStream(out);
-  const stages: Writable[] = /\.gz$/i.test(out) ? [createGzip({ level: 3, chunkSize: 1 << 18 }), file] : [file];
-  try {
-    await pipeline(Readable.from(paced(chunks), { objectMode: false, highWaterMark: 4 }), ...(stages as [Writable]));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new UsageError(`cannot write ${out}: ${(error as Error).message}`);
-    throw error;
-  }
-}
-
-/** Lets the event loop run between chunks, so file writes (and gzip) proceed while the next chunk is generated. */
-async function* paced(chunks: Iterable<string>): AsyncGenerator<Buffer, void, undefined> {
-  for (const chunk of chunks) {
-    yield Buffer.from(chunk);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 function summaryLine(s: GenerationRecordsSummary, config: GenerationRecordsConfig, out: string | undefined): string {
