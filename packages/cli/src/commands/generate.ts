@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '../exitCodes.js';
 import { OFFERINGS } from '../generate/catalog.js';
 import { generateCsv, generateCsvBytes } from '../generate/generator.js';
 import {
