@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isLosslessNumber, parse } from 'lossless-json';
 import { InputError } from '../io/inputError.js';
-import { type PhysicalLine, physicalLines } from './physicalLines.js';
+import { type PhysicalLine, physicalLines } from '../io/physicalLines.js';
 import { recordArraySpans } from './recordArraySpans.js';
 import { parseFlatRecord } from './parseFlatRecord.js';
 import { isJsonObject } from './recordFields.js';
@@ -43,7 +43,7 @@ export function formatFromName(name: string): RecordInputFormat {
  * come in batches (for JSON Lines, one per chunk read), in input order.
  */
 export async function* readGenerationRecords(stream: Readable, file: string, format: RecordInputFormat): AsyncGenerator<RawRecord[]> {
-  const batches = physicalLines(stream, file)[Symbol.asyncIterator]();
+  const batches = physicalLines(stream, file, 'JSON')[Symbol.asyncIterator]();
   // The lines up to the first that is not blank, and the rest of its batch: that line
   // decides the format when it is `auto`.
   const head: PhysicalLine[] = [];

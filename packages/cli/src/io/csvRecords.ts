@@ -1,7 +1,7 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from './inputError.js';
+import { type PhysicalLine, physicalLines } from './physicalLines.js';
 
 /** One CSV record with where it came from. */
 export interface CsvRecord {
@@ -31,23 +31,13 @@ export async function* csvRecords(stream: Readable, file: string): AsyncGenerato
  * chunk per await instead of paying an async step per row.
  */
 export async function* csvRecordBatches(stream: Readable, file: string): AsyncGenerator<CsvRecord[]> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let lineNumber = 0;
   let pending: string | undefined; // a quoted record still open across lines
   let pendingLine = 0;
   let pendingQuotes = 0;
-  let first = true;
 
   const quoted = (text: string, line: number): CsvRecord => ({ line, fields: parseQuotedRecord(text, file, line), text });
 
-  const handleLine = (raw: string): CsvRecord | undefined => {
-    lineNumber++;
-    let text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
+  const handleLine = ({ line, text }: PhysicalLine): CsvRecord | undefined => {
     if (pending !== undefined) {
       pending += `\n${text}`;
       pendingQuotes += countQuotes(text);
@@ -58,42 +48,25 @@ export async function* csvRecordBatches(stream: Readable, file: string): AsyncGe
     }
     if (text.indexOf('"') === -1) {
       if (text.length === 0) return undefined;
-      return { line: lineNumber, fields: text.split(','), text };
+      return { line, fields: text.split(','), text };
     }
     const quotes = countQuotes(text);
     if (quotes % 2 === 1) {
       pending = text;
-      pendingLine = lineNumber;
+      pendingLine = line;
       pendingQuotes = quotes;
       return undefined;
     }
-    return quoted(text, lineNumber);
+    return quoted(text, line);
   };
 
-  let checked = false;
-  for await (const chunk of stream) {
-    if (!checked) {
-      // Text never holds NUL bytes; binary files (images, archives, spreadsheets) do early.
-      checked = true;
-      if ((chunk as Buffer).indexOf(0) !== -1) throw new InputError({ file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
-    }
-    const text = carry + decoder.write(chunk as Buffer);
+  for await (const lines of physicalLines(stream, file, 'CSV')) {
     const batch: CsvRecord[] = [];
-    let start = 0;
-    let end = text.indexOf('\n');
-    while (end !== -1) {
-      const record = handleLine(text.slice(start, end));
+    for (const physical of lines) {
+      const record = handleLine(physical);
       if (record !== undefined) batch.push(record);
-      start = end + 1;
-      end = text.indexOf('\n', start);
     }
-    carry = text.slice(start);
     if (batch.length > 0) yield batch;
-  }
-  const rest = carry + decoder.end();
-  if (rest.length > 0) {
-    const record = handleLine(rest);
-    if (record !== undefined) yield [record];
   }
   if (pending !== undefined) {
     throw new InputError({ file, line: pendingLine }, 'malformed CSV: a quoted field is never closed');

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { InputError } from '../io/inputError.js';
+import { InputError } from './inputError.js';
 
 /** One physical line of a text input, without its line end. */
 export interface PhysicalLine {
@@ -11,11 +11,11 @@ export interface PhysicalLine {
 
 /**
  * The lines of a UTF-8 text stream, numbered as an editor shows them: LF or CRLF ends, a
- * leading BOM dropped. Streaming, so a month of JSON Lines never sits in memory as text.
+ * leading BOM dropped. Streaming, so a month of log or JSON Lines never sits in memory as text.
  * Lines come in batches, one per chunk read: a step of an async iterator costs about as
  * much as reading a record, so a month of records should not take one step each.
  */
-export async function* physicalLines(stream: Readable, file: string): AsyncGenerator<PhysicalLine[]> {
+export async function* physicalLines(stream: Readable, file: string, kind: 'CSV' | 'JSON'): AsyncGenerator<PhysicalLine[]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let line = 0;
@@ -33,7 +33,7 @@ export async function* physicalLines(stream: Readable, file: string): AsyncGener
     if (!checked) {
       // Text never holds NUL bytes; binary files (archives, spreadsheets) do early.
       checked = true;
-      if ((chunk as Buffer).indexOf(0) !== -1) throw new InputError({ file, line: 1 }, 'is not a JSON text file (it contains NUL bytes)');
+      if ((chunk as Buffer).indexOf(0) !== -1) throw new InputError({ file, line: 1 }, `is not a ${kind} text file (it contains NUL bytes)`);
     }
     const text = carry + decoder.write(chunk as Buffer);
     const batch: PhysicalLine[] = [];
