@@ -94,7 +94,15 @@ export { billRequests, type BillResult } from './ledger/billRequests.js';
 export { billToJson, type BillAmountsJson, type BillJson } from './ledger/billJson.js';
 export { sumBillLines } from './ledger/sumBillLines.js';
 export { compareUtf8 } from './ledger/compareUtf8.js';
-export { type Arrival, type PushOutcome, type ReorderBuffer, type ReorderBufferOptions, createReorderBuffer } from './ledger/reorderBuffer.js';
+export {
+  type Arrival,
+  type PushOutcome,
+  type ReorderBuffer,
+  type ReorderBufferOptions,
+  conflictingDuplicateReason,
+  createReorderBuffer,
+  lateArrivalReason,
+} from './ledger/reorderBuffer.js';
 
 // policy variants and audits
 export { policyVariant, type ParameterOverrides, type VariantOptions } from './policy/policyVariant.js';

@@ -1,7 +1,20 @@
 import { ConflictingDuplicateError, LateArrivalError } from '../errors.js';
-import { formatInstant } from '../time/instant.js';
+import { type Instant, formatInstant } from '../time/instant.js';
 import { compareRequests } from './ledger.js';
 import { type UsageRequest, sameContent } from './usageRequest.js';
+
+/** Why a row repeating a held request's id with other content is refused (every replay says it alike). */
+export function conflictingDuplicateReason(requestId: string, seenAt: string): string {
+  return `request_id ${JSON.stringify(requestId)} was already seen at ${seenAt} with different content`;
+}
+
+/** Why a row more than the reorder window behind the latest one is refused. */
+export function lateArrivalReason(instant: Instant, latest: Instant, latestAt: string): string {
+  return (
+    `${formatInstant(instant)} is more than the reorder window behind ${formatInstant(latest)} at ` +
+    `${latestAt}; widen the window (--reorder-window) or sort the input (--sort)`
+  );
+}
 
 /** A request as it arrived, with the caller's tag (file and line, say) for messages. */
 export interface Arrival<T> {
@@ -103,18 +116,11 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
       const seen = held.get(request.requestId);
       if (seen !== undefined) {
         if (sameContent(seen.request, request)) return { kind: 'duplicate', of: seen };
-        throw new ConflictingDuplicateError(
-          `request_id ${JSON.stringify(request.requestId)} was already seen at ${describe(seen.source)} with different content`,
-          seen.source,
-        );
+        throw new ConflictingDuplicateError(conflictingDuplicateReason(request.requestId, describe(seen.source)), seen.source);
       }
       const ms = request.instant.epochMs;
       if (latest !== undefined && ms < latest.request.instant.epochMs - windowMs) {
-        throw new LateArrivalError(
-          `${formatInstant(request.instant)} is more than the reorder window behind ${formatInstant(latest.request.instant)} at ` +
-            `${describe(latest.source)}; widen the window (--reorder-window) or sort the input (--sort)`,
-          latest.source,
-        );
+        throw new LateArrivalError(lateArrivalReason(request.instant, latest.request.instant, describe(latest.source)), latest.source);
       }
       held.set(request.requestId, arrival);
       heap.push(arrival);

@@ -7,7 +7,8 @@ import {
   type Policy,
   createCompactLedger,
   sharesDecisions,
-  formatInstant,
+  conflictingDuplicateReason,
+  lateArrivalReason,
   sameContent,
 } from '@byok-billing/core';
 import { parseQuotedRecord } from '../../io/csvRecords.js';
@@ -195,7 +196,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           column: headers[input]!.index.request_id + 1,
           columnName: 'request_id',
           text: rowText(batch, row),
-          reason: `request_id ${JSON.stringify(rowId(batch, row))} was already seen at ${describe(same)} with different content`,
+          reason: conflictingDuplicateReason(rowId(batch, row), describe(same)),
         });
         return;
       }
@@ -207,10 +208,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
         column: headers[input]!.index.timestamp + 1,
         columnName: 'timestamp',
         text: rowText(batch, row),
-        reason:
-          `${formatInstant({ epochMs: ms, nanos: batch.nanos[row]! })} is more than the reorder window behind ` +
-          `${formatInstant({ epochMs: latestMs, nanos: latestNs })} at ${inputNames[latestInput]}, line ${latestLine}; ` +
-          'widen the window (--reorder-window) or sort the input (--sort)',
+        reason: lateArrivalReason({ epochMs: ms, nanos: batch.nanos[row]! }, { epochMs: latestMs, nanos: latestNs }, `${inputNames[latestInput]}, line ${latestLine}`),
       });
       return;
     }
