@@ -1,3 +1,4 @@
+import { conflictingDuplicateReason } from '@byok-billing/core';
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
@@ -72,7 +73,7 @@ export async function reviewCsvFile(input: InputSource, header: LogHeader, rows:
             ...place,
             column: header.index.request_id + 1,
             columnName: 'request_id',
-            reason: `request_id ${JSON.stringify(record.fields[header.index.request_id])} was already seen at ${conflict()} with different content`,
+            reason: conflictingDuplicateReason(record.fields[header.index.request_id]!, conflict()),
           });
         }
         if (!rows.checkAll && at >= rows.lastOrdinalWanted) break reading;

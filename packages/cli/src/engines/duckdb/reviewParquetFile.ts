@@ -1,3 +1,4 @@
+import { conflictingDuplicateReason } from '@byok-billing/core';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns.js';
 import { DuckdbEngineBug } from './duckdbEngineErrors.js';
@@ -49,7 +50,7 @@ export async function reviewParquetFile(
         ...place,
         column: header.index.request_id + 1,
         columnName: 'request_id',
-        reason: `request_id ${JSON.stringify(fields[header.index.request_id])} was already seen at ${conflict()} with different content`,
+        reason: conflictingDuplicateReason(fields[header.index.request_id]!, conflict()),
       });
     }
   }
