@@ -242,3 +242,18 @@ describe('the fast replay, examples', () => {
     expect((outcome.bill as { totals: { feeUsd: string } }).totals.feeUsd).toBe('0.3');
   });
 });
+
+describe('the threaded scan, examples', () => {
+  it('a header after more than a megabyte of blank lines: the file is scanned as read, with the same result', async () => {
+    let text = `${'\n'.repeat(1_100_000)}request_id,timestamp,user_id,cost_usd,key_result\n`;
+    for (let i = 0; i < 50; i++) text += `r${i},2025-10-05T00:00:${String(i % 60).padStart(2, '0')}Z,u1,${i},${i % 7 === 0 ? 'bad' : 'ok'}\n`;
+    const bytes = Buffer.from(text);
+    const path = join(dir, 'late-header.csv');
+    writeFileSync(path, bytes);
+    const input = chunkedInput('late-header.csv', bytes, [1 << 20], path);
+    const testCase = { text, windowMs: 60_000 };
+    const expected = await recordsOutcome(input, testCase);
+    expect((expected.bill as { input: { accepted: number } }).input.accepted).toBe(42);
+    expect(await fastOutcome(input, testCase, () => parallelScan(path, bytes.length, { workers: 2, pieceBytes: 4096 }))).toEqual(expected);
+  });
+});

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../io/inputError.js';
-import type { BatchSource, PlacedBatch } from './batchSource.js';
+import { type BatchSource, type PlacedBatch, scanInline } from './batchSource.js';
 import { scanPiece } from './pieceScan.js';
 import { type RowBatch, batchTransferList } from './rowBatch.js';
 import { RowScanner } from './rowScanner.js';
@@ -50,13 +50,16 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       // The header, read here: every piece is scanned knowing it.
       const head = Buffer.allocUnsafeSlow(Math.min(HEAD_BYTES, size));
       const headLength = readSync(fd, head, 0, head.length, 0);
-      options.onBytes?.(headLength);
       const headScanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader });
       headScanner.scan(head.subarray(0, headLength), headLength >= size);
       const header = headScanner.header;
       if (header === undefined || headScanner.headerEnd < 0) {
-        throw new InputError({ file: input.name, line: 1 }, 'no header row in the first megabyte');
+        // No header in the first megabyte (a huge header, or that much blank space before it):
+        // nothing to cut at; scan as read, which says what is wrong if anything is.
+        yield* scanInline(input, options);
+        return;
       }
+      options.onBytes?.(headLength);
       const dataStart = headScanner.headerEnd;
       let lineBase = countNewlines(head, dataStart);
       const pieceCount = Math.max(1, Math.ceil((size - dataStart) / parallel.pieceBytes));
