@@ -15,7 +15,6 @@ export class ByteSink {
   readonly buffer = Buffer.allocUnsafe(CHUNK + SLACK);
   used = 0;
   private readonly fd: number;
-  private readonly scratch = new Uint8Array(24);
 
   constructor(path: string) {
     try {
@@ -64,39 +63,6 @@ export class ByteSink {
     let at = this.used;
     for (let i = start; i < end; i++) buffer[at++] = bytes[i]!;
     this.used = at;
-  }
-
-  /** A non-negative safe integer in decimal. */
-  uint(value: number): void {
-    if (value < 10) {
-      this.buffer[this.used++] = 48 + value;
-      return;
-    }
-    const scratch = this.scratch;
-    let n = 0;
-    while (value >= 10) {
-      const next = Math.floor(value / 10);
-      scratch[n++] = 48 + (value - next * 10);
-      value = next;
-    }
-    scratch[n++] = 48 + value;
-    const buffer = this.buffer;
-    let at = this.used;
-    while (n > 0) buffer[at++] = scratch[--n]!;
-    this.used = at;
-  }
-
-  /** `value` (< 10^width) in exactly `width` digits, without its trailing zeros. */
-  fractionDigits(value: number, width: number): void {
-    const buffer = this.buffer;
-    let end = this.used + width;
-    for (let at = end - 1; at >= this.used; at--) {
-      const next = Math.floor(value / 10);
-      buffer[at] = 48 + (value - next * 10);
-      value = next;
-    }
-    while (end > this.used && buffer[end - 1] === 48) end--;
-    this.used = end;
   }
 
   /** Bytes of text encoded once (cells that repeat). */

@@ -1,4 +1,4 @@
-import { type CompactLedger, type CompactLine, type CompactOutcome, ROUTES, formatInstant } from '@byok-billing/core';
+import { type CompactLedger, type CompactOutcome, ROUTES, formatInstant } from '@byok-billing/core';
 import { ByteSink } from '../io/byteSink.js';
 import { csvText } from '../io/csvCell.js';
 import { fileSink } from '../io/outputSink.js';
@@ -118,12 +118,8 @@ function csvWriter(path: string): CompactDecisionWriter {
   sink.text(`${DECISION_COLUMNS.join(',')}\n`);
   const encoder = new TextEncoder();
   const fileCells = new Map<string, Uint8Array>();
-  const lineCells = new Map<CompactLine, Uint8Array>();
-  const routeCells = new WeakMap<object, Uint8Array[]>();
-  const chargeRuleCells = new Map<string, Uint8Array>();
   let dayNumber = Number.NaN;
   let dayText = '';
-  let dayBytes = new Uint8Array(0);
 
   let lastFile = '';
   let lastFileCell: Uint8Array = new Uint8Array(0);
