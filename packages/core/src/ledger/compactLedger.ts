@@ -8,6 +8,7 @@ import { canonicalJson } from '../policy/canonicalJson.js';
 import { assembleBill } from './assembleBill.js';
 import type { Bill, InputSummary } from './billLine.js';
 import { placeRequest } from './decideRequest.js';
+import type { UsageRequest } from './usageRequest.js';
 import { COST_SCALE, FEE_SCALE, LineAccumulator } from './lineAccumulator.js';
 import { UnitSum } from './unitSum.js';
 
@@ -18,7 +19,6 @@ export const ROUTE_CODE = Object.fromEntries(ROUTES.map((r, i) => [r, i])) as Re
 /** A field the row did not give. */
 export const ABSENT = 255;
 
-const CHARGE_NONE = 0;
 const CHARGE_FEE = 1;
 const CHARGE_LIST = 2;
 const CHARGE_KIND_NAMES: readonly ChargeKind[] = ['none', 'fee', 'list'];
@@ -199,12 +199,12 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
   }
 
   /** Places a new line under each shared variant: its allowance picks (or opens) a class. */
-  function attachVariants(line: CompactLine, request: object): void {
+  function attachVariants(line: CompactLine, request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>): void {
     line.classes = [];
     line.variantClass = [];
     line.variantVersion = [];
     for (const variant of shared) {
-      const placement = placeRequest(variant.policy, variant.accounts, request as never);
+      const placement = placeRequest(variant.policy, variant.accounts, request);
       let index = line.classes.findIndex((c) => c.allowance === placement.allowance);
       if (index < 0) index = line.classes.push(new WithinAllowance(placement.allowance)) - 1;
       line.variantClass.push(index);
@@ -214,7 +214,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
 
   function placeLine(userIndex: number, orgIndex: number, epochMs: number): CompactLine {
     const request = { userId: names[userIndex]!, orgId: orgIndex < 0 ? '' : names[orgIndex]!, instant: { epochMs, nanos: 0 } };
-    const placement = placeRequest(policy, accounts, request as never);
+    const placement = placeRequest(policy, accounts, request);
     const key = `${placement.scope}\n${placement.period}\n${placement.version.version}`;
     let line = lines.get(key);
     if (line === undefined) {

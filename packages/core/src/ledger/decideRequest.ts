@@ -31,7 +31,7 @@ export function validateRequest(request: UsageRequest): void {
  * grants one; a version without a free allowance (before 2025-10-01, F3) has none to
  * enlarge, so every BYOK request pays whatever the account says.
  */
-export function placeRequest(policy: Policy, accounts: Accounts | undefined, request: UsageRequest): Placement {
+export function placeRequest(policy: Policy, accounts: Accounts | undefined, request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>): Placement {
   const version = policy.versionAt(request.instant);
   const scope = scopeOf(request, version.parameters.scopeMode);
   const account = accounts?.get(scope);
