@@ -71,16 +71,17 @@ export { compileCondition, type CompiledCondition } from './rules/compileConditi
 export { compileRules, decide, type CompiledRule, type RuleDecision } from './rules/decisionTable.js';
 export { runWithEngine, type EngineRuleOutcome } from './rules/engineReference.js';
 
+// the decision kernel: one decision, on small integer codes and compiled tables
+export { ABSENT, CHARGE_CODE, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, routeIndex, routeIndexOfNames } from './kernel/codes.js';
+export { type DecisionTerms, chargeIndex, decisionTerms, sameDecisions } from './kernel/decisionTerms.js';
+export { type KernelOutcome, createKernelOutcome, decideOutcome } from './kernel/decide.js';
+
 // ledger
 export { type UsageRequest, sameContent } from './ledger/usageRequest.js';
 export type { AllowanceStatus, Decision } from './ledger/decision.js';
 export { BILL_AMOUNT_FIELDS, type Bill, type BillAmounts, type BillLine, type InputSummary } from './ledger/billLine.js';
 export { type FinishOptions, type Ledger, type LedgerOptions, compareRequests, createLedger } from './ledger/ledger.js';
 export {
-  ABSENT,
-  KEY_CODE,
-  PLATFORM_CODE,
-  ROUTE_CODE,
   CompactLine,
   type CompactLedger,
   type CompactLedgerOptions,

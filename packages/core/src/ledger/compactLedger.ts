@@ -1,98 +1,39 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { pow10 } from '../money/money.js';
-import type { ChargeKind } from '../policy/chargeTypes.js';
+import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_FAILED, routeIndex } from '../kernel/codes.js';
+import { type KernelOutcome, createKernelOutcome, decideOutcome } from '../kernel/decide.js';
+import { type DecisionTerms, chargeIndex, decisionTerms, sameDecisions } from '../kernel/decisionTerms.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
-import { type FailoverMode, KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type Route } from '../routing/routeTypes.js';
 import { parsePeriod, formatPeriod } from '../time/periodCalendar.js';
-import { canonicalJson } from '../policy/canonicalJson.js';
 import { assembleBill } from './assembleBill.js';
 import type { Bill, InputSummary } from './billLine.js';
 import { placeRequest } from './decideRequest.js';
 import type { UsageRequest } from './usageRequest.js';
-import { COST_SCALE, FEE_SCALE, LineAccumulator } from './lineAccumulator.js';
+import { LineAccumulator } from './lineAccumulator.js';
 import { UnitSum } from './unitSum.js';
 
-/** Codes of the compact request fields (indexes into the core's vocabularies). */
-export const KEY_CODE = Object.fromEntries(KEY_RESULTS.map((k, i) => [k, i])) as Record<(typeof KEY_RESULTS)[number], number>;
-export const PLATFORM_CODE = Object.fromEntries(PLATFORM_RESULTS.map((p, i) => [p, i])) as Record<(typeof PLATFORM_RESULTS)[number], number>;
-export const ROUTE_CODE = Object.fromEntries(ROUTES.map((r, i) => [r, i])) as Record<Route, number>;
-/** A field the row did not give. */
-export const ABSENT = 255;
-
-const CHARGE_FEE = 1;
-const CHARGE_LIST = 2;
-const CHARGE_KIND_NAMES: readonly ChargeKind[] = ['none', 'fee', 'list'];
-const ROUTE_BYOK = 0;
-const ROUTE_PLATFORM = 1;
-const ROUTE_FAILED = 2;
-
-/** Routing and charge tables of one policy version under one failover mode, by small-integer index. */
-interface Terms {
-  readonly version: PolicyVersion;
-  readonly failoverMode: FailoverMode;
-  /** Route code by `key * 2 + platform` (key results derived); then 8..10: recorded route. */
-  readonly route: Uint8Array;
-  /** Whether the request counts toward the allowance, same index. */
-  readonly counted: Uint8Array;
-  /** Rule names, same index. */
-  readonly routeRule: readonly string[];
-  /** Charge kind by `route * 2 + (within ? 1 : 0)`. */
-  readonly charge: Uint8Array;
-  readonly chargeRule: readonly string[];
-}
-
 /**
- * One bill line being summed, with the instants it is valid for: the intersection of its
+ * A bill line being summed, with the instants it is valid for: the intersection of its
  * period and its policy version's time in force. A request of the same scope whose instant
  * falls inside belongs to this line without asking the policy again.
  */
-export class CompactLine {
-  readonly byokCost = new UnitSum();
-  /** List costs of requests charged a fee: the fees are this times the rate. */
-  readonly feeBase = new UnitSum();
-  readonly platformCost = new UnitSum();
-  readonly listCharge = new UnitSum();
-  /** List costs of failed requests (kept only for variants that share this ledger's decisions). */
-  readonly failedCost = new UnitSum();
+export class CompactLine extends LineAccumulator {
   /** The variants' allowances for this line, with what each counts within it; undefined without variants. */
   classes: WithinAllowance[] | undefined;
   /** Per variant: its class, and the version it bills this line under. */
   variantClass: number[] | undefined;
   variantVersion: PolicyVersion[] | undefined;
-  byokRequests = 0;
-  freeRequests = 0;
-  billableRequests = 0;
-  platformRequests = 0;
-  failedRequests = 0;
-  counted = 0;
   /** A slot for an output writer's per-line cache (formatted cells), so it needs no map lookup per request. */
   writerCache: unknown = undefined;
 
   constructor(
-    readonly scope: string,
-    readonly period: string,
-    readonly terms: Terms,
-    readonly allowance: number,
+    scope: string,
+    period: string,
+    terms: DecisionTerms,
+    allowance: number,
     readonly fromMs: number,
     readonly toMs: number,
-  ) {}
-
-  toAccumulator(): LineAccumulator {
-    const { version, failoverMode } = this.terms;
-    const line = new LineAccumulator({ scope: this.scope, period: this.period, version, allowance: this.allowance, failoverMode });
-    line.byokRequests = this.byokRequests;
-    line.freeRequests = this.freeRequests;
-    line.billableRequests = this.billableRequests;
-    line.platformRequests = this.platformRequests;
-    line.failedRequests = this.failedRequests;
-    line.counted = this.counted;
-    line.byokCostUnits = this.byokCost.total();
-    line.platformCostUnits = this.platformCost.total();
-    line.listChargeUnits = this.listCharge.total();
-    // fee = cost × rate exactly, so the sum of fees is the rate times the sum of the costs.
-    const rate = version.parameters.feeRate;
-    line.feeUnits = this.feeBase.total() * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale);
-    return line;
+  ) {
+    super(scope, period, terms, allowance);
   }
 }
 
@@ -107,14 +48,8 @@ export class WithinAllowance {
 }
 
 /** What the last `decide` gave, for callers that write one record per request. */
-export interface CompactOutcome {
+export interface CompactOutcome extends KernelOutcome {
   line: CompactLine;
-  route: number;
-  chargeKind: number;
-  /** The ordinal among counted requests, or 0 when the request does not count. */
-  ordinal: number;
-  within: boolean;
-  routeIndex: number;
 }
 
 /** Requests as columns of numbers, in allowance order (see `decide` for each column's meaning). */
@@ -185,18 +120,9 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
   const lines = new Map<string, CompactLine>();
   const byOrg: (CompactLine | undefined)[] = [];
   const byUser: (CompactLine | undefined)[] = [];
-  const termsCache = new Map<PolicyVersion, Map<FailoverMode, Terms>>();
   let routeMismatches = 0;
   let strictFailed = 0;
-  const outcome: CompactOutcome = { line: undefined as unknown as CompactLine, route: 0, chargeKind: 0, ordinal: 0, within: false, routeIndex: 0 };
-
-  function termsOf(version: PolicyVersion, failoverMode: FailoverMode): Terms {
-    let byMode = termsCache.get(version);
-    if (byMode === undefined) termsCache.set(version, (byMode = new Map()));
-    let terms = byMode.get(failoverMode);
-    if (terms === undefined) byMode.set(failoverMode, (terms = buildTerms(version, failoverMode)));
-    return terms;
-  }
+  const outcome: CompactOutcome = { ...createKernelOutcome(), line: undefined as unknown as CompactLine };
 
   /** Places a new line under each shared variant: its allowance picks (or opens) a class. */
   function attachVariants(line: CompactLine, request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>): void {
@@ -224,7 +150,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       const [periodFrom, periodTo] = periodBounds(version, placement.period, epochMs);
       const fromMs = Math.max(periodFrom, version.effectiveFromMs ?? -Infinity);
       const toMs = Math.min(periodTo, following?.effectiveFromMs ?? Infinity);
-      line = new CompactLine(placement.scope, placement.period, termsOf(version, placement.failoverMode), placement.allowance, fromMs, toMs);
+      line = new CompactLine(placement.scope, placement.period, placement.terms, placement.allowance, fromMs, toMs);
       if (shared.length > 0) attachVariants(line, request);
       lines.set(key, line);
     }
@@ -251,44 +177,14 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
         line = placeLine(userIndex, orgIndex, epochMs);
       }
     }
-    const terms = line.terms;
-    const routeIndex = key !== ABSENT ? key * 2 + (platform === ABSENT ? 0 : platform) : 8 + recorded;
-    const route = terms.route[routeIndex]!;
+    const index = routeIndex(key, platform, recorded);
+    decideOutcome(line.terms, index, line.counted, line.allowance, outcome);
+    const { route, ordinal } = outcome;
+    line.add(route, outcome.chargeKind, ordinal, outcome.within, cost, costBig);
     if (key !== ABSENT && recorded !== ABSENT && recorded !== route) routeMismatches++;
-    let ordinal = 0;
-    let within = false;
-    if (terms.counted[routeIndex] === 1) {
-      ordinal = ++line.counted;
-      within = ordinal <= line.allowance;
-    }
-    const chargeKind = terms.charge[route * 2 + (within ? 1 : 0)]!;
-    if (costBig === undefined) {
-      if (chargeKind === CHARGE_FEE) line.feeBase.add(cost);
-      else if (chargeKind === CHARGE_LIST) line.listCharge.add(cost);
-      if (route === ROUTE_BYOK) line.byokCost.add(cost);
-      else if (route === ROUTE_PLATFORM) line.platformCost.add(cost);
-    } else {
-      if (chargeKind === CHARGE_FEE) line.feeBase.addBig(costBig);
-      else if (chargeKind === CHARGE_LIST) line.listCharge.addBig(costBig);
-      if (route === ROUTE_BYOK) line.byokCost.addBig(costBig);
-      else if (route === ROUTE_PLATFORM) line.platformCost.addBig(costBig);
-    }
-    if (route === ROUTE_BYOK) {
-      line.byokRequests++;
-      if (within) line.freeRequests++;
-      else line.billableRequests++;
-    } else if (route === ROUTE_PLATFORM) {
-      line.platformRequests++;
-    } else {
-      line.failedRequests++;
-      if (terms.failoverMode === 'strict') strictFailed++;
-    }
+    if (route === ROUTE_FAILED && line.failoverMode === 'strict') strictFailed++;
     const classes = line.classes;
     if (classes !== undefined) {
-      if (route === ROUTE_FAILED) {
-        if (costBig === undefined) line.failedCost.add(cost);
-        else line.failedCost.addBig(costBig);
-      }
       if (ordinal > 0) {
         for (let c = 0; c < classes.length; c++) {
           const cls = classes[c]!;
@@ -300,11 +196,6 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       }
     }
     outcome.line = line;
-    outcome.route = route;
-    outcome.chargeKind = chargeKind;
-    outcome.ordinal = ordinal;
-    outcome.within = within;
-    outcome.routeIndex = routeIndex;
     return outcome;
   }
 
@@ -326,14 +217,14 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       return strictFailed;
     },
     finish(input) {
-      return assembleBill(policy, [...lines.values()].map((line) => line.toAccumulator()), input, routeMismatches);
+      return assembleBill(policy, lines.values(), input, routeMismatches);
     },
     sharedBill(index, input) {
       const variant = shared[index]!;
       return assembleBill(variant.policy, [...lines.values()].map((line) => variantAccumulator(line, index)), input, routeMismatches);
     },
     routeRule: (o) => o.line.terms.routeRule[o.routeIndex]!,
-    chargeRule: (o) => o.line.terms.chargeRule[o.route * 2 + (o.within ? 1 : 0)]!,
+    chargeRule: (o) => o.line.terms.chargeRule[chargeIndex(o.route, o.within)]!,
   };
 }
 
@@ -360,33 +251,27 @@ function periodBounds(version: PolicyVersion, period: string, epochMs: number): 
  */
 function variantAccumulator(line: CompactLine, variant: number): LineAccumulator {
   const cls = line.classes![line.variantClass![variant]!]!;
-  const version = line.variantVersion![variant]!;
-  const out = new LineAccumulator({ scope: line.scope, period: line.period, version, allowance: cls.allowance, failoverMode: line.terms.failoverMode });
+  const terms = decisionTerms(line.variantVersion![variant]!, line.failoverMode);
+  const out = new LineAccumulator(line.scope, line.period, terms, cls.allowance);
   out.byokRequests = line.byokRequests;
   out.platformRequests = line.platformRequests;
   out.failedRequests = line.failedRequests;
   out.counted = line.counted;
   out.freeRequests = cls.count[ROUTE_BYOK]!;
   out.billableRequests = line.byokRequests - out.freeRequests;
-  out.byokCostUnits = line.byokCost.total();
-  out.platformCostUnits = line.platformCost.total();
-  const routeCost = [out.byokCostUnits, out.platformCostUnits, line.failedCost.total()];
-  let feeBase = 0n;
-  let listCharge = 0n;
-  ROUTES.forEach((route, r) => {
-    const within = cls.cost[r]!.total();
-    const rest = routeCost[r]! - within;
-    for (const [kind, amount] of [
-      [version.charger.charge(route, true).charge, within],
-      [version.charger.charge(route, false).charge, rest],
-    ] as const) {
-      if (kind === 'fee') feeBase += amount;
-      else if (kind === 'list') listCharge += amount;
+  out.byokCost.addBig(line.byokCost.total());
+  out.platformCost.addBig(line.platformCost.total());
+  out.failedCost.addBig(line.failedCost.total());
+  const routeCost = [line.byokCost.total(), line.platformCost.total(), line.failedCost.total()];
+  // Each route's counted requests within the variant's allowance, and the rest, pay what its tables say.
+  for (let route = 0; route < routeCost.length; route++) {
+    const within = cls.cost[route]!.total();
+    for (const [inside, amount] of [[true, within], [false, routeCost[route]! - within]] as const) {
+      const kind = terms.charge[chargeIndex(route, inside)];
+      if (kind === CHARGE_FEE) out.feeBase.addBig(amount);
+      else if (kind === CHARGE_LIST) out.listCharge.addBig(amount);
     }
-  });
-  out.listChargeUnits = listCharge;
-  const rate = version.parameters.feeRate;
-  out.feeUnits = feeBase * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale);
+  }
   return out;
 }
 
@@ -405,44 +290,12 @@ export function sharesDecisions(base: { readonly policy: Policy; readonly accoun
     if (x.effectiveFromMs !== y.effectiveFromMs) return false;
     const p = x.parameters;
     const q = y.parameters;
-    if (p.scopeMode !== q.scopeMode || p.counts !== q.counts || p.defaultFailoverMode !== q.defaultFailoverMode || p.resetTimeZone !== q.resetTimeZone) return false;
-    if (canonicalJson(x.rules) !== canonicalJson(y.rules)) return false;
+    if (p.scopeMode !== q.scopeMode || p.defaultFailoverMode !== q.defaultFailoverMode || p.resetTimeZone !== q.resetTimeZone) return false;
+    if (!sameDecisions(x, y)) return false;
   }
   const scopes = new Set([...(base.accounts?.keys() ?? []), ...(variant.accounts?.keys() ?? [])]);
   for (const scope of scopes) {
     if (base.accounts?.get(scope)?.failoverMode !== variant.accounts?.get(scope)?.failoverMode) return false;
   }
   return true;
-}
-
-function buildTerms(version: PolicyVersion, failoverMode: FailoverMode): Terms {
-  const route = new Uint8Array(11);
-  const counted = new Uint8Array(11);
-  const routeRule: string[] = [];
-  const served = version.parameters.counts === 'served';
-  KEY_RESULTS.forEach((keyResult, k) =>
-    PLATFORM_RESULTS.forEach((platformResult, p) => {
-      const decision = version.router.route(failoverMode, keyResult, platformResult);
-      const i = k * 2 + p;
-      route[i] = ROUTE_CODE[decision.route];
-      counted[i] = (served ? decision.route === 'byok' : decision.keyTried) ? 1 : 0;
-      routeRule[i] = decision.rule;
-    }),
-  );
-  ROUTES.forEach((recorded, r) => {
-    const decision = version.router.recorded(recorded);
-    route[8 + r] = ROUTE_CODE[decision.route];
-    counted[8 + r] = (served ? decision.route === 'byok' : decision.keyTried) ? 1 : 0;
-    routeRule[8 + r] = decision.rule;
-  });
-  const charge = new Uint8Array(6);
-  const chargeRule: string[] = [];
-  ROUTES.forEach((r, i) => {
-    for (const within of [false, true]) {
-      const decision = version.charger.charge(r, within);
-      charge[i * 2 + (within ? 1 : 0)] = CHARGE_KIND_NAMES.indexOf(decision.charge);
-      chargeRule[i * 2 + (within ? 1 : 0)] = decision.rule;
-    }
-  });
-  return { version, failoverMode, route, counted, routeRule, charge, chargeRule };
 }

@@ -2,7 +2,11 @@ import type { Accounts } from '../accounts/accounts.js';
 import { InvalidRequestError } from '../errors.js';
 import { Money } from '../money/money.js';
 import type { PolicyVersion, Policy } from '../policy/policyTypes.js';
-import type { FailoverMode } from '../routing/routeTypes.js';
+import { type FailoverMode, ROUTES } from '../routing/routeTypes.js';
+import { CHARGE_KINDS } from '../policy/chargeTypes.js';
+import { CHARGE_FEE, CHARGE_LIST, routeIndexOfNames } from '../kernel/codes.js';
+import { createKernelOutcome, decideOutcome } from '../kernel/decide.js';
+import { type DecisionTerms, chargeIndex, decisionTerms } from '../kernel/decisionTerms.js';
 import { type Scope, scopeOf } from '../scope/scope.js';
 import type { Period } from '../time/periodCalendar.js';
 import type { Decision } from './decision.js';
@@ -15,6 +19,8 @@ export interface Placement {
   readonly version: PolicyVersion;
   readonly allowance: number;
   readonly failoverMode: FailoverMode;
+  /** The version's decision tables under the failover mode. */
+  readonly terms: DecisionTerms;
 }
 
 /** Refuses requests no policy can decide (FORMATS.md): a negative cost, no route information. */
@@ -36,68 +42,50 @@ export function placeRequest(policy: Policy, accounts: Accounts | undefined, req
   const scope = scopeOf(request, version.parameters.scopeMode);
   const account = accounts?.get(scope);
   const policyAllowance = version.parameters.allowance;
+  const failoverMode = account?.failoverMode ?? version.parameters.defaultFailoverMode;
   return {
     scope,
     period: version.calendar.periodOf(request.instant),
     version,
     allowance: policyAllowance > 0 ? (account?.freeRequests ?? policyAllowance) : 0,
-    failoverMode: account?.failoverMode ?? version.parameters.defaultFailoverMode,
+    failoverMode,
+    terms: decisionTerms(version, failoverMode),
   };
 }
 
 /**
- * The pure decision step: given where a request is placed and how many requests its
- * scope's period has counted so far, the request's decision. The decision's `ordinal`
- * (when it counts) is the new count. The ledger and the online meter both decide
- * through this one function, so batch bills and real-time decisions cannot drift apart.
+ * A request's decision as an object, given where it is placed and how many requests its
+ * scope's period has counted so far: a view over the kernel's `decide`, which every ledger
+ * and the online meter decide through, so batch bills and real-time decisions cannot
+ * drift apart. The decision's `ordinal` (when it counts) is the new count.
  *
  * @example
  * const placement = placeRequest(defaultPolicy(), undefined, request);
  * decideRequest(placement, 999_999, request).status //=> 'free' (the 1,000,000th)
  */
 export function decideRequest(placement: Placement, countedSoFar: number, request: UsageRequest): Decision {
-  const { version } = placement;
-  const routing =
-    request.keyResult !== undefined
-      ? version.router.route(placement.failoverMode, request.keyResult, request.platformResult ?? 'ok')
-      : version.router.recorded(request.recordedRoute!);
-  const route = routing.route;
-  const counted = version.parameters.counts === 'served' ? route === 'byok' : routing.keyTried;
-  const ordinal = counted ? countedSoFar + 1 : null;
-  const withinAllowance = ordinal !== null && ordinal <= placement.allowance;
-  const chargeDecision = version.charger.charge(route, withinAllowance);
-  let fee = Money.ZERO;
-  let charge = Money.ZERO;
-  switch (chargeDecision.charge) {
-    case 'fee':
-      fee = request.cost.multiply(version.parameters.feeRate);
-      charge = fee;
-      break;
-    case 'list':
-      charge = request.cost;
-      break;
-    case 'none':
-      break;
-    default: {
-      const unknown: never = chargeDecision.charge;
-      throw new Error(`unhandled charge kind ${String(unknown)}`);
-    }
-  }
+  const { terms } = placement;
+  const index = routeIndexOfNames(request.keyResult, request.platformResult, request.recordedRoute);
+  const outcome = decideOutcome(terms, index, countedSoFar, placement.allowance, createKernelOutcome());
+  const route = ROUTES[outcome.route]!;
+  const chargeKind = CHARGE_KINDS[outcome.chargeKind]!;
+  const fee = outcome.chargeKind === CHARGE_FEE ? request.cost.multiply(placement.version.parameters.feeRate) : Money.ZERO;
+  const charge = outcome.chargeKind === CHARGE_FEE ? fee : outcome.chargeKind === CHARGE_LIST ? request.cost : Money.ZERO;
   return {
     request,
     scope: placement.scope,
     period: placement.period,
-    policyVersion: version.version,
+    policyVersion: placement.version.version,
     failoverMode: placement.failoverMode,
     route,
-    routeRule: routing.rule,
+    routeRule: terms.routeRule[index]!,
     routeMismatch: request.recordedRoute !== undefined && request.recordedRoute !== route,
-    counted,
-    ordinal,
+    counted: outcome.ordinal > 0,
+    ordinal: outcome.ordinal > 0 ? outcome.ordinal : null,
     allowance: placement.allowance,
-    status: route === 'byok' ? (withinAllowance ? 'free' : 'billable') : null,
-    chargeKind: chargeDecision.charge,
-    chargeRule: chargeDecision.rule,
+    status: route === 'byok' ? (outcome.within ? 'free' : 'billable') : null,
+    chargeKind,
+    chargeRule: terms.chargeRule[chargeIndex(outcome.route, outcome.within)]!,
     fee,
     charge,
     duplicate: false,

@@ -8,7 +8,8 @@ import type { Bill } from './billLine.js';
 import { compareUtf8 } from './compareUtf8.js';
 import type { Decision } from './decision.js';
 import { decideRequest, placeRequest, validateRequest } from './decideRequest.js';
-import { LineAccumulator } from './lineAccumulator.js';
+import { COST_SCALE, LineAccumulator, splitUnits, unitsAt } from './lineAccumulator.js';
+import { CHARGE_CODE, ROUTE_CODE } from '../kernel/codes.js';
 import { type UsageRequest, sameContent } from './usageRequest.js';
 
 export interface LedgerOptions {
@@ -72,7 +73,8 @@ export function createLedger(options: LedgerOptions): Ledger {
     const key = `${scope}\n${period}`;
     line = lines.get(key);
     if (line === undefined) {
-      line = new LineAccumulator(placeRequest(policy, accounts, request));
+      const placement = placeRequest(policy, accounts, request);
+      line = new LineAccumulator(placement.scope, placement.period, placement.terms, placement.allowance);
       lines.set(key, line);
     }
     current.set(scope, line);
@@ -99,7 +101,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     validateRequest(request);
     const line = lineFor(request);
     const decision = decideRequest(line, line.counted, request);
-    line.apply(decision);
+    line.add(ROUTE_CODE[decision.route], CHARGE_CODE[decision.chargeKind], decision.ordinal ?? 0, decision.status === 'free', ...splitUnits(unitsAt(request.cost, COST_SCALE)));
     if (decision.routeMismatch) routeMismatches++;
     accepted++;
     previous = request;

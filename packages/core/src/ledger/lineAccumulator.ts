@@ -3,9 +3,10 @@ import { MAX_RATE_FRACTION_DIGITS } from '../money/rate.js';
 import { Money, pow10 } from '../money/money.js';
 import type { FailoverMode } from '../routing/routeTypes.js';
 import type { PolicyVersion } from '../policy/policyTypes.js';
+import { CHARGE_FEE, CHARGE_LIST, CHARGE_NONE, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
+import type { DecisionTerms } from '../kernel/decisionTerms.js';
 import type { BillLine } from './billLine.js';
-import type { Decision } from './decision.js';
-import type { Placement } from './decideRequest.js';
+import { UnitSum } from './unitSum.js';
 
 /** Costs are summed as integers at the finest scale a cost can have. */
 export const COST_SCALE = MAX_MONEY_FRACTION_DIGITS;
@@ -17,95 +18,114 @@ export function unitsAt(amount: Money, scale: number): bigint {
   return amount.scale === scale ? amount.units : amount.units * pow10(scale - amount.scale);
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
- * The running sums of one bill line. Money is summed as bigint units at fixed scales,
- * so a sum never allocates a decimal per request and is exact in any order.
+ * The running sums of one bill line: the one accumulator every ledger, the meter's bill
+ * and the what-if variants sum into. Money is summed as integer units of 10^-12 dollars
+ * (numbers carried into bigints before they could lose a digit), so a sum is exact in
+ * any order and never allocates per request. Fees are never summed per request: a line's
+ * fee is its rate times the exact sum of the costs that pay it.
  */
 export class LineAccumulator {
   byokRequests = 0;
   freeRequests = 0;
   billableRequests = 0;
-  byokCostUnits = 0n;
-  feeUnits = 0n;
   platformRequests = 0;
-  platformCostUnits = 0n;
   failedRequests = 0;
-  /** List-cost charges (scale 12); the total is these plus the fees. */
-  listChargeUnits = 0n;
   /** Requests counted toward the allowance so far: the last ordinal given. */
   counted = 0;
+  readonly byokCost = new UnitSum();
+  /** List costs of requests charged the fee. */
+  readonly feeBase = new UnitSum();
+  readonly platformCost = new UnitSum();
+  /** List costs charged as such (platform credits). */
+  readonly listCharge = new UnitSum();
+  /** List costs of failed requests (what-if variants that share these decisions may charge them). */
+  readonly failedCost = new UnitSum();
+  /** Fees of stored decisions, summed as the store recorded them (units of 10^-FEE_SCALE). */
+  recordedFeeUnits = 0n;
 
-  readonly scope: string;
-  readonly period: string;
-  readonly version: PolicyVersion;
-  readonly allowance: number;
-  readonly failoverMode: FailoverMode;
+  constructor(
+    readonly scope: string,
+    readonly period: string,
+    readonly terms: DecisionTerms,
+    readonly allowance: number,
+  ) {}
 
-  constructor(placement: Placement) {
-    this.scope = placement.scope;
-    this.period = placement.period;
-    this.version = placement.version;
-    this.allowance = placement.allowance;
-    this.failoverMode = placement.failoverMode;
+  get version(): PolicyVersion {
+    return this.terms.version;
   }
 
-  /** Adds one decision of this line's scope and period to the sums. */
-  apply(decision: Decision): void {
-    this.applyAmounts(decision, decision.request.cost);
+  get failoverMode(): FailoverMode {
+    return this.terms.failoverMode;
   }
 
-  /** Adds a decided request given by its outcome and amounts (a stored decision record). */
-  applyAmounts(decision: Pick<Decision, 'ordinal' | 'chargeKind' | 'route' | 'status' | 'fee'>, cost: Money): void {
-    if (decision.ordinal !== null && decision.ordinal > this.counted) this.counted = decision.ordinal;
-    const costUnits = unitsAt(cost, COST_SCALE);
-    switch (decision.chargeKind) {
-      case 'fee':
-        this.feeUnits += unitsAt(decision.fee, FEE_SCALE);
-        break;
-      case 'list':
-        this.listChargeUnits += costUnits;
-        break;
-      case 'none':
-        break;
-      default: {
-        const unknown: never = decision.chargeKind;
-        throw new Error(`unhandled charge kind ${String(unknown)}`);
-      }
+  /**
+   * Adds one decided request given by the kernel's codes. `cost` is the list cost in units
+   * of 10^-12 dollars when that is a safe integer; otherwise pass it exactly as `costBig`.
+   */
+  add(route: number, chargeKind: number, ordinal: number, within: boolean, cost: number, costBig: bigint | undefined): void {
+    if (ordinal > this.counted) this.counted = ordinal;
+    if (costBig === undefined) {
+      if (chargeKind === CHARGE_FEE) this.feeBase.add(cost);
+      else if (chargeKind === CHARGE_LIST) this.listCharge.add(cost);
+      if (route === ROUTE_BYOK) this.byokCost.add(cost);
+      else if (route === ROUTE_PLATFORM) this.platformCost.add(cost);
+      else this.failedCost.add(cost);
+    } else {
+      if (chargeKind === CHARGE_FEE) this.feeBase.addBig(costBig);
+      else if (chargeKind === CHARGE_LIST) this.listCharge.addBig(costBig);
+      if (route === ROUTE_BYOK) this.byokCost.addBig(costBig);
+      else if (route === ROUTE_PLATFORM) this.platformCost.addBig(costBig);
+      else this.failedCost.addBig(costBig);
     }
-    switch (decision.route) {
-      case 'byok':
-        this.byokRequests++;
-        this.byokCostUnits += costUnits;
-        if (decision.status === 'free') this.freeRequests++;
-        else this.billableRequests++;
-        break;
-      case 'platform':
-        this.platformRequests++;
-        this.platformCostUnits += costUnits;
-        break;
-      case 'failed':
-        this.failedRequests++;
-        break;
-      default: {
-        const unknown: never = decision.route;
-        throw new Error(`unhandled route ${String(unknown)}`);
-      }
+    if (route === ROUTE_BYOK) {
+      this.byokRequests++;
+      if (within) this.freeRequests++;
+      else this.billableRequests++;
+    } else if (route === ROUTE_PLATFORM) {
+      this.platformRequests++;
+    } else {
+      this.failedRequests++;
     }
+  }
+
+  /**
+   * Adds a stored decision (the meter's records) as the store holds it: its fee is taken
+   * as recorded, not recomputed, so a bill of the store shows what was charged.
+   */
+  addRecorded(route: number, chargeKind: number, ordinal: number, within: boolean, cost: Money, fee: Money): void {
+    // A fee is summed as recorded, so its cost goes in as one that pays nothing.
+    this.add(route, chargeKind === CHARGE_FEE ? CHARGE_NONE : chargeKind, ordinal, within, ...splitUnits(unitsAt(cost, COST_SCALE)));
+    if (chargeKind === CHARGE_FEE) this.recordedFeeUnits += unitsAt(fee, FEE_SCALE);
+  }
+
+  /** The line's fee in units of 10^-FEE_SCALE dollars: the rate times the costs that pay it. */
+  feeUnits(): bigint {
+    const rate = this.terms.version.parameters.feeRate;
+    return this.feeBase.total() * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale) + this.recordedFeeUnits;
   }
 
   toBillLine(): BillLine {
+    const feeUnits = this.feeUnits();
     return {
       scope: this.scope,
       period: this.period,
       byokRequests: this.byokRequests,
       freeRequests: this.freeRequests,
       billableRequests: this.billableRequests,
-      byokCostUsd: new Money(this.byokCostUnits, COST_SCALE).normalize(),
-      feeUsd: new Money(this.feeUnits, FEE_SCALE).normalize(),
+      byokCostUsd: new Money(this.byokCost.total(), COST_SCALE).normalize(),
+      feeUsd: new Money(feeUnits, FEE_SCALE).normalize(),
       platformRequests: this.platformRequests,
-      platformCostUsd: new Money(this.platformCostUnits, COST_SCALE).normalize(),
+      platformCostUsd: new Money(this.platformCost.total(), COST_SCALE).normalize(),
       failedRequests: this.failedRequests,
-      totalUsd: new Money(this.feeUnits + this.listChargeUnits * pow10(FEE_SCALE - COST_SCALE), FEE_SCALE).normalize(),
+      totalUsd: new Money(feeUnits + this.listCharge.total() * pow10(FEE_SCALE - COST_SCALE), FEE_SCALE).normalize(),
     };
   }
+}
+
+/** Cost units as the accumulator takes them: a safe integer, or the exact bigint beside NaN. */
+export function splitUnits(units: bigint): [number, bigint | undefined] {
+  return units <= MAX_SAFE ? [Number(units), undefined] : [Number.NaN, units];
 }

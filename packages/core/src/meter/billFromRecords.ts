@@ -1,3 +1,5 @@
+import { CHARGE_CODE, ROUTE_CODE } from '../kernel/codes.js';
+import { decisionTerms } from '../kernel/decisionTerms.js';
 import { LineAccumulator } from '../ledger/lineAccumulator.js';
 import { assembleBill } from '../ledger/assembleBill.js';
 import type { Bill } from '../ledger/billLine.js';
@@ -27,10 +29,10 @@ export async function billFromRecords(records: AsyncIterable<DecisionRecord> | I
     let line = lines.get(key);
     if (line === undefined) {
       const v = policy.versions.find((candidate) => candidate.version === record.policyVersion) ?? version;
-      line = new LineAccumulator({ scope: record.scope, period: record.period, version: v, allowance: record.allowance, failoverMode: record.failoverMode });
+      line = new LineAccumulator(record.scope, record.period, decisionTerms(v, record.failoverMode), record.allowance);
       lines.set(key, line);
     }
-    line.applyAmounts({ ordinal: record.ordinal, chargeKind: record.chargeKind, route: record.route, status: record.status, fee: exact(record.feeUsd) }, exact(record.costUsd));
+    line.addRecorded(ROUTE_CODE[record.route], CHARGE_CODE[record.chargeKind], record.ordinal ?? 0, record.status === 'free', exact(record.costUsd), exact(record.feeUsd));
     accepted++;
     if (record.routeMismatch) routeMismatches++;
   }
