@@ -1,20 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AccountRow,
-  type Condition,
-  type FactCondition,
   InvalidAccountsError,
-  RULE_OPERATORS,
-  ROUTING_FACT_DOMAIN,
   type UsageRequest,
   billRequests,
   compileBillQuery,
   compileBillSql,
-  compileCondition,
   defaultPolicy,
   defaultPolicyDocument,
   loadPolicy,
@@ -22,9 +16,6 @@ import {
   parseMoney,
   parseTimestamp,
 } from '@byok-billing/core';
-import { compileConditionToSql } from '../packages/core/src/sql/compileConditionToSql.js';
-import { sqlBooleanText } from '../packages/core/src/sql/sqlBoolean.js';
-import { sqlString } from '../packages/core/src/sql/sqlLiteral.js';
 import { byok } from './support/runByok.js';
 import { STRICT_RATE_LIMIT_FAILS_OVER } from './arbitraries/sqlBillCase.js';
 import {
@@ -127,57 +118,6 @@ describe('rules are compiled from the policy document', () => {
       (t, i) => [row(`a${i}`, t, '0.1', 'ok'), row(`b${i}`, t, '0.2', 'rate_limited'), row(`c${i}`, t, '0.3', 'ok', '')],
     );
     await expectSameBill(rows, policy, [{ scope: 'org:acme', failover_mode: 'strict', free_requests: '' }, { scope: 'user:u1', failover_mode: 'strict', free_requests: '' }]);
-  });
-});
-
-describe('a condition means in SQL what it means to the core', () => {
-  // Conditions over the routing facts with every operator, values in and out of the facts'
-  // domains (numbers, null, other case), nested all/any/not: the SQL boolean of each holds for
-  // exactly the combinations of facts the core's compiled condition holds for.
-  const facts = Object.keys(ROUTING_FACT_DOMAIN) as (keyof typeof ROUTING_FACT_DOMAIN)[];
-  const scalar = fc.constantFrom<string | number | boolean | null>(...Object.values(ROUTING_FACT_DOMAIN).flat(), 'OK', '', 0, 1, true, null);
-  const leaf: fc.Arbitrary<Condition> = fc.oneof(
-    ...RULE_OPERATORS.map((operator) =>
-      fc.record({
-        fact: fc.constantFrom(...facts),
-        operator: fc.constant(operator),
-        value: operator === 'in' || operator === 'notIn' ? fc.array(scalar, { maxLength: 4 }) : operator.startsWith('less') || operator.startsWith('greater') ? fc.integer({ min: -1, max: 2 }) : scalar,
-      }) as fc.Arbitrary<FactCondition>,
-    ),
-  );
-  const tree = fc.letrec<{ node: Condition }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      leaf,
-      fc.array(tie('node'), { maxLength: 3 }).map((all) => ({ all })),
-      fc.array(tie('node'), { maxLength: 3 }).map((any) => ({ any })),
-      tie('node').map((not) => ({ not })),
-    ),
-  })).node;
-  const sqlFacts = {
-    failoverMode: { column: 'failover_mode', domain: ROUTING_FACT_DOMAIN.failoverMode },
-    keyResult: { column: 'key_result', domain: ROUTING_FACT_DOMAIN.keyResult },
-    platformResult: { column: 'platform_result', domain: ROUTING_FACT_DOMAIN.platformResult },
-  };
-  const withTests = Object.fromEntries(
-    Object.entries(sqlFacts).map(([name, f]) => [name, { ...f, isOneOf: (values: readonly unknown[]) => `${f.column} IN (${values.map((v) => sqlString(String(v), 'duckdb')).join(', ')})` }]),
-  );
-  const combos = ROUTING_FACT_DOMAIN.failoverMode.flatMap((failoverMode) =>
-    ROUTING_FACT_DOMAIN.keyResult.flatMap((keyResult) => ROUTING_FACT_DOMAIN.platformResult.map((platformResult) => ({ failoverMode, keyResult, platformResult }))),
-  );
-  const values = combos.map((c, i) => `(${i}, '${c.failoverMode}', '${c.keyResult}', '${c.platformResult}')`).join(', ');
-
-  it('law: for every combination of the routing facts, DuckDB evaluates the compiled SQL as compileCondition does', async () => {
-    await fc.assert(
-      fc.asyncProperty(tree, async (condition) => {
-        const sql = sqlBooleanText(compileConditionToSql(condition, withTests));
-        const rows = await engines.duck.query(
-          `SELECT i, (${sql}) AS holds FROM (VALUES ${values}) AS f (i, failover_mode, key_result, platform_result) ORDER BY i`,
-        );
-        const test = compileCondition(condition);
-        expect(rows.map((r) => r.holds)).toEqual(combos.map((c) => test(c)));
-      }),
-    );
   });
 });
 

@@ -1,14 +1,9 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { CHARGE_FACT_DOMAIN } from '../policy/charger.js';
-import type { ChargeParams } from '../policy/chargeTypes.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
-import { ROUTING_FACT_DOMAIN } from '../routing/router.js';
-import { KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type RouteParams } from '../routing/routeTypes.js';
-import type { JsonScalar, RuleDocument } from '../rules/ruleDocument.js';
+import { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES } from '../routing/routeTypes.js';
 import { formatInstant } from '../time/instant.js';
 import { accountsSql } from './accountsSql.js';
-import type { SqlFact } from './compileConditionToSql.js';
-import { type SqlRule, compileRuleSetToSql, ruleIdsSql, ruleOutcomeSql } from './compileRuleSetToSql.js';
+import { type SqlFact, compileTermsToSql, idsSql, ruleOutcomeSql } from './compileTermsToSql.js';
 import { binaryCollation, canonicalMoneySql, periodSql, raiseSql } from './dialectExpressions.js';
 import {
   BILL_SQL_COLUMNS,
@@ -80,29 +75,24 @@ export function compileBillQuery(policy: Policy, accounts: Accounts | undefined,
   const feeType = `DECIMAL(38,${feeScale})`;
   const rateSql = perVersion((v) => `CAST(${str(v.parameters.feeRate.toString())} AS DECIMAL(${Math.max(1, rateInteger + rateScale)},${rateScale}))`);
 
-  // The routing and charge rules, compiled from the rule documents each version uses.
+  // The kernel's decision tables of each version, printed as CASEs that yield a rule id.
   const textFact = (name: string, domain: readonly string[]): SqlFact => ({
     column: name,
     domain,
     isOneOf: (values) => (values.length === 1 ? `${name} = ${str(String(values[0]))}` : `${name} IN (${values.map((v) => str(String(v))).join(', ')})`),
   });
-  const routingFacts: Record<keyof typeof ROUTING_FACT_DOMAIN, SqlFact> = {
-    failoverMode: textFact('failover_mode', ROUTING_FACT_DOMAIN.failoverMode),
-    keyResult: textFact('key_result', ROUTING_FACT_DOMAIN.keyResult),
-    platformResult: textFact('platform_result', ROUTING_FACT_DOMAIN.platformResult),
-  };
-  const chargeFacts: Record<keyof typeof CHARGE_FACT_DOMAIN, SqlFact> = {
-    route: textFact('route', CHARGE_FACT_DOMAIN.route),
-    withinAllowance: {
-      column: 'within_allowance',
-      domain: CHARGE_FACT_DOMAIN.withinAllowance as readonly JsonScalar[],
-      isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance'),
-    },
-  };
-  const routing = compileRuleSets<RouteParams>(versions.map((v) => v.rules.routing), routingFacts, '      ');
-  const charge = compileRuleSets<ChargeParams>(versions.map((v) => v.rules.charge), chargeFacts, '      ');
-  const routingCase = perVersion((v) => routing.caseOf(v.rules.routing));
-  const chargeCase = perVersion((v) => charge.caseOf(v.rules.charge));
+  const tables = compileTermsToSql(versions, {
+    failoverMode: textFact('failover_mode', FAILOVER_MODES),
+    keyResult: textFact('key_result', KEY_RESULTS),
+    platformResult: textFact('platform_result', PLATFORM_RESULTS),
+    recordedRoute: textFact('recorded_route', ROUTES),
+    route: textFact('route', ROUTES),
+    withinAllowance: { column: 'within_allowance', domain: [true, false], isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance') },
+  });
+  const byIndex = <T,>(f: (i: number) => T) => (v: PolicyVersion) => f(versions.indexOf(v));
+  const routingCase = perVersion(byIndex((i) => `CASE WHEN key_result IS NOT NULL THEN ${tables.keyedCase(i, '      ')}\n      ELSE ${tables.recordedCase(i, '      ')} END`));
+  const chargeCase = perVersion(byIndex((i) => tables.chargeCase(i, '      ')));
+  const countedSql = perVersion(byIndex((i) => idsSql('routing_rule', tables.countedIds(i))));
 
   const scopeSql = perVersion((v) =>
     v.parameters.scopeMode === 'org' ? `CASE WHEN org_id <> '' THEN 'org:' || org_id ELSE 'user:' || user_id END` : `'user:' || user_id`,
@@ -111,7 +101,6 @@ export function compileBillQuery(policy: Policy, accounts: Accounts | undefined,
   // An account's allowance replaces only a version's that grants one (decideRequest's placeRequest).
   const allowanceSql = perVersion((v) => (v.parameters.allowance > 0 ? `COALESCE(a.free_requests, ${v.parameters.allowance})` : '0'));
   const failoverSql = perVersion((v) => `COALESCE(a.failover_mode, ${str(v.parameters.defaultFailoverMode)})`);
-  const countedSql = perVersion((v) => (v.parameters.counts === 'served' ? `route = 'byok'` : 'key_tried'));
 
   const first = versions[0]!;
   const versionBranches: string[] = [];
@@ -132,10 +121,9 @@ export function compileBillQuery(policy: Policy, accounts: Accounts | undefined,
     ...(first.effectiveFromMs === null ? [] : [`WHEN instant < ${sqlTimestamp(first.effectiveFromMs)} THEN ${raise("timestamp is before the policy's first version")}`]),
   ];
 
-  const routeOf = ruleOutcomeSql('routing_rule', routing.rules, (p) => str(p.route));
-  const keyTriedOf = ruleIdsSql('routing_rule', routing.rules, (p) => p.keyTried);
-  const isFee = ruleIdsSql('charge_rule', charge.rules, (p) => p.charge === 'fee');
-  const isList = ruleIdsSql('charge_rule', charge.rules, (p) => p.charge === 'list');
+  const routeOf = ruleOutcomeSql('routing_rule', tables.routing, (p) => str(p.route));
+  const isFee = idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id));
+  const isList = idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'list').map((r) => r.id));
   const asMoney = (amount: string) => (money === 'text' ? canonicalMoneySql(amount, dialect) : amount);
   const sumAs = (type: string, amount: string) => `CAST(SUM(${amount}) AS ${type})`;
   const outputs = BILL_SQL_COLUMNS.map((name) => (BILL_SQL_MONEY_COLUMNS.has(name) ? `${asMoney(name)} AS ${name}` : name));
@@ -183,20 +171,15 @@ ${accountsSql(accounts, dialect, '    ')}
     SELECT p.*, ${allowanceSql} AS allowance, ${failoverSql} AS failover_mode
     FROM placed_rows AS p LEFT JOIN accounts AS a ON a.scope = p.scope
   ),
-  -- The routing rules (compiled from the policy's rule documents): the deciding rule's id.
-  -- Without key_result the route is taken as recorded.
+  -- The routing tables (the kernel's, compiled once from the rule documents): the deciding
+  -- rule's id. Without key_result the route is taken as recorded.
   routed_rows AS (
-    SELECT t.*, CASE WHEN key_result IS NOT NULL THEN ${routingCase} END AS routing_rule
+    SELECT t.*, ${routingCase} AS routing_rule
     FROM termed_rows AS t
   ),
-  decided_rows AS (
-    SELECT r.*,
-      CASE WHEN routing_rule IS NULL THEN recorded_route ELSE ${routeOf} END AS route,
-      CASE WHEN routing_rule IS NULL THEN recorded_route = 'byok' ELSE ${keyTriedOf} END AS key_tried
-    FROM routed_rows AS r
-  ),
   counting_rows AS (
-    SELECT d.*, ${countedSql} AS counted FROM decided_rows AS d
+    SELECT r.*, ${routeOf} AS route, ${countedSql} AS counted
+    FROM routed_rows AS r
   ),
   -- The allowance is used in time order, ties by request_id in byte order (POLICY.md D1).
   numbered_rows AS (
@@ -206,7 +189,7 @@ ${accountsSql(accounts, dialect, '    ')}
   judged_rows AS (
     SELECT n.*, COALESCE(ordinal <= allowance, FALSE) AS within_allowance FROM numbered_rows AS n
   ),
-  -- The charge rules (compiled from the policy's rule documents): the deciding rule's id.
+  -- The charge tables (the kernel's): the deciding rule's id.
   charged_rows AS (
     SELECT j.*, ${chargeCase} AS charge_rule FROM judged_rows AS j
   ),
@@ -236,21 +219,6 @@ FROM lines
 ORDER BY scope${collate}, period${collate}`;
 }
 
-/** The rule sets of all versions, each compiled once, with ids unique across them. */
-function compileRuleSets<P>(sets: readonly (readonly RuleDocument<P>[])[], facts: Readonly<Record<string, SqlFact>>, indent: string) {
-  const compiled = new Map<string, string>();
-  const rules: SqlRule<P>[] = [];
-  const keyOf = (set: readonly RuleDocument<P>[]) => JSON.stringify(set);
-  for (const set of sets) {
-    const key = keyOf(set);
-    if (compiled.has(key)) continue;
-    const out = compileRuleSetToSql(set, facts, rules.length, indent);
-    rules.push(...out.rules);
-    compiled.set(key, out.caseSql);
-  }
-  return { rules, caseOf: (set: readonly RuleDocument<P>[]) => compiled.get(keyOf(set))! };
-}
-
 /** What the header says of a version's terms. */
 function describeVersion(version: PolicyVersion): string {
   const p = version.parameters;
@@ -265,8 +233,8 @@ function describeVersion(version: PolicyVersion): string {
  * Compiles the policy (and the accounts file) to one SQL query that turns the relation
  * `requests` — the request log's columns, as `requestsRelation.ts` defines them — into
  * the bill lines `byok bill` gives, field for field, sorted by scope then period in byte
- * order. The routing and charge rules are compiled from the policy's own rule documents
- * (json-rules-engine JSON) into CASE expressions; versions, parameters and accounts
+ * order. Routing, counting and charges are the kernel's compiled decision tables
+ * (`decisionTerms`, the ones every JS path decides by) printed as CASE expressions; versions, parameters and accounts
  * become CASEs on the version in force and a VALUES list. Money is exact DECIMAL
  * throughout. Pure: the script is returned, never run.
  *
