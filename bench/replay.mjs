@@ -4,7 +4,7 @@
 // interleaved over three rounds; the table gives medians. Not part of the test suite.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,10 +56,53 @@ const parquet = parquetOf(big);
 const out = join(cache, 'out');
 mkdirSync(out, { recursive: true });
 
+/** Exact decimal text rounded half-even to cents, by integer arithmetic on its digits (no floats). */
+function cents(text) {
+  const [whole, fraction = ''] = text.split('.');
+  const units = BigInt(whole + fraction.padEnd(12, '0').slice(0, 12));
+  const step = 10n ** 10n;
+  let q = units / step;
+  const twice = (units - q * step) * 2n;
+  if (twice > step || (twice === step && q % 2n === 1n)) q++;
+  const digits = q.toString().padStart(3, '0');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/** An invoice that matches the log, made from its bill in cents (what a correct invoice says). */
+function invoiceOf(csv) {
+  const path = csv.replace(/\.csv$/, '.invoice.csv');
+  if (!existsSync(path)) {
+    const billCsv = execFileSync(process.execPath, [bin, 'bill', csv, '--format', 'csv', '-q'], { encoding: 'utf8', maxBuffer: 1 << 30 }).trim().split('\n');
+    const header = billCsv[0].split(',');
+    const [scope, period, total] = ['scope', 'period', 'total_usd'].map((c) => header.indexOf(c));
+    const lines = billCsv.slice(1).map((l) => l.split(',')).map((f) => `${f[scope]},${f[period]},${cents(f[total])}`);
+    writeFileSync(path, `scope,period,total_usd\n${lines.join('\n')}\n`);
+  }
+  return path;
+}
+
+/** A request id from the middle of the log, and the bill line of its first row (what explain is asked about). */
+function explainTargets(csv, fileSize) {
+  const fd = openSync(csv, 'r');
+  const buf = Buffer.alloc(4096);
+  readSync(fd, buf, 0, buf.length, Math.floor(fileSize / 2));
+  closeSync(fd);
+  const row = buf.toString('utf8').split('\n')[1].split(',');
+  return { requestId: row[0] };
+}
+
+const invoice = invoiceOf(big);
+const { requestId } = explainTargets(big, size);
+const firstLine = execFileSync(process.execPath, [bin, 'explain', big, '--request', requestId, '--format', 'json', '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const { scope: explainScope, period: explainPeriod } = JSON.parse(firstLine);
+
 const cases = [
   { name: 'byok bill', args: [bin, 'bill', big, '--format', 'csv', '-q'] },
   { name: 'byok bill --details', args: [bin, 'bill', big, '--format', 'csv', '-q', '--details', join(out, 'decisions.csv')] },
   { name: 'byok whatif, 9 variants', args: [bin, 'whatif', big, '--vary', 'allowance=500k,1M,2M', '--vary', 'fee=3%,5%,7%', '--format', 'json', '-q', '--out', join(out, 'whatif.json')] },
+  { name: 'byok audit --invoice', args: [bin, 'audit', big, '--invoice', invoice, '--format', 'json', '-q', '--out', join(out, 'audit.json')] },
+  { name: 'byok explain --request', args: [bin, 'explain', big, '--request', requestId, '-q', '--out', join(out, 'explain-request.txt')] },
+  { name: 'byok explain --scope', args: [bin, 'explain', big, '--scope', explainScope, '--period', explainPeriod, '-q', '--out', join(out, 'explain-scope.txt')] },
   { name: 'byok bill --threads 0 (one thread)', args: [bin, 'bill', big, '--format', 'csv', '-q', '--threads', '0'] },
   { name: 'raw parse: uDSV, rows as string arrays', args: [join(here, 'rawParse.mjs'), 'udsv', big] },
   { name: 'I/O floor: count newlines, 1 MiB reads', args: [join(here, 'rawParse.mjs'), 'newlines', big] },
@@ -118,7 +161,7 @@ for (const c of cases) {
 }
 console.log(lines.join('\n'));
 const lean = time('DuckDB: a hand-written window query, CSV');
-console.log(`targets: bill ≥ 2× faster than DuckDB: ${(duckdb / bill).toFixed(2)}× (compiled SQL), ${(lean / bill).toFixed(2)}× (hand-written query) · bill ≥ half the raw parse's throughput: ${(raw / bill).toFixed(2)} of it · peak < 200 MB: ${median(results.get('byok bill').map((x) => x.peakMb)).toFixed(0)} MB · details ≤ 1.5×: ${(time('byok bill --details') / bill).toFixed(2)}× · whatif ≤ 2×: ${(time('byok whatif, 9 variants') / bill).toFixed(2)}×`);
+console.log(`targets: bill ≥ 2× faster than DuckDB: ${(duckdb / bill).toFixed(2)}× (compiled SQL), ${(lean / bill).toFixed(2)}× (hand-written query) · bill ≥ half the raw parse's throughput: ${(raw / bill).toFixed(2)} of it · peak < 200 MB: ${median(results.get('byok bill').map((x) => x.peakMb)).toFixed(0)} MB · details ≤ 1.5×: ${(time('byok bill --details') / bill).toFixed(2)}× · whatif ≤ 2×: ${(time('byok whatif, 9 variants') / bill).toFixed(2)}× · audit ≤ 1.5×: ${(time('byok audit --invoice') / bill).toFixed(2)}× · explain ≤ 1.3×: ${(time('byok explain --request') / bill).toFixed(2)}× (request), ${(time('byok explain --scope') / bill).toFixed(2)}× (scope)`);
 
 // Linearity: one bill per size, 1M to 10M rows.
 if (process.env.BENCH_LINEARITY !== '0') {

@@ -120,6 +120,7 @@ export {
   type LineAlternatives,
 } from './audit/auditCollector.js';
 export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/reconcile.js';
+export { createCompactAuditCollector, type CompactAuditCollector, type CompactAuditOptions, type CompactAuditRequest } from './audit/compactAuditCollector.js';
 
 // the online meter
 export { decideRequest, placeRequest, validateRequest, type Placement } from './ledger/decideRequest.js';

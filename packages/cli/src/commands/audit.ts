@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type AuditReport, ByokError, type InvoiceLine, Money, createAuditCollector, parseMoney, reconcileInvoice } from '@byok-billing/core';
+import { type AuditReport, ByokError, type InvoiceLine, Money, parseMoney, reconcileInvoice } from '@byok-billing/core';
+import { auditReplay } from '../audit/auditReplay.js';
 import { type Command, Option } from 'commander';
 import { EXIT_DISCREPANCIES, EXIT_OK, UsageError } from '../exitCodes.js';
 import { loadInvoiceFile } from '../io/loadInvoiceFile.js';
 import { AUDIT_FORMATS, type AuditFormat, auditAsJson, formatAudit } from '../output/auditFormats.js';
 import type { ProgramIO } from '../program.js';
 import { VERSION } from '../version.js';
-import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
+import { type ReplayCliOptions, addReplayOptions } from '../replay/runReplay.js';
 import { writeOutput } from '../output/writeOutput.js';
 
 export interface AuditCliOptions extends ReplayCliOptions {
@@ -44,23 +45,12 @@ export async function auditCommand(logs: readonly string[], options: AuditCliOpt
   };
   const invoice: InvoiceLine[] | undefined = options.invoice === undefined ? undefined : await loadInvoiceFile(resolveIn(options.baseDir, options.invoice), warn);
 
-  let collector: ReturnType<typeof createAuditCollector> | undefined;
-  let chargedColumnSeen = false;
-  const run = await runReplay(logs, options, io, {
-    onDecision(decision, source) {
-      if (collector === undefined) throw new Error('collector not ready');
-      if (decision.request.charged !== undefined) chargedColumnSeen = true;
-      collector.observe(decision, `${source.file}, line ${source.line}`);
-    },
-    onPolicy(policy, accounts) {
-      collector = createAuditCollector({ policy, accounts, match: { ...presentationOf(policy), tolerance } });
-    },
-  });
-  if (options.perRequest && !chargedColumnSeen && run.bill.input.accepted > 0) {
+  // The fast replay decides; the audit's evidence is gathered from its numbers (see auditReplay).
+  const { run, match, evidence, sawCharged } = await auditReplay(logs, options, io, tolerance, invoice);
+  if (options.perRequest && !sawCharged && run.bill.input.accepted > 0) {
     throw new UsageError('--per-request needs a charged_usd column in the log (what each request was actually charged)');
   }
-  const evidence = collector!.finish();
-  const report = reconcileInvoice(run.bill, invoice, evidence, { ...presentationOf(run.policy), tolerance });
+  const report = reconcileInvoice(run.bill, invoice, evidence, match);
   const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
   const text = formatAudit(report, format);
   writeOutput(text, options.out, io);

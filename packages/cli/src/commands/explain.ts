@@ -1,5 +1,8 @@
 import {
+  type Accounts,
+  CHARGE_CODE,
   type Decision,
+  ROUTE_CODE,
   Money,
   type Policy,
   type PolicyVersion,
@@ -13,6 +16,8 @@ import type { ProgramIO } from '../program.js';
 import type { RowSource } from '../replay/replayLog.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 import { writeOutput } from '../output/writeOutput.js';
+import type { FastDecided } from '../replay/fast/fastReplay.js';
+import { compactLineMatcher, costOf, fullDecision, idMatcher } from './explainDecision.js';
 
 export interface ExplainCliOptions extends ReplayCliOptions {
   readonly request?: string;
@@ -174,36 +179,44 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
   const tally: LineTally = { byok: 0, free: 0, billable: 0, platform: 0, failed: 0, byokCost: Money.ZERO, billableCost: Money.ZERO, fee: Money.ZERO, platformCost: Money.ZERO, total: Money.ZERO, allowance: 0 };
   let lineSeen = false;
   let policyRef: Policy | undefined;
+  let accountsRef: Accounts | undefined;
+  // Every request is decided on the fast replay; a Decision is built only for the ones explained.
+  const decisionOf = (d: FastDecided) => fullDecision(d, policyRef!, accountsRef, options.inputTimezone);
+  const wanted = byRequest ? idMatcher(options.request!) : undefined;
+  const lineMatches = byLine ? compactLineMatcher(options.scope!, options.period!) : undefined;
   await runReplay(logs, options, io, {
-    onPolicy(policy) {
+    onPolicy(policy, accounts) {
       policyRef = policy;
+      accountsRef = accounts;
     },
-    onDecision(decision, source) {
-      if (decision.duplicate) return;
-      if (byRequest) {
-        if (decision.request.requestId === options.request) found = { decision, source };
+    onDecided(d) {
+      if (wanted !== undefined) {
+        // A later row with the same id (outside the reorder window) is explained instead, as before.
+        if (wanted(d.batch, d.row)) found = decisionOf(d);
         return;
       }
-      if (decision.scope !== options.scope || decision.period !== options.period) return;
+      if (!lineMatches!(d.outcome.line)) return;
+      const { outcome } = d;
       lineSeen = true;
-      tally.allowance = decision.allowance;
-      tally.version ??= policyRef!.versionAt(decision.request.instant);
-      const cost = decision.request.cost;
-      if (decision.route === 'byok') {
+      tally.allowance = outcome.line.allowance;
+      tally.version ??= outcome.line.terms.version;
+      const cost = costOf(d);
+      const fee = outcome.chargeKind === CHARGE_CODE.fee ? cost.multiply(outcome.line.terms.version.parameters.feeRate) : Money.ZERO;
+      if (outcome.route === ROUTE_CODE.byok) {
         tally.byok++;
         tally.byokCost = tally.byokCost.add(cost);
-        if (decision.status === 'free') tally.free++;
+        if (outcome.within) tally.free++;
         else {
           tally.billable++;
           tally.billableCost = tally.billableCost.add(cost);
-          tally.firstBillable ??= { decision, source };
+          tally.firstBillable ??= decisionOf(d);
         }
-      } else if (decision.route === 'platform') {
+      } else if (outcome.route === ROUTE_CODE.platform) {
         tally.platform++;
         tally.platformCost = tally.platformCost.add(cost);
       } else tally.failed++;
-      tally.fee = tally.fee.add(decision.fee);
-      tally.total = tally.total.add(decision.charge);
+      tally.fee = tally.fee.add(fee);
+      tally.total = tally.total.add(outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO);
     },
   });
   const policy = policyRef!;

@@ -15,7 +15,7 @@ import { rejectsWriter } from '../output/rejectsWriter.js';
 import type { ProgramIO } from '../program.js';
 import type { ArrivalHandler } from './arrivals.js';
 import type { BatchSource } from './fast/batchSource.js';
-import { type FastReplayTerms, fastReplay } from './fast/fastReplay.js';
+import { type FastDecided, type FastReplayResult, type FastReplayTerms, fastReplay } from './fast/fastReplay.js';
 import { parallelScan } from './fast/parallelScan.js';
 import { type ReplayResult, type RowSource, replayLog } from './replayLog.js';
 
@@ -64,6 +64,20 @@ export interface ReplayHooks {
    * their bills come back in `variantBills`. Called once policy and accounts are loaded.
    */
   readonly variants?: (policy: Policy, accounts: Accounts | undefined, loadedAccounts: Accounts | undefined) => readonly FastReplayTerms[];
+  /**
+   * Each request as the fast replay decided it (audits, explanations): cheaper than
+   * `onDecision`, which builds a `Decision` per request and takes the record replay.
+   */
+  readonly onDecided?: (decided: FastDecided) => void;
+  /** Terms whose outcomes `onDecided` sees beside the bill's, request by request (see fastReplay). */
+  readonly alongside?: (policy: Policy, accounts: Accounts | undefined) => readonly FastReplayTerms[];
+}
+
+/** Another pass of the fast replay over the same inputs, silent (no progress, warnings or records). */
+export interface ReplayAgainOptions {
+  readonly terms: readonly [FastReplayTerms, ...FastReplayTerms[]];
+  readonly alongside?: readonly FastReplayTerms[];
+  readonly onDecided?: (decided: FastDecided) => void;
 }
 
 export interface ReplayRun extends ReplayResult {
@@ -73,6 +87,18 @@ export interface ReplayRun extends ReplayResult {
   readonly variantBills: readonly Bill[];
   /** Requests that failed because a strict scope's key failed: the bill's, then each variant's. */
   readonly strictFailed: readonly number[];
+  /** The accounts the replay used. */
+  readonly accounts: Accounts | undefined;
+  /**
+   * Replays the same inputs again; undefined when one cannot be read twice (standard input),
+   * so a caller that may need a second pass asks for everything in the first one instead.
+   */
+  readonly replayAgain: ((again: ReplayAgainOptions) => Promise<FastReplayResult>) | undefined;
+}
+
+/** Whether every log can be read a second time (a file; standard input cannot). */
+export function logsRereadable(logs: readonly string[]): boolean {
+  return !logs.includes('-');
 }
 
 /** Loads policy and accounts, replays the logs, writes details and rejects. */
@@ -99,9 +125,10 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
   const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
-  // Runs that need only bills and decision records take the fast replay; listeners of
-  // decision objects (audit, explain) and the meter's arrivals take the record replay.
+  // Bills, decision records and compact listeners (`onDecided`: audit, explain) take the fast
+  // replay; listeners of `Decision` objects (`onDecision`) and the meter's arrivals take the record replay.
   const fastPath = hooks.onDecision === undefined && hooks.onArrival === undefined;
+  if (!fastPath && (hooks.onDecided !== undefined || hooks.alongside !== undefined)) throw new Error('onDecided and alongside are for the fast replay only');
   const details = options.details === undefined || fastPath ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
   const compactDetails = options.details === undefined || !fastPath ? undefined : compactDecisionRecordWriter(options.details);
   const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
@@ -119,7 +146,14 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
         onWarning: warn,
         onBytes: progress.bytes,
         onRows: progress.rows,
-        onDecided: compactDetails?.decision,
+        onDecided:
+          compactDetails && hooks.onDecided
+            ? (d) => {
+                compactDetails.decision(d);
+                hooks.onDecided!(d);
+              }
+            : (compactDetails?.decision ?? hooks.onDecided),
+        alongside: hooks.alongside?.(policy, accounts),
         onDuplicate: compactDetails?.duplicate,
         batches: scanPlan(options.threads),
       });
@@ -153,7 +187,21 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);
     }
     if (result.bill.input.rejected > 0) warn(`${result.bill.input.rejected.toLocaleString('en-US')} row(s) rejected; see ${options.rejects}`);
-    return { ...result, policy, warnings, variantBills, strictFailed };
+    const replayAgain = logsRereadable(logs)
+      ? (again: ReplayAgainOptions) =>
+          fastReplay({
+            inputs: logs.map((log) => inputSource(log, io.stdin, options.baseDir)),
+            terms: again.terms,
+            alongside: again.alongside,
+            inputTimeZone: options.inputTimezone,
+            windowMs,
+            // The first pass reported every rejected row; this one only skips them.
+            onReject: () => {},
+            onDecided: again.onDecided,
+            batches: scanPlan(options.threads),
+          })
+      : undefined;
+    return { ...result, policy, warnings, variantBills, strictFailed, accounts, replayAgain };
   } finally {
     progress.done();
     details?.close();

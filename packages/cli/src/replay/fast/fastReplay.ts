@@ -3,6 +3,7 @@ import {
   type Bill,
   ByokError,
   type CompactLedger,
+  type CompactOutcome,
   type CompactRequests,
   type Policy,
   createCompactLedger,
@@ -27,6 +28,14 @@ export interface FastReplayTerms {
   readonly accounts?: Accounts | undefined;
 }
 
+/** A decided request with what a listener needs beyond the decision records' fields. */
+export interface FastDecided extends CompactDecided {
+  /** The header of the row's input (where its columns are). */
+  header: LogHeader;
+  /** The outcomes of the `alongside` terms for the same request, in order. */
+  readonly alongside: CompactOutcome[];
+}
+
 export interface FastReplayOptions {
   readonly inputs: readonly InputSource[];
   /** The policy the bill is for, then any others decided in the same pass (what-if variants). */
@@ -39,7 +48,12 @@ export interface FastReplayOptions {
   readonly onBytes?: ((n: number) => void) | undefined;
   readonly onRows?: ((n: number) => void) | undefined;
   /** Receives each decided request of the first terms (decision records), in allowance order. */
-  readonly onDecided?: ((decided: CompactDecided) => void) | undefined;
+  readonly onDecided?: ((decided: FastDecided) => void) | undefined;
+  /**
+   * Terms decided request by request beside the first (not batched like the other terms),
+   * so that `onDecided` sees each request's outcome under them too (an audit's per-user fee).
+   */
+  readonly alongside?: readonly FastReplayTerms[] | undefined;
   /** Receives each duplicate row and the row it repeats. */
   readonly onDuplicate?: ((file: string, line: number, originalFile: string, originalLine: number) => void) | undefined;
   /** Where each input's row batches come from (default: scanned on this thread as read, or by threads for large files). */
@@ -72,6 +86,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   const baseline = createCompactLedger({ policy: first.policy, accounts: first.accounts, names, shared });
   const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names })));
   const others = own.filter((l): l is CompactLedger => l !== undefined);
+  const alongside = (options.alongside ?? []).map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names }));
   const feed = createFeed(FEED_ROWS);
   const headers: LogHeader[] = [];
   const inputNames = options.inputs.map((i) => i.name);
@@ -97,7 +112,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   const { onDecided } = options;
   // Batches whose buffers go back to the thread that scanned them once their rows are decided.
   const recycles = new WeakMap<RowBatch, () => void>();
-  const decided = { ledger: baseline } as CompactDecided;
+  const decided = { ledger: baseline, alongside: alongside.map(() => undefined) } as unknown as FastDecided;
   const describe = (slot: number) => `${inputNames[held.input[slot]!]}, line ${held.line[slot]}`;
 
   function release(slot: number): void {
@@ -113,7 +128,9 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     const recorded = batch.recorded[row]!;
     try {
       const outcome = baseline.decide(user, org, ms, key, platform, recorded, cost, costBig);
+      for (let k = 0; k < alongside.length; k++) decided.alongside[k] = alongside[k]!.decide(user, org, ms, key, platform, recorded, cost, costBig);
       if (onDecided !== undefined) {
+        decided.header = headers[held.input[slot]!]!;
         decided.file = inputNames[held.input[slot]!]!;
         decided.line = held.line[slot]!;
         decided.batch = batch;

@@ -10,11 +10,15 @@ export interface SideRow {
   idBytes?: Uint8Array;
   /** The cost in 10^-12 dollars when it is not a safe integer. */
   costBig?: bigint;
+  /** The recorded charge (`charged_usd`) in 10^-12 dollars when it is not a safe integer. */
+  chargedBig?: bigint;
   /** Why the row is refused, and where. */
   problem?: { readonly reason: string; readonly column?: number | undefined; readonly columnName?: string | undefined };
 }
 
 export const ROW_ACCEPTED = 0;
+/** `charged` of a row without a recorded charge (charges are never negative). */
+export const CHARGED_ABSENT = -1;
 export const ROW_REJECTED = 1;
 
 /**
@@ -47,6 +51,11 @@ export interface RowBatch {
   recorded: Uint8Array;
   /** List cost in 10^-12 dollars (a safe integer), or NaN with the exact value in `side`. */
   cost: Float64Array;
+  /**
+   * The recorded charge (`charged_usd`) in 10^-12 dollars, `CHARGED_ABSENT` when the row has
+   * none, or NaN with the exact value in `side` (audits compare it with the policy's charge).
+   */
+  charged: Float64Array;
   status: Uint8Array;
   /** Rows that need more than numbers, by row index. */
   readonly side: Map<number, SideRow>;
@@ -61,7 +70,7 @@ export interface RowBatch {
 }
 
 /** The numeric columns, each a view of one buffer, so a batch moves between threads as two buffers. */
-const FLOAT_COLUMNS = ['epochMs', 'cost'] as const;
+const FLOAT_COLUMNS = ['epochMs', 'cost', 'charged'] as const;
 const INT_COLUMNS = ['line', 'rowStart', 'rowEnd', 'idStart', 'idEnd', 'idHash', 'nanos', 'user', 'org'] as const;
 const BYTE_COLUMNS = ['key', 'platform', 'recorded', 'status'] as const;
 const BYTES_PER_ROW = FLOAT_COLUMNS.length * 8 + INT_COLUMNS.length * 4 + BYTE_COLUMNS.length;

@@ -5,7 +5,7 @@ import { InputError } from '../../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../../io/logColumns.js';
 import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
 import { NameTable } from './nameTable.js';
-import { ROW_REJECTED, type RowBatch, type SideRow, createRowBatch, growRowBatch, hashBytes } from './rowBatch.js';
+import { CHARGED_ABSENT, ROW_REJECTED, type RowBatch, type SideRow, createRowBatch, growRowBatch, hashBytes } from './rowBatch.js';
 
 const MS_PER_DAY = 86_400_000;
 /** The last millisecond of year 9999, the latest instant parseTimestamp accepts. */
@@ -295,11 +295,13 @@ export class RowScanner {
       if (e === s) recorded = ABSENT;
     }
     if (key === ABSENT && recorded === ABSENT) return false;
+    // charged_usd is read only when the log has the column; a large one goes to the record reader.
+    let charged = CHARGED_ABSENT;
     c = index.chargedUsd;
     if (c !== -1) {
       const s = c === 0 ? start : commas[c - 1]! + 1;
       const e = c === last ? end : commas[c]!;
-      if (e > s && !isPlainDecimal(bytes, s, e)) return false;
+      if (e > s && (charged = decimalUnits(bytes, s, e)) < 0) return false;
     }
     let org = -1;
     c = index.orgId;
@@ -323,6 +325,7 @@ export class RowScanner {
     batch.platform[i] = platform;
     batch.recorded[i] = recorded;
     batch.cost[i] = cost;
+    batch.charged[i] = charged;
     return true;
   }
 
@@ -360,6 +363,16 @@ export class RowScanner {
     } else {
       batch.cost[i] = Number.NaN;
       side.costBig = units;
+    }
+    if (request.charged === undefined) {
+      batch.charged[i] = CHARGED_ABSENT;
+    } else {
+      const charged = request.charged.units * 10n ** BigInt(MAX_MONEY_FRACTION_DIGITS - request.charged.scale);
+      if (charged <= BigInt(Number.MAX_SAFE_INTEGER)) batch.charged[i] = Number(charged);
+      else {
+        batch.charged[i] = Number.NaN;
+        side.chargedBig = charged;
+      }
     }
   }
 
@@ -508,18 +521,6 @@ function matchWord(b: Buffer, s: number, e: number, list: readonly Buffer[]): nu
     return w;
   }
   return -1;
-}
-
-/** `digits[.digits]` with at most 12 fractional digits, as parseMoney accepts. */
-function isPlainDecimal(b: Buffer, s: number, e: number): boolean {
-  let i = s;
-  while (i < e && b[i]! >= 48 && b[i]! <= 57) i++;
-  if (i === s) return false;
-  if (i === e) return true;
-  if (b[i] !== 46) return false;
-  const from = ++i;
-  while (i < e && b[i]! >= 48 && b[i]! <= 57) i++;
-  return i === e && i > from && i - from <= MAX_MONEY_FRACTION_DIGITS;
 }
 
 /** A plain decimal below $9006 in 10^-12 dollars, or -1 when the record reader must read it. */

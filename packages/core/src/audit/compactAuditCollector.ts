@@ -1,0 +1,221 @@
+import type { Bill } from '../ledger/billLine.js';
+import type { CompactLine, CompactOutcome } from '../ledger/compactLedger.js';
+import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
+import { Money } from '../money/money.js';
+import { ROUNDING_MODES, roundMoney } from '../money/rounding/roundMoney.js';
+import { ROUTES } from '../routing/routeTypes.js';
+import { type AuditEvidence, type LineAlternatives, lineKey } from './auditCollector.js';
+import type { Finding, WrongChargeKind } from './findings.js';
+import { type MoneyMatchOptions, moneyMatches } from './moneyMatch.js';
+
+/** Amounts of the fast replay are integer counts of 10^-12 dollars. */
+const PICO_SCALE = 12;
+
+/** One decided request as the fast replay has it: its outcome and its amounts as units. */
+export interface CompactAuditRequest {
+  readonly outcome: CompactOutcome;
+  /** List cost in 10^-12 dollars (a safe integer), or NaN with the exact value in `costBig`. */
+  readonly cost: number;
+  readonly costBig: bigint | undefined;
+  /** Recorded charge in 10^-12 dollars, negative when the row has none, NaN with `chargedBig`. */
+  readonly charged: number;
+  readonly chargedBig: bigint | undefined;
+  /** Recorded route code, or `ABSENT`. */
+  readonly recorded: number;
+  /** The request id and where the row is: built only for a finding. */
+  readonly requestId: () => string;
+  readonly source: () => string;
+}
+
+export interface CompactAuditOptions {
+  readonly match: MoneyMatchOptions;
+  /** At most this many request findings are kept (all are counted). Default 10,000. */
+  readonly maxRequestFindings?: number;
+}
+
+/** What is summed per bill line (scope and period), as bigint units until the end. */
+class LineSums {
+  /** Σ cost (10^-12 $) of BYOK requests ranked past twice the allowance. */
+  pastDouble = 0n;
+  /** Σ of each request's fee rounded at the presentation scale. */
+  halfEven = 0n;
+  halfUp = 0n;
+  feePerUser: Money = Money.ZERO;
+  chargedDifference: Money = Money.ZERO;
+  chargedRequests = 0;
+  constructor(
+    readonly key: string,
+    readonly line: CompactLine,
+  ) {}
+}
+
+export interface CompactAuditCollector {
+  /** Takes each request the main replay decided, in allowance order. */
+  observe(request: CompactAuditRequest): void;
+  /**
+   * Takes the per-user decision (scope mode `user`) of a request whose main line is
+   * `mainLine`: the fee it would have paid had each org member their own allowance.
+   */
+  observePerUser(mainLine: CompactLine, perUser: CompactOutcome, cost: number, costBig: bigint | undefined): void;
+  /** Whether any decided request had a recorded charge. */
+  readonly sawCharged: boolean;
+  /** The evidence, with the bills under other reset zones when they were computed. */
+  finish(zoneBills: ReadonlyMap<string, Bill>): AuditEvidence;
+}
+
+const units = (n: number, big: bigint | undefined): bigint => (n === n ? BigInt(n) : big!);
+
+/**
+ * The evidence of `createAuditCollector` gathered from the fast replay's numbers: the same
+ * sums per line, the same request findings in the same order and words, without a
+ * `Decision` object or an extra ledger per request. The per-user fee and the zone bills
+ * come from a second replay (see `observePerUser`, `finish`), run only when a line
+ * mismatches and a cause must be named.
+ */
+export function createCompactAuditCollector(options: CompactAuditOptions): CompactAuditCollector {
+  const { match } = options;
+  const maxFindings = options.maxRequestFindings ?? 10_000;
+  const scale = match.scale;
+  const sums = new Map<string, LineSums>();
+  // A bill line can span two policy versions (two compact lines): both map to one key.
+  const byLine = new Map<CompactLine, LineSums>();
+  const divisors = new Map<number, bigint>();
+  const requestFindings: Finding[] = [];
+  let requestFindingCount = 0;
+  let routeMismatchCount = 0;
+  let chargedRequests = 0;
+  const chargeMatch: MoneyMatchOptions = { ...match, scale: PICO_SCALE, rounding: 'half-even', tolerance: match.tolerance ?? Money.ZERO };
+  const roundHalfEven = ROUNDING_MODES['half-even'];
+
+  const record = (finding: Finding) => {
+    requestFindingCount++;
+    if (requestFindings.length < maxFindings) requestFindings.push(finding);
+  };
+
+  function sumsOf(line: CompactLine): LineSums {
+    let s = byLine.get(line);
+    if (s === undefined) {
+      const key = lineKey(line.scope, line.period);
+      s = sums.get(key);
+      if (s === undefined) sums.set(key, (s = new LineSums(key, line)));
+      byLine.set(line, s);
+    }
+    return s;
+  }
+
+  /** 10^(feeScale − presentation scale), or 1n when the fee has no more digits than presented. */
+  function divisorFor(feeScale: number): bigint {
+    let d = divisors.get(feeScale);
+    if (d === undefined) divisors.set(feeScale, (d = feeScale > scale ? 10n ** BigInt(feeScale - scale) : 1n));
+    return d;
+  }
+
+  /** Adds one request's fee rounded at the presentation scale, both ways (half-even, half-up). */
+  function addRoundedFee(s: LineSums, fee: bigint, feeScale: number): void {
+    if (fee === 0n) return;
+    if (feeScale <= scale) {
+      const exact = fee * 10n ** BigInt(scale - feeScale);
+      s.halfEven += exact;
+      s.halfUp += exact;
+      return;
+    }
+    const d = divisorFor(feeScale);
+    const q = fee / d;
+    const twice = (fee - q * d) * 2n;
+    s.halfUp += twice >= d ? q + 1n : q;
+    s.halfEven += twice > d || (twice === d && (q & 1n) === 1n) ? q + 1n : q;
+  }
+
+  function checkCharge(r: CompactAuditRequest, s: LineSums, charge: Money, cost: bigint): void {
+    const { outcome } = r;
+    const charged = new Money(units(r.charged, r.chargedBig), PICO_SCALE);
+    chargedRequests++;
+    s.chargedRequests++;
+    s.chargedDifference = s.chargedDifference.add(charged.subtract(charge));
+    // The log keeps 12 decimals; compare the policy's charge at that precision.
+    const expected = roundMoney(charge, PICO_SCALE, roundHalfEven).rounded;
+    if (moneyMatches(charged, expected, chargeMatch)) return;
+    const byok = outcome.route === ROUTE_BYOK;
+    let kind: WrongChargeKind;
+    if (byok && outcome.within) kind = 'fee inside the allowance';
+    else if (byok && cost !== 0n && charged.units === cost) kind = 'platform charge on a BYOK request';
+    else if (byok && charged.units === 0n) kind = 'no fee past the allowance';
+    else if (byok) kind = 'fee at the wrong rate';
+    else if (outcome.route === ROUTE_PLATFORM) kind = 'wrong platform charge';
+    else kind = 'charge on a failed request';
+    record({
+      kind: 'wrong-charge',
+      scope: outcome.line.scope,
+      period: outcome.line.period,
+      field: 'charged_usd',
+      invoiced: charged.toString(),
+      recomputed: charge.toString(),
+      difference: charged.subtract(charge).toString(),
+      requestId: r.requestId(),
+      ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
+      wrongCharge: kind,
+      source: r.source(),
+    });
+  }
+
+  return {
+    observe(r) {
+      const { outcome } = r;
+      const line = outcome.line;
+      const s = sumsOf(line);
+      // Not counted has ordinal 0, never past twice an allowance.
+      if (outcome.route === ROUTE_BYOK && outcome.ordinal > 2 * s.line.allowance) s.pastDouble += units(r.cost, r.costBig);
+      const rate = line.terms.version.parameters.feeRate;
+      let fee = 0n;
+      if (outcome.chargeKind === CHARGE_FEE) {
+        fee = units(r.cost, r.costBig) * rate.units;
+        addRoundedFee(s, fee, PICO_SCALE + rate.scale);
+      }
+      if (r.recorded !== ABSENT && r.recorded !== outcome.route) {
+        routeMismatchCount++;
+        const route = ROUTES[outcome.route]!;
+        record({
+          kind: 'route-mismatch',
+          scope: line.scope,
+          period: line.period,
+          field: 'route',
+          invoiced: ROUTES[r.recorded],
+          recomputed: route,
+          requestId: r.requestId(),
+          ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
+          cause: `the ${line.terms.failoverMode} failover mode gives ${route} (${line.terms.routeRule[outcome.routeIndex]})`,
+          source: r.source(),
+        });
+      }
+      if (!(r.charged >= 0) && r.chargedBig === undefined) return;
+      const cost = units(r.cost, r.costBig);
+      const charge =
+        outcome.chargeKind === CHARGE_FEE ? new Money(fee, PICO_SCALE + rate.scale) : outcome.chargeKind === CHARGE_LIST ? new Money(cost, PICO_SCALE) : Money.ZERO;
+      checkCharge(r, s, charge, cost);
+    },
+    observePerUser(mainLine, perUser, cost, costBig) {
+      if (perUser.chargeKind !== CHARGE_FEE) return;
+      const rate = perUser.line.terms.version.parameters.feeRate;
+      const s = sumsOf(mainLine);
+      s.feePerUser = s.feePerUser.add(new Money(units(cost, costBig) * rate.units, PICO_SCALE + rate.scale));
+    },
+    get sawCharged() {
+      return chargedRequests > 0;
+    },
+    finish(zoneBills) {
+      const alternatives = new Map<string, LineAlternatives>();
+      for (const [key, s] of sums) {
+        alternatives.set(key, {
+          rate: s.line.terms.version.parameters.feeRate,
+          allowance: s.line.allowance,
+          costPastDoubleAllowance: new Money(s.pastDouble, PICO_SCALE),
+          feeRoundedPerRequest: { 'half-even': new Money(s.halfEven, scale), 'half-up': new Money(s.halfUp, scale) },
+          feePerUser: s.feePerUser,
+          chargedDifference: s.chargedDifference,
+          chargedRequests: s.chargedRequests,
+        });
+      }
+      return { alternatives, zoneBills, requestFindings, requestFindingCount, routeMismatchCount, chargedRequests };
+    },
+  };
+}
