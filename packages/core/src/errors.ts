@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'INVALID_TIMESTAMP'
   | 'NONEXISTENT_LOCAL_TIME'
   | 'INVALID_TIME_ZONE'
+  | 'INVALID_PERIOD'
   | 'INVALID_POLICY'
   | 'INVALID_ACCOUNTS'
   | 'INVALID_REQUEST'
@@ -59,6 +60,13 @@ export class NonexistentLocalTimeError extends ByokError {
 export class InvalidTimeZoneError extends ByokError {
   constructor(message: string, field?: string) {
     super('INVALID_TIME_ZONE', message, field);
+  }
+}
+
+/** A billing period label that is not `YYYY-MM` (a month 01–12). */
+export class InvalidPeriodError extends ByokError {
+  constructor(message: string, field?: string) {
+    super('INVALID_PERIOD', message, field);
   }
 }
 
@@ -118,5 +126,35 @@ export class LateArrivalError extends ByokError {
     readonly latest: unknown,
   ) {
     super('LATE_ARRIVAL', message, 'timestamp');
+  }
+}
+
+/*
+ * Errors a CALLER's bug causes (an argument no valid input can produce), as opposed to
+ * the input problems above. They carry a code like ByokError but deliberately do NOT
+ * extend it: the CLI treats every ByokError as the user's input (a refused row, exit
+ * code 2) and anything else as a bug in byok (exit code 70), and these must stay on the
+ * bug side. They extend RangeError, which they were before they had a class, so code
+ * that catches or asserts RangeError keeps working.
+ */
+export type ProgrammingErrorCode = 'INVALID_ARGUMENT' | 'INEXACT_ARITHMETIC';
+
+/** An argument outside its domain, e.g. a scale that is not a non-negative integer. */
+export class InvalidArgumentError extends RangeError {
+  readonly code: ProgrammingErrorCode = 'INVALID_ARGUMENT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Exact arithmetic asked to do what it cannot without losing digits. */
+export class ArithmeticError extends RangeError {
+  readonly code: ProgrammingErrorCode = 'INEXACT_ARITHMETIC';
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }

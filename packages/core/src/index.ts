@@ -3,10 +3,13 @@
  * and stores are passed in by the caller.
  */
 export {
+  ArithmeticError,
   ByokError,
   ConflictingDuplicateError,
   InvalidAccountsError,
+  InvalidArgumentError,
   InvalidMoneyError,
+  InvalidPeriodError,
   InvalidRateError,
   InvalidRequestError,
   InvalidTimeZoneError,
@@ -17,6 +20,7 @@ export {
   OutOfOrderError,
   PolicyValidationError,
   type ErrorCode,
+  type ProgrammingErrorCode,
 } from './errors.js';
 
 // money
@@ -69,7 +73,6 @@ export type { Condition, FactCondition, Facts, RuleDocument, RuleEvent, RuleOper
 export { RULE_OPERATORS } from './rules/ruleDocument.js';
 export { compileCondition, type CompiledCondition } from './rules/compileCondition.js';
 export { compileRules, decide, type CompiledRule, type RuleDecision } from './rules/decisionTable.js';
-export { runWithEngine, type EngineRuleOutcome } from './rules/engineReference.js';
 
 // the decision kernel: one decision, on small integer codes and compiled tables
 export { ABSENT, CHARGE_CODE, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, routeIndex, routeIndexOfNames } from './kernel/codes.js';

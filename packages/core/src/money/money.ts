@@ -1,3 +1,4 @@
+import { ArithmeticError, InvalidArgumentError } from '../errors.js';
 import type { Rate } from './rate.js';
 
 const TEN = 10n;
@@ -32,7 +33,7 @@ export class Money {
 
   constructor(units: bigint, scale: number) {
     if (!Number.isInteger(scale) || scale < 0) {
-      throw new RangeError(`byok-billing: scale must be a non-negative integer, got ${scale}`);
+      throw new InvalidArgumentError(`byok-billing: scale must be a non-negative integer, got ${scale}`);
     }
     this.units = units;
     this.scale = scale;
@@ -119,7 +120,7 @@ export class Money {
     if (scale < this.scale) {
       const n = this.normalize();
       if (n.scale > scale) {
-        throw new RangeError(`byok-billing: ${n.toString()} has more than ${scale} fractional digits`);
+        throw new ArithmeticError(`byok-billing: ${n.toString()} has more than ${scale} fractional digits`);
       }
       return formatUnits(n.units * pow10(scale - n.scale), scale);
     }

@@ -1,4 +1,4 @@
-import { InvalidRateError } from '../errors.js';
+import { InvalidArgumentError, InvalidRateError } from '../errors.js';
 import { parseDecimal } from './parseDecimal.js';
 
 /** Rates (fee percentages as fractions) carry at most this many fractional digits. */
@@ -15,7 +15,7 @@ export class Rate {
   constructor(units: bigint, scale: number) {
     if (units < 0n) throw new InvalidRateError(`a rate must not be negative`);
     if (!Number.isInteger(scale) || scale < 0) {
-      throw new RangeError(`byok-billing: scale must be a non-negative integer, got ${scale}`);
+      throw new InvalidArgumentError(`byok-billing: scale must be a non-negative integer, got ${scale}`);
     }
     this.units = units;
     this.scale = scale;

@@ -1,3 +1,4 @@
+import { InvalidPeriodError } from '../errors.js';
 import { type Instant, MS_PER_DAY, civilFromDays, daysFromCivil } from './instant.js';
 import { resolveLocalTime } from './resolveLocalTime.js';
 import { assertTimeZone, zoneOffsetMs } from './timeZone.js';
@@ -26,7 +27,7 @@ export function formatPeriod(year: number, month: number): Period {
 
 export function parsePeriod(period: string): { year: number; month: number } {
   const m = PERIOD_PATTERN.exec(period);
-  if (!m) throw new RangeError(`byok-billing: period ${JSON.stringify(period)} is not YYYY-MM`);
+  if (!m) throw new InvalidPeriodError(`byok-billing: period ${JSON.stringify(period)} is not YYYY-MM`);
   return { year: Number(m[1]), month: Number(m[2]) };
 }
 

@@ -3,13 +3,18 @@ import { MS_PER_DAY, daysFromCivil } from './instant.js';
 
 /*
  * Offsets come from the platform's IANA database through Intl.DateTimeFormat, read at
- * an INSTANT. date-fns-tz was tried first and left out: its getTimezoneOffset and
- * fromZonedTime read a Date's machine-local fields, so the same call gives different
- * instants under different machine TZ settings (2025-10-26T02:30 Europe/Berlin gave
+ * an INSTANT. date-fns-tz was evaluated (again with 3.2.0) and left out: its
+ * getTimezoneOffset(zone, date) is not an at-an-instant reader. It takes the Date's
+ * machine-local fields (getFullYear, getHours, ...) as a wall-clock time in `zone`, so it
+ * gives the old offset for the hour after a fall-back even under TZ=UTC (Europe/Berlin at
+ * 2025-10-26T01:30Z: +2h, not +1h), its answers near a switch change with the machine zone
+ * (Berlin at 2025-10-26T02:00Z: +1h under TZ=UTC, +2h under TZ=America/New_York), it is
+ * wrong before 1 AD (no era), and it reads epoch 0 passed as a number as "now".
+ * fromZonedTime depends on the machine zone too (2025-10-26T02:30 Europe/Berlin gave
  * 01:30Z under TZ=UTC and 00:30Z under TZ=America/New_York) and silently moves times
- * inside a DST gap; it also reads epoch 0 as "now". A billing engine cannot depend on
- * the machine it runs on, so the core computes offsets itself (test/time runs under
- * several TZ values to hold it to that).
+ * inside a DST gap. A billing engine cannot depend on the machine it runs on, so the core
+ * computes offsets itself and resolves local times on top (resolveLocalTime.ts); test/time
+ * runs under several TZ values to hold it to that.
  */
 
 // A pure memo: formatters are expensive to build and depend only on the zone name.

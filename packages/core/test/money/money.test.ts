@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Money, parseMoney, parseRate, sumMoney } from '@byok-billing/core';
+import { ArithmeticError, ByokError, InvalidArgumentError, Money, parseMoney, parseRate, sumMoney } from '@byok-billing/core';
 import { pow10 } from '../../src/money/money.js';
 
 const m = (text: string): Money => parseMoney(text, { allowNegative: true });
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the call to throw');
+}
 
 describe('pow10', () => {
   it('is 10^n for small and large n, and stable across calls (cache)', () => {
@@ -28,8 +37,13 @@ describe('Money constructor', () => {
     expect(new Money(5n, 0).toString()).toBe('5');
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses scale %s with a RangeError naming it', (scale) => {
-    expect(() => new Money(1n, scale)).toThrow(RangeError);
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses scale %s with an InvalidArgumentError naming it', (scale) => {
+    const e = thrown(() => new Money(1n, scale));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as InvalidArgumentError).code).toBe('INVALID_ARGUMENT');
+    // A caller's bug, not bad input: still a RangeError, never a ByokError (the CLI would refuse a row for it).
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e).not.toBeInstanceOf(ByokError);
     expect(() => new Money(1n, scale)).toThrow(`byok-billing: scale must be a non-negative integer, got ${scale}`);
   });
 
@@ -91,8 +105,13 @@ describe('Money.toFixedScale', () => {
     expect(m(text).toFixedScale(scale)).toBe(expected);
   });
 
-  it('throws a RangeError instead of dropping a digit', () => {
-    expect(() => m('1.234').toFixedScale(2)).toThrow(RangeError);
+  it('throws an ArithmeticError instead of dropping a digit', () => {
+    const e = thrown(() => m('1.234').toFixedScale(2));
+    expect(e).toBeInstanceOf(ArithmeticError);
+    expect((e as ArithmeticError).code).toBe('INEXACT_ARITHMETIC');
+    expect((e as Error).name).toBe('ArithmeticError');
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e).not.toBeInstanceOf(ByokError);
     expect(() => m('1.234').toFixedScale(2)).toThrow('byok-billing: 1.234 has more than 2 fractional digits');
     expect(() => m('1.2340').toFixedScale(2)).toThrow('byok-billing: 1.234 has more than 2 fractional digits');
     expect(() => m('-0.5').toFixedScale(0)).toThrow('byok-billing: -0.5 has more than 0 fractional digits');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByokError, InvalidRateError, MAX_RATE_FRACTION_DIGITS, Rate, parseRate } from '@byok-billing/core';
+import { ByokError, InvalidArgumentError, InvalidRateError, MAX_RATE_FRACTION_DIGITS, Rate, parseRate } from '@byok-billing/core';
 
 function rateError(fn: () => unknown): InvalidRateError {
   try {
@@ -66,7 +66,8 @@ describe('Rate', () => {
     expect(new Rate(0n, 2).toString()).toBe('0');
   });
 
-  it.each([-1, 0.5, Number.NaN])('refuses scale %s with a RangeError', (scale) => {
+  it.each([-1, 0.5, Number.NaN])('refuses scale %s with an InvalidArgumentError', (scale) => {
+    expect(() => new Rate(1n, scale)).toThrow(InvalidArgumentError);
     expect(() => new Rate(1n, scale)).toThrow(RangeError);
     expect(() => new Rate(1n, scale)).toThrow(`byok-billing: scale must be a non-negative integer, got ${scale}`);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Money, ROUNDING_MODES, halfEven, halfUp, parseMoney, roundMoney } from '@byok-billing/core';
+import { InvalidArgumentError, Money, ROUNDING_MODES, halfEven, halfUp, parseMoney, roundMoney } from '@byok-billing/core';
 
 const m = (text: string): Money => parseMoney(text, { allowNegative: true });
 
@@ -132,7 +132,8 @@ describe('roundMoney', () => {
     expect(r.remainder.toString()).toBe('0.009');
   });
 
-  it.each([-1, 1.5, Number.NaN])('refuses rounding scale %s with a RangeError', (scale) => {
+  it.each([-1, 1.5, Number.NaN])('refuses rounding scale %s with an InvalidArgumentError', (scale) => {
+    expect(() => roundMoney(m('1'), scale, halfEven)).toThrow(InvalidArgumentError);
     expect(() => roundMoney(m('1'), scale, halfEven)).toThrow(RangeError);
     expect(() => roundMoney(m('1'), scale, halfEven)).toThrow(
       `byok-billing: rounding scale must be a non-negative integer, got ${scale}`,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Condition, type Facts, RULE_OPERATORS, type RuleOperator, compileCondition, runWithEngine } from '@byok-billing/core';
+import { type Condition, type Facts, RULE_OPERATORS, type RuleOperator, compileCondition } from '@byok-billing/core';
+import { runWithEngine } from '../support/engineReference.js';
 import { conditionTreeArb, factConditionArb, factsArb, singleRule } from '../support/ruleArbitraries.js';
 
 // The generators must produce each kind of answer often: a share of the runs (200 in CI).

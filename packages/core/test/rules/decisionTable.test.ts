@@ -2,15 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Condition,
-  type EngineRuleOutcome,
   type Facts,
   PolicyValidationError,
   type RuleDocument,
   compileRules,
   decide,
-  runWithEngine,
 } from '@byok-billing/core';
 import { buildTable, enumerateFacts, factsKey } from '../../src/rules/decisionTable.js';
+import { type EngineRuleOutcome, runWithEngine } from '../support/engineReference.js';
 import { type TestParams, factsArb, ruleSetArb } from '../support/ruleArbitraries.js';
 
 // The generators must produce each kind of answer often: a share of the runs (200 in CI).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RuleDocument, runWithEngine } from '@byok-billing/core';
+import type { RuleDocument } from '@byok-billing/core';
+import { runWithEngine } from '../support/engineReference.js';
 
 const rules: RuleDocument[] = [
   { name: 'no x', conditions: { all: [{ fact: 'x', operator: 'equal', value: 'never' }] }, event: { type: 't', params: {} } },

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ByokError,
+  InvalidPeriodError,
   InvalidTimeZoneError,
   type Instant,
   type PeriodCalendar,
@@ -40,9 +42,12 @@ describe('formatPeriod / parsePeriod', () => {
   });
 
   it.each(['2025-13', '2025-00', '2025-1', '25-01', '2025/01', ' 2025-01', '2025-01 ', '2025-01-01', 'x2025-01', '2025-01x', '', '20250-01', '２０２５-01'])(
-    'parsePeriod refuses %j with a RangeError',
+    'parsePeriod refuses %j with an InvalidPeriodError',
     (text) => {
-      expect(() => parsePeriod(text)).toThrow(RangeError);
+      expect(() => parsePeriod(text)).toThrow(InvalidPeriodError);
+      // A period label is input (an invoice row, a report): a ByokError with a code, as the CLI expects of input problems.
+      expect(() => parsePeriod(text)).toThrow(ByokError);
+      expect(() => parsePeriod(text)).toThrow(expect.objectContaining({ code: 'INVALID_PERIOD', name: 'InvalidPeriodError' }));
       expect(() => parsePeriod(text)).toThrow(`byok-billing: period ${JSON.stringify(text)} is not YYYY-MM`);
     },
   );
@@ -145,7 +150,7 @@ describe('createPeriodCalendar: UTC (the policy)', () => {
   });
 
   it('periodStartMs refuses a malformed period', () => {
-    expect(() => cal().periodStartMs('2025-13')).toThrow(RangeError);
+    expect(() => cal().periodStartMs('2025-13')).toThrow(InvalidPeriodError);
     expect(() => cal().periodStartMs('2025-13')).toThrow('byok-billing: period "2025-13" is not YYYY-MM');
     expect(() => cal().periodStartMs('October')).toThrow('is not YYYY-MM');
   });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../errors.js';
 import { Money, pow10 } from '../money.js';
 import { halfEven } from './halfEven.js';
 import { halfUp } from './halfUp.js';
@@ -24,7 +25,7 @@ export interface RoundedMoney {
  */
 export function roundMoney(amount: Money, scale: number, mode: RoundingMode): RoundedMoney {
   if (!Number.isInteger(scale) || scale < 0) {
-    throw new RangeError(`byok-billing: rounding scale must be a non-negative integer, got ${scale}`);
+    throw new InvalidArgumentError(`byok-billing: rounding scale must be a non-negative integer, got ${scale}`);
   }
   if (amount.scale <= scale) {
     const rounded = new Money(amount.units * pow10(scale - amount.scale), scale);

@@ -1,4 +1,4 @@
-import type { Facts, RuleDocument } from './ruleDocument.js';
+import type { Facts, RuleDocument } from '@byok-billing/core';
 
 /** What json-rules-engine itself says of one rule for one set of facts. */
 export interface EngineRuleOutcome {
@@ -9,12 +9,11 @@ export interface EngineRuleOutcome {
 
 /**
  * Runs rules through json-rules-engine's own `Engine` (asynchronous, slow: a reference,
- * never the hot path). Tests hold the compiled fast path to it, and `explain` can use it
- * to show that the engine agrees with a decision.
+ * never the hot path). Tests hold the compiled decision tables to it. It lives with the
+ * tests, not in the core: the core never runs the engine, so json-rules-engine is a
+ * development dependency (of the workspace root), not one of the published core.
  */
 export async function runWithEngine(rules: readonly RuleDocument<unknown>[], facts: Facts): Promise<EngineRuleOutcome[]> {
-  // Loaded on first use: the engine is a reference for tests and explanations, and every
-  // process (and scanning thread) that loads the core would otherwise carry it.
   const { Engine } = await import('json-rules-engine');
   // The engine mutates rule objects it is given; hand it a deep copy of the JSON.
   const engine = new Engine(JSON.parse(JSON.stringify(rules)), { allowUndefinedFacts: true });
