@@ -3,6 +3,8 @@ import type { CompactLine, CompactOutcome } from '../ledger/compactLedger.js';
 import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
 import { Money } from '../money/money.js';
 import { ROUNDING_MODES, roundMoney } from '../money/rounding/roundMoney.js';
+import { halfEven } from '../money/rounding/halfEven.js';
+import { halfUp } from '../money/rounding/halfUp.js';
 import { ROUTES } from '../routing/routeTypes.js';
 import { type AuditEvidence, type LineAlternatives, lineKey } from './auditCollector.js';
 import type { Finding, WrongChargeKind } from './findings.js';
@@ -119,11 +121,12 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       s.halfUp += exact;
       return;
     }
+    // The presentation's own rounding modes, on integers (no Money per request).
     const d = divisorFor(feeScale);
     const q = fee / d;
-    const twice = (fee - q * d) * 2n;
-    s.halfUp += twice >= d ? q + 1n : q;
-    s.halfEven += twice > d || (twice === d && (q & 1n) === 1n) ? q + 1n : q;
+    const r = fee - q * d;
+    s.halfUp += halfUp(q, r, d);
+    s.halfEven += halfEven(q, r, d);
   }
 
   function checkCharge(r: CompactAuditRequest, s: LineSums, charge: Money, cost: bigint): void {
