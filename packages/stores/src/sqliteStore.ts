@@ -71,7 +71,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   }
   try {
     statements = {
-      findDecision: db.prepare<[string], string>(`SELECT record FROM ${prefix}decisions WHERE request_id = ?`).pluck(),
+      findDecision: db.prepare<[string], { seq: number; record: string }>(`SELECT seq, record FROM ${prefix}decisions WHERE request_id = ?`),
       readCounter: db.prepare<[string], number>(`SELECT counted FROM ${prefix}counters WHERE key = ?`).pluck(),
       insertDecision: db.prepare<[string, string]>(`INSERT INTO ${prefix}decisions (request_id, record) VALUES (?, ?)`),
       writeCounter: db.prepare<[string, number]>(
@@ -95,7 +95,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       const stored = findDecision.get(item.requestId);
       if (stored !== undefined) {
         try {
-          settled.push({ outcome: { record: decodeRecord(stored, item.requestId), replayed: true } });
+          settled.push({ outcome: { record: decodeRecord(stored.record, item.requestId), replayed: true, seq: stored.seq } });
         } catch (error) {
           settled.push({ error });
         }
@@ -110,9 +110,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         settled.push({ error });
         continue;
       }
-      insertDecision.run(item.requestId, encodeRecord(step.record));
+      const seq = Number(insertDecision.run(item.requestId, encodeRecord(step.record)).lastInsertRowid);
       counts.set(item.counterKey, step.counted);
-      settled.push({ outcome: { record: step.record, replayed: false } });
+      settled.push({ outcome: { record: step.record, replayed: false, seq } });
     }
     for (const [key, counted] of counts) writeCounter.run(key, counted);
     return settled;

@@ -9,6 +9,7 @@ import { writeChargedLog } from '../output/chargedLog.js';
 import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../program.js';
 import { presentationOf, runReplay } from '../replay/runReplay.js';
+import { RunIds } from '../meter/runIds.js';
 
 export interface MeterCliOptions {
   /** `memory`, `sqlite:PATH` or `postgres:URL`. */
@@ -44,7 +45,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
   const store = storeErrorsAsUsage(() => openStore(parseStoreSpec(options.store), { maxBatch: batchSize, tablePrefix: options.tablePrefix }));
   let meter: Meter | undefined;
   // Ids answered in this run: a second row with one of them is a duplicate in the summary.
-  const seen = new Set<string>();
+  const seen = new RunIds();
   let latest: UsageRequest | undefined;
   let lateRows = 0;
   let failed = false;
@@ -60,9 +61,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
         // is filled in file order.
         const outcome = await meter!.record(request);
         if (late && !outcome.replayed) lateRows++;
-        if (seen.has(request.requestId)) return 'duplicate';
-        seen.add(request.requestId);
-        return 'accepted';
+        return seen.repeat(request.requestId, outcome) ? 'duplicate' : 'accepted';
       },
     });
     const warn = (message: string) => {

@@ -10,6 +10,13 @@ export interface RecordOutcome {
   readonly record: DecisionRecord;
   /** True when the request was already recorded: its original decision, counted once. */
   readonly replayed: boolean;
+  /**
+   * The decision's number in the store's order (1, 2, ... as `records()` gives them; gaps
+   * allowed), for stores that number them: the same on every replay of the request, so a
+   * caller can tell the repeats within its own run with one bit per stored decision
+   * instead of a set of every id. Undefined when the store does not number decisions.
+   */
+  readonly seq?: number;
 }
 
 /**
