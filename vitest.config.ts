@@ -1,17 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources (mutation testing mutates them); the
     // packed-tarball test alone exercises the built JavaScript.
-    alias: {
-      '@byok-billing/core': src('core'),
-      '@byok-billing/cli': src('cli'),
-      '@byok-billing/stores': src('stores'),
-    },
+    alias: [
+      { find: /^@byok-billing\/core$/, replacement: src('core') },
+      { find: /^@byok-billing\/core\/internal$/, replacement: src('core', 'internal') },
+      { find: /^@byok-billing\/cli$/, replacement: src('cli') },
+      { find: /^@byok-billing\/stores$/, replacement: src('stores') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

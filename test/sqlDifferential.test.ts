@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { billRequests, compileBillSql, loadPolicy, parseAccounts, unwritableSqlString } from '@byok-billing/core';
+import { billRequests, compileBillSql, loadPolicy, parseAccounts } from '@byok-billing/core';
+import { unwritableSqlString } from '@byok-billing/core/internal';
 import { policyDocumentOf, relationRowOf, sqlCaseArb, usageRequestOf } from './arbitraries/sqlBillCase.js';
 import { POSTGRES_URL, billLinesAsSql, describePostgres, normaliseSqlRows, useSqlEngines } from './support/sqlEngines.js';
 

@@ -5,22 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ABSENT,
-  type Accounts,
-  KEY_CODE,
-  PLATFORM_CODE,
-  type Policy,
-  ROUTE_CODE,
-  type UsageRequest,
-  billToJson,
-  compareRequests,
-  createCompactLedger,
-  createLedger,
-  parseAccounts,
-  pow10,
-  sharesDecisions,
-} from '@byok-billing/core';
+import { type Accounts, type Policy, type UsageRequest, billToJson, compareRequests, createLedger, parseAccounts } from '@byok-billing/core';
+import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, createCompactLedger, pow10, sharesDecisions } from '@byok-billing/core/internal';
 import { type BillConfig, configArb, policyFor } from '../arbitraries/billConfig.js';
 import { logArb, toUsageRequest } from '../arbitraries/requestLog.js';
 

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
@@ -8,18 +7,9 @@ import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
 import { registerImport } from './commands/importGenerations.js';
 import { registerWhatif } from './commands/whatif.js';
+import type { ProgramIO } from './programIO.js';
 import { VERSION } from './version.js';
 
-export interface ProgramIO {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Whether standard output is a terminal (picks the table format). Default: false. */
-  readonly stdoutIsTTY?: boolean;
-  /** Whether standard error is a terminal (shows progress). Default: false. */
-  readonly stderrIsTTY?: boolean;
-  /** What `-` reads. Default: the process's standard input. */
-  readonly stdin?: Readable;
-}
 
 /**
  * The commander set-up. Commands are plain functions with typed options (in

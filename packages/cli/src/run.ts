@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { exitCodeFor } from './exitCodes.js';
-import { type ProgramIO, type RunState, createProgram } from './program.js';
+import { type RunState, createProgram } from './program.js';
+import type { ProgramIO } from './programIO.js';
 
 /**
  * Runs the CLI on `argv` (without the node and script paths) and resolves to the exit

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { auditCommand } from '../src/commands/audit.js';
 import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import { formatAudit } from '../src/output/auditFormats.js';
-import type { ProgramIO } from '../src/program.js';
+import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-audit-parity-'));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../src/commands/explain.js';
-import type { ProgramIO } from '../src/program.js';
+import type { ProgramIO } from '../src/programIO.js';
 import { recordExplainCommand } from './support/recordExplain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-explain-parity-'));

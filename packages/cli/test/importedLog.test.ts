@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareUtf8, parseMoney, parseTimestamp } from '@byok-billing/core';
+import { parseMoney, parseTimestamp } from '@byok-billing/core';
+import { compareUtf8 } from '@byok-billing/core/internal';
 import type { ImportedRequest } from '../src/import/generationToRequest.js';
 import { ImportedLog } from '../src/import/importedLog.js';
 import { RequestIdIndex } from '../src/import/requestIdIndex.js';

@@ -1,18 +1,6 @@
-import {
-  type Accounts,
-  type AuditEvidence,
-  type Bill,
-  type CompactAuditCollector,
-  type CompactAuditRequest,
-  type InvoiceLine,
-  type MoneyMatchOptions,
-  type Policy,
-  SUSPECT_ZONES,
-  createCompactAuditCollector,
-  policyVariant,
-  reconcileInvoice,
-} from '@byok-billing/core';
-import type { ProgramIO } from '../program.js';
+import { type Accounts, type Bill, type InvoiceLine, type MoneyMatchOptions, type Policy, policyVariant, reconcileInvoice } from '@byok-billing/core';
+import { type AuditEvidence, type CompactAuditCollector, type CompactAuditRequest, SUSPECT_ZONES, createCompactAuditCollector } from '@byok-billing/core/internal';
+import type { ProgramIO } from '../programIO.js';
 import type { FastDecided, FastReplayTerms } from '../replay/fast/fastReplay.js';
 import { rowId } from '../replay/fast/rowBatch.js';
 import { type ReplayCliOptions, type ReplayRun, logsRereadable, presentationOf, runReplay } from '../replay/runReplay.js';

@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { EXIT_DISCREPANCIES, EXIT_OK, UsageError } from '../exitCodes.js';
 import { loadInvoiceFile } from '../io/loadInvoiceFile.js';
 import { AUDIT_FORMATS, type AuditFormat, auditAsJson, formatAudit } from '../output/auditFormats.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import { VERSION } from '../version.js';
 import { type ReplayCliOptions, addReplayOptions } from '../replay/runReplay.js';
 import { writeOutput } from '../output/writeOutput.js';

@@ -4,7 +4,7 @@ import { BILL_ENGINES, type BillEngine, refuseDuckdbOptions, runDuckdbEngine } f
 import { type DuckdbCliOptions, addDuckdbOptions } from '../engines/duckdb/duckdbSettings.js';
 import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
 import { writeOutput } from '../output/writeOutput.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 
 export interface BillCliOptions extends ReplayCliOptions, DuckdbCliOptions {

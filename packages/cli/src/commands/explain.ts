@@ -1,19 +1,9 @@
-import {
-  type Accounts,
-  CHARGE_CODE,
-  type Decision,
-  ROUTE_CODE,
-  Money,
-  type Policy,
-  type PolicyVersion,
-  ROUNDING_MODES,
-  formatInstant,
-  roundMoney,
-} from '@byok-billing/core';
+import { type Accounts, type Decision, Money, type Policy, type PolicyVersion, ROUNDING_MODES, formatInstant, roundMoney } from '@byok-billing/core';
+import { CHARGE_CODE, ROUTE_CODE } from '@byok-billing/core/internal';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
-import type { ProgramIO } from '../program.js';
-import type { RowSource } from '../replay/replayLog.js';
+import type { ProgramIO } from '../programIO.js';
+import type { RowSource } from '../replay/rowSource.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 import { writeOutput } from '../output/writeOutput.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';

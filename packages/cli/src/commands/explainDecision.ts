@@ -1,9 +1,10 @@
-import { type Accounts, type CompactLine, type Decision, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest, placeRequest } from '@byok-billing/core';
+import { type Accounts, type Decision, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest } from '@byok-billing/core';
+import { type CompactLine, placeRequest } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../io/csvRecords.js';
 import { rowToRequest } from '../io/rowToRequest.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
 import { type RowBatch, rowText } from '../replay/fast/rowBatch.js';
-import type { RowSource } from '../replay/replayLog.js';
+import type { RowSource } from '../replay/rowSource.js';
 
 /** A decided request's list cost, exact. */
 export function costOf(d: FastDecided): Money {

@@ -13,7 +13,7 @@ import {
   resolveGzipLevel,
 } from '../generate/options.js';
 import { writeChunksToFile, writeChunksToStdout } from '../io/writeChunks.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import { registerGenerateGenerations } from './generateGenerations.js';
 
 export interface GenerateOutput {

@@ -14,7 +14,7 @@ import {
 import { type GenerationRecordsSummary, createGenerationSummary } from '../generate/generationSummary.js';
 import { DEFAULT_GZIP_LEVEL } from '../generate/options.js';
 import { writeChunksToFile, writeChunksToStdout } from '../io/writeChunks.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 
 export interface GenerateGenerationsOptions extends GenerationRecordsRawOptions {
   /** File to write; `undefined` or `-`: standard output. A name ending in `.gz` is gzipped. */

@@ -6,7 +6,7 @@ import { type ImportResult, type ImportSummary, importGenerations } from '../imp
 import { importRejectsWriter } from '../import/importRejectsWriter.js';
 import { RECORD_INPUT_FORMATS, type RecordInputFormat, formatFromName } from '../import/readGenerationRecords.js';
 import { IMPORTED_LOG_HEADER, requestLogRow } from '../import/requestLogRow.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 
 export interface ImportGenerationsOptions {
   readonly user?: string;

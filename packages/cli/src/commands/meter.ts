@@ -7,7 +7,7 @@ import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats
 import { writeStoredDecisions } from '../output/storedDecisions.js';
 import { writeChargedLog } from '../output/chargedLog.js';
 import { writeOutput } from '../output/writeOutput.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import { presentationOf, runReplay } from '../replay/runReplay.js';
 import { RunIds } from '../meter/runIds.js';
 

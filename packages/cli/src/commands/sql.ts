@@ -13,7 +13,7 @@ import { InputError } from '../io/inputError.js';
 import { loadAccountsFile } from '../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../io/loadPolicyFile.js';
 import { writeOutput } from '../output/writeOutput.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 
 export interface SqlCliOptions {
   readonly policy?: string;

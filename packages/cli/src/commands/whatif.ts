@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import { type VariantOutcome, buildWhatifReport } from '../whatif/buildReport.js';
 import { type Variant, accountsFor, buildVariants } from '../whatif/variants.js';
 import { formatWhatif, WHATIF_FORMATS, type WhatifFormat } from '../whatif/whatifFormats.js';

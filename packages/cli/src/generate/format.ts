@@ -1,4 +1,5 @@
-import { civilFromDays, daysFromCivil, daysInMonth } from '@byok-billing/core';
+import { daysInMonth } from '@byok-billing/core';
+import { civilFromDays, daysFromCivil } from '@byok-billing/core/internal';
 /**
  * Text helpers for generated rows: exact money from integer picodollars, UTC calendar
  * arithmetic (pure integers, no `Date`), CSV quoting.

@@ -1,4 +1,4 @@
-import { civilFromDays } from '@byok-billing/core';
+import { civilFromDays } from '@byok-billing/core/internal';
 
 const MICROS_PER_MINUTE = 60_000_000;
 const MICROS_PER_DAY = 86_400_000_000;

@@ -1,4 +1,5 @@
-import { type Policy, type Rate, daysFromCivil, defaultPolicy } from '@byok-billing/core';
+import { type Policy, type Rate, defaultPolicy } from '@byok-billing/core';
+import { daysFromCivil } from '@byok-billing/core/internal';
 import { UsageError } from '../exitCodes.js';
 import { NO_PLANTED_ERRORS, PLANTED_ERROR_KINDS, type PlantedErrorCounts, type PlantedErrorKind } from './plantedErrors.js';
 

@@ -1,4 +1,5 @@
-import { Money, type WrongChargeKind, compareUtf8 } from '@byok-billing/core';
+import { Money, type WrongChargeKind } from '@byok-billing/core';
+import { compareUtf8 } from '@byok-billing/core/internal';
 import type { GeneratedGeneration } from './generationRecords.js';
 import type { GenerationRecordsConfig } from './generationRecordsConfig.js';
 import { AUDIT_KIND_OF, type PlantedErrorKind } from './plantedErrors.js';

@@ -1,4 +1,4 @@
-import { civilFromDays } from '@byok-billing/core';
+import { civilFromDays } from '@byok-billing/core/internal';
 
 const PICO_DIGITS = 12;
 const PICO = 1_000_000_000_000;

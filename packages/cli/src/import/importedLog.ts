@@ -1,4 +1,5 @@
-import { type Instant, compareInstants, compareUtf8 } from '@byok-billing/core';
+import { type Instant, compareInstants } from '@byok-billing/core';
+import { compareUtf8 } from '@byok-billing/core/internal';
 import type { ImportedRequest } from './generationToRequest.js';
 import type { RecordLocation } from './recordProblem.js';
 import { type WrittenLogRow, requestLogHead, requestLogTail } from './requestLogRow.js';

@@ -1,4 +1,5 @@
-import { ByokError, type InvoiceLine, lineKey, parseInvoiceRow } from '@byok-billing/core';
+import { ByokError, type InvoiceLine, parseInvoiceRow } from '@byok-billing/core';
+import { lineKey } from '@byok-billing/core/internal';
 import { csvRecords } from './csvRecords.js';
 import { InputError } from './inputError.js';
 import { inputSource } from './openInput.js';

@@ -4,7 +4,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { UsageError } from '../exitCodes.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 
 /**
  * Writes generated chunks to `io.stdout`. bin.ts's stdout returns what process.stdout.write

@@ -1,4 +1,5 @@
-import { type CompactLedger, type CompactOutcome, ROUTES, formatInstant } from '@byok-billing/core';
+import { ROUTES, formatInstant } from '@byok-billing/core';
+import { type CompactLedger, type CompactOutcome } from '@byok-billing/core/internal';
 import { ByteSink } from '../io/byteSink.js';
 import { csvText } from '../io/csvCell.js';
 import { fileSink } from '../io/outputSink.js';

@@ -1,7 +1,7 @@
 import { type Decision, formatInstant } from '@byok-billing/core';
 import { csvNumber, csvText } from '../io/csvCell.js';
 import type { OutputSink } from '../io/outputSink.js';
-import type { RowSource } from '../replay/replayLog.js';
+import type { RowSource } from '../replay/rowSource.js';
 
 /**
  * The audit trail: one record per request, as CSV or NDJSON (by the file's extension).

@@ -1,6 +1,6 @@
 import { csvText } from '../io/csvCell.js';
 import type { OutputSink } from '../io/outputSink.js';
-import type { Rejection } from '../replay/replayLog.js';
+import type { Rejection } from '../replay/rowSource.js';
 
 /** `--rejects FILE`: every refused row with its file, line, column, reason and original text. */
 export function rejectsWriter(sink: OutputSink): { reject(r: Rejection): void; close(): void } {

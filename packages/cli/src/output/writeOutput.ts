@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../exitCodes.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 
 /** Writes a command's output to standard output, or to `--out FILE`. */
 export function writeOutput(text: string, out: string | undefined, io: ProgramIO): void {

@@ -1,5 +1,5 @@
 import { ByokError, type UsageRequest } from '@byok-billing/core';
-import type { Rejection, RowSource } from './replayLog.js';
+import type { Rejection, RowSource } from './rowSource.js';
 
 /** How an arrival ended: decided (or replayed from an earlier run), or a repeat of a row of this run. */
 export type ArrivalOutcome = 'accepted' | 'duplicate';

@@ -1,37 +1,14 @@
-import {
-  type Accounts,
-  type Arrival,
-  type Bill,
-  ByokError,
-  ConflictingDuplicateError,
-  type Decision,
-  LateArrivalError,
-  type Policy,
-  createLedger,
-  createReorderBuffer,
-} from '@byok-billing/core';
+import { type Accounts, type Bill, ByokError, ConflictingDuplicateError, type Decision, LateArrivalError, type Policy, createLedger } from '@byok-billing/core';
+import { type Arrival, createReorderBuffer } from '@byok-billing/core/internal';
 import { type CsvRecord, csvRecordBatches } from '../io/csvRecords.js';
 import { InputError, type InputLocation } from '../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../io/logColumns.js';
 import type { InputSource } from '../io/openInput.js';
 import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
 import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
+import type { Rejection, RowSource } from './rowSource.js';
 
-/** Where a row came from. */
-export interface RowSource {
-  readonly file: string;
-  readonly line: number;
-  readonly text: string;
-  /** The timestamp as written (offset and all), for explanations. */
-  readonly timestamp: string;
-}
-
-/** A row refused, with its location and reason (what `--rejects` writes). */
-export interface Rejection extends InputLocation {
-  readonly line: number;
-  readonly reason: string;
-  readonly text: string;
-}
+export type { Rejection, RowSource } from './rowSource.js';
 
 export interface ReplayOptions {
   readonly inputs: readonly InputSource[];

@@ -12,12 +12,13 @@ import { createProgress } from '../io/progress.js';
 import { compactDecisionRecordWriter } from '../output/compactDecisionRecords.js';
 import { decisionRecordWriter } from '../output/decisionRecords.js';
 import { rejectsWriter } from '../output/rejectsWriter.js';
-import type { ProgramIO } from '../program.js';
+import type { ProgramIO } from '../programIO.js';
 import type { ArrivalHandler } from './arrivals.js';
 import type { BatchSource } from './fast/batchSource.js';
 import { type FastDecided, type FastReplayResult, type FastReplayTerms, fastReplay } from './fast/fastReplay.js';
 import { parallelScan } from './fast/parallelScan.js';
-import { type ReplayResult, type RowSource, replayLog } from './replayLog.js';
+import { type ReplayResult, replayLog } from './replayLog.js';
+import type { RowSource } from './rowSource.js';
 
 /** The options every log-replaying command shares (bill, audit, explain, whatif). */
 export interface ReplayCliOptions {

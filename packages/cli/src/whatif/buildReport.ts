@@ -1,4 +1,5 @@
-import { type Bill, Money, Rate, compareUtf8, parseMoney, pow10 } from '@byok-billing/core';
+import { type Bill, Money, Rate, parseMoney } from '@byok-billing/core';
+import { compareUtf8, pow10 } from '@byok-billing/core/internal';
 import type { Variant } from './variants.js';
 import type { VariantParameters, VariantResult, WhatifReport } from './whatifReport.js';
 

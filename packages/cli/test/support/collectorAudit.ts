@@ -3,8 +3,9 @@
  * objects through `createAuditCollector` (11 zone ledgers and a per-user ledger per
  * request). Kept as the reference the fast audit must equal.
  */
-import { type AuditReport, type InvoiceLine, type Money, createAuditCollector, reconcileInvoice } from '@byok-billing/core';
-import type { ProgramIO } from '../../src/program.js';
+import { type AuditReport, type InvoiceLine, type Money, reconcileInvoice } from '@byok-billing/core';
+import { createAuditCollector } from '@byok-billing/core/internal';
+import type { ProgramIO } from '../../src/programIO.js';
 import { type ReplayCliOptions, presentationOf, runReplay } from '../../src/replay/runReplay.js';
 
 export async function collectorAudit(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO, invoice: readonly InvoiceLine[] | undefined, tolerance?: Money): Promise<AuditReport> {

@@ -9,7 +9,7 @@ import {
   roundMoney,
 } from '@byok-billing/core';
 import { UsageError } from '../../src/exitCodes.js';
-import type { ProgramIO } from '../../src/program.js';
+import type { ProgramIO } from '../../src/programIO.js';
 import type { RowSource } from '../../src/replay/replayLog.js';
 import { type ReplayCliOptions, runReplay } from '../../src/replay/runReplay.js';
 import { writeOutput } from '../../src/output/writeOutput.js';

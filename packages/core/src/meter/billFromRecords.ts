@@ -7,10 +7,11 @@ import { Money } from '../money/money.js';
 import { parseDecimal } from '../money/parseDecimal.js';
 import type { Policy } from '../policy/policyTypes.js';
 import type { DecisionRecord } from './decisionRecord.js';
+import { InvalidMoneyError } from '../errors.js';
 
 function exact(text: string): Money {
   const parsed = parseDecimal(text, { maxFractionDigits: 24, allowNegative: false });
-  if (typeof parsed === 'string') throw new RangeError(`byok-billing: stored amount ${JSON.stringify(text)}: ${parsed}`);
+  if (typeof parsed === 'string') throw new InvalidMoneyError(`byok-billing: stored amount ${JSON.stringify(text)}: ${parsed}`);
   return new Money(parsed.units, parsed.scale);
 }
 

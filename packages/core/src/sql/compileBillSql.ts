@@ -15,6 +15,7 @@ import {
 } from './requestsRelation.js';
 import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
 import { sqlCommentText, sqlIdentifier, sqlString, sqlTimestamp } from './sqlLiteral.js';
+import { InvalidArgumentError } from '../errors.js';
 
 export interface BillSqlOptions {
   readonly dialect: SqlDialect;
@@ -35,11 +36,11 @@ const COST_SCALE = 12;
  */
 export function compileBillQuery(policy: Policy, accounts: Accounts | undefined, options: BillSqlOptions): string {
   const dialect = options.dialect;
-  if (!isSqlDialect(dialect)) throw new RangeError(`byok-billing: unknown SQL dialect ${JSON.stringify(dialect)}`);
+  if (!isSqlDialect(dialect)) throw new InvalidArgumentError(`byok-billing: unknown SQL dialect ${JSON.stringify(dialect)}`);
   const absent = new Set<string>(options.absentColumns ?? []);
   for (const column of absent) {
     if (!(OPTIONAL_REQUEST_COLUMNS as readonly string[]).includes(column)) {
-      throw new RangeError(`byok-billing: ${JSON.stringify(column)} is not an optional column (${OPTIONAL_REQUEST_COLUMNS.join(', ')})`);
+      throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(column)} is not an optional column (${OPTIONAL_REQUEST_COLUMNS.join(', ')})`);
     }
   }
   const money = options.money ?? 'text';

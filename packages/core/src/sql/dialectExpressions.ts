@@ -1,5 +1,6 @@
 import type { SqlDialect } from './sqlDialect.js';
 import { sqlString } from './sqlLiteral.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /*
  * The few expressions the dialects write differently. Each takes SQL text built by the
@@ -35,7 +36,7 @@ export function periodSql(zone: string, dialect: SqlDialect): string {
     }
     default: {
       const unknown: never = dialect;
-      throw new RangeError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
+      throw new InvalidArgumentError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
     }
   }
 }
@@ -51,7 +52,7 @@ export function binaryCollation(dialect: SqlDialect): string {
       return '';
     default: {
       const unknown: never = dialect;
-      throw new RangeError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
+      throw new InvalidArgumentError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
     }
   }
 }
@@ -71,7 +72,7 @@ export function canonicalMoneySql(amount: string, dialect: SqlDialect): string {
       return `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(${amount} AS VARCHAR(80))))`;
     default: {
       const unknown: never = dialect;
-      throw new RangeError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
+      throw new InvalidArgumentError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { formatInstant } from '../time/instant.js';
 import type { SqlDialect } from './sqlDialect.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /*
  * Everything a policy or an accounts file puts into the SQL text goes through these
@@ -28,7 +29,7 @@ export function unwritableSqlString(text: string, dialect: SqlDialect): string |
       return undefined;
     default: {
       const unknown: never = dialect;
-      throw new RangeError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
+      throw new InvalidArgumentError(`byok-billing: unknown SQL dialect ${JSON.stringify(unknown)}`);
     }
   }
 }
@@ -48,7 +49,7 @@ function quoted(text: string): string {
  */
 export function sqlString(text: string, dialect: SqlDialect): string {
   const problem = unwritableSqlString(text, dialect);
-  if (problem !== undefined) throw new RangeError(`byok-billing: ${JSON.stringify(text)} ${problem}`);
+  if (problem !== undefined) throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(text)} ${problem}`);
   if (dialect === 'duckdb' && text.includes('\u0000')) {
     return `(${text.split('\u0000').map(quoted).join(' || chr(0) || ')})`;
   }
@@ -65,7 +66,7 @@ export function sqlString(text: string, dialect: SqlDialect): string {
  * sqlIdentifier('requests') //=> '"requests"'
  */
 export function sqlIdentifier(name: string): string {
-  if (name === '' || CONTROL.test(name)) throw new RangeError(`byok-billing: ${JSON.stringify(name)} is not a usable SQL identifier`);
+  if (name === '' || CONTROL.test(name)) throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(name)} is not a usable SQL identifier`);
   return `"${name.replaceAll('"', '""')}"`;
 }
 

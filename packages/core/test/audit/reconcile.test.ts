@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  billRequests,
-  createAuditCollector,
-  defaultPolicyDocument,
-  loadPolicy,
-  moneyMatches,
-  parseInvoiceRow,
-  parseMoney,
-  parseTimestamp,
-  policyVariant,
-  presented,
-  reconcileInvoice,
-  type UsageRequest,
-} from '@byok-billing/core';
+import { billRequests, defaultPolicyDocument, loadPolicy, moneyMatches, parseInvoiceRow, parseMoney, parseTimestamp, policyVariant, presented, reconcileInvoice, type UsageRequest } from '@byok-billing/core';
+import { createAuditCollector } from '@byok-billing/core/internal';
 
 // Allowance 3, 5% fee: small enough to cross by hand.
 const doc = JSON.parse(JSON.stringify(defaultPolicyDocument));

@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ConflictingDuplicateError,
-  LateArrivalError,
-  compareRequests,
-  createReorderBuffer,
-  instantFromEpochMs,
-  parseMoney,
-  type Arrival,
-  type UsageRequest,
-} from '@byok-billing/core';
+import { ConflictingDuplicateError, LateArrivalError, compareRequests, instantFromEpochMs, parseMoney, type UsageRequest } from '@byok-billing/core';
+import { createReorderBuffer, type Arrival } from '@byok-billing/core/internal';
 
 const MINUTE = 60_000;
 const req = (id: string, ms: number, cost = '0.1'): UsageRequest => ({

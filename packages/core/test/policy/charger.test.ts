@@ -1,6 +1,7 @@
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import { CHARGE_FACT_DOMAIN, CHARGE_KINDS, type ChargeParams, ROUTES, type RuleDocument, createCharger, defaultPolicy, defaultPolicyDocument } from '@byok-billing/core';
+import { CHARGE_KINDS, type ChargeParams, ROUTES, type RuleDocument, defaultPolicy, defaultPolicyDocument } from '@byok-billing/core';
+import { CHARGE_FACT_DOMAIN, createCharger } from '@byok-billing/core/internal';
 import { CHARGE_FACTS } from '../../src/policy/charger.js';
 
 function policyError(path: string, problem?: string) {

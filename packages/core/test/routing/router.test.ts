@@ -1,22 +1,7 @@
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
-import {
-  FAILOVER_MODES,
-  type FailoverMode,
-  KEY_RESULTS,
-  type KeyResult,
-  PLATFORM_RESULTS,
-  type PlatformResult,
-  RECORDED_ROUTE_RULE,
-  ROUTES,
-  ROUTING_FACT_DOMAIN,
-  type Route,
-  type RouteParams,
-  type RuleDocument,
-  createRouter,
-  defaultPolicy,
-  defaultPolicyDocument,
-} from '@byok-billing/core';
+import { FAILOVER_MODES, type FailoverMode, KEY_RESULTS, type KeyResult, PLATFORM_RESULTS, type PlatformResult, ROUTES, type Route, type RouteParams, type RuleDocument, defaultPolicy, defaultPolicyDocument } from '@byok-billing/core';
+import { RECORDED_ROUTE_RULE, ROUTING_FACT_DOMAIN, createRouter } from '@byok-billing/core/internal';
 import { ROUTING_FACTS } from '../../src/routing/router.js';
 
 function policyError(path: string, problem?: string) {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Condition, type Facts, RULE_OPERATORS, type RuleOperator, compileCondition } from '@byok-billing/core';
+import { type Condition, type Facts, RULE_OPERATORS, type RuleOperator } from '@byok-billing/core';
+import { compileCondition } from '@byok-billing/core/internal';
 import { runWithEngine } from '../support/engineReference.js';
 import { conditionTreeArb, factConditionArb, factsArb, singleRule } from '../support/ruleArbitraries.js';
 

@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Condition,
-  type Facts,
-  PolicyValidationError,
-  type RuleDocument,
-  compileRules,
-  decide,
-} from '@byok-billing/core';
+import { type Condition, type Facts, PolicyValidationError, type RuleDocument } from '@byok-billing/core';
+import { compileRules, decide } from '@byok-billing/core/internal';
 import { buildTable, enumerateFacts, factsKey } from '../../src/rules/decisionTable.js';
 import { type EngineRuleOutcome, runWithEngine } from '../support/engineReference.js';
 import { type TestParams, factsArb, ruleSetArb } from '../support/ruleArbitraries.js';

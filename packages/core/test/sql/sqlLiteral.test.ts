@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sqlIdentifier, sqlString, unwritableSqlString } from '@byok-billing/core';
+import { sqlIdentifier, sqlString, unwritableSqlString } from '@byok-billing/core/internal';
 import { sqlCommentText, sqlTimestamp } from '../../src/sql/sqlLiteral.js';
 
 /** Reads back a standard single-quoted literal (quotes doubled), or fails if the text is not exactly one. */

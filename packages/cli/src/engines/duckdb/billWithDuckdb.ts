@@ -5,7 +5,7 @@ import { loadAccountsFile } from '../../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../../io/loadPolicyFile.js';
 import { fileSink } from '../../io/outputSink.js';
 import { rejectsWriter } from '../../output/rejectsWriter.js';
-import type { ProgramIO } from '../../program.js';
+import type { ProgramIO } from '../../programIO.js';
 import type { ReplayCliOptions } from '../../replay/runReplay.js';
 import { createAcceptedRowsSql, createRepeatedRowsSql, createRequestsViewSql } from './arrivalsSql.js';
 import { checkEngineOptions } from './checkEngineOptions.js';

@@ -1,4 +1,4 @@
-import type { ProgramIO } from '../../program.js';
+import type { ProgramIO } from '../../programIO.js';
 import type { DuckdbBillOptions, DuckdbBillRun } from './billWithDuckdb.js';
 import { DUCKDB_OPTION_NAMES, type DuckdbCliOptions } from './duckdbSettings.js';
 import { UsageError } from '../../exitCodes.js';

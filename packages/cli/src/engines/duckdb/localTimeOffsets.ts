@@ -1,4 +1,5 @@
-import { NonexistentLocalTimeError, daysFromCivil, formatInstant, parseTimestamp } from '@byok-billing/core';
+import { NonexistentLocalTimeError, formatInstant, parseTimestamp } from '@byok-billing/core';
+import { daysFromCivil } from '@byok-billing/core/internal';
 
 /** From `localFromMs` on (wall-clock ms written as if UTC), local times resolve to `localMs - offsetMs`; `null`: they do not exist (a DST gap). */
 export interface LocalOffsetStep {

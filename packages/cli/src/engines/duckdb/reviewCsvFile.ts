@@ -1,9 +1,10 @@
-import { conflictingDuplicateReason } from '@byok-billing/core';
+import { conflictingDuplicateReason } from '@byok-billing/core/internal';
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
 import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
-import { type Rejection, asInputError } from '../../replay/replayLog.js';
+import { asInputError } from '../../replay/replayLog.js';
+import type { Rejection } from '../../replay/rowSource.js';
 import { DuckdbEngineBug } from './duckdbEngineErrors.js';
 import { CsvNeedsRewriting } from './normalizeCsv.js';
 import type { ReviewSink, RowPlace, RowsToReview } from './rowsToReview.js';

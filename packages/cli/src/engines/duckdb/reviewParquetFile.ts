@@ -1,4 +1,4 @@
-import { conflictingDuplicateReason } from '@byok-billing/core';
+import { conflictingDuplicateReason } from '@byok-billing/core/internal';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns.js';
 import { DuckdbEngineBug } from './duckdbEngineErrors.js';

@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { NoPolicyVersionError, type Policy, compareUtf8 } from '@byok-billing/core';
+import { NoPolicyVersionError, type Policy } from '@byok-billing/core';
+import { compareUtf8 } from '@byok-billing/core/internal';
 import { InputError } from '../../io/inputError.js';
 import { LOG_COLUMNS } from '../../io/logColumns.js';
-import type { Rejection } from '../../replay/replayLog.js';
+import type { Rejection } from '../../replay/rowSource.js';
 import { DuckdbEngineBug } from './duckdbEngineErrors.js';
 import type { LoadedFile, LoadedLogs } from './loadLogs.js';
 import {

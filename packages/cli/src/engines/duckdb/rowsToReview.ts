@@ -1,4 +1,4 @@
-import type { Rejection } from '../../replay/replayLog.js';
+import type { Rejection } from '../../replay/rowSource.js';
 
 /** Where a row of the input is, as the default engine names it: file, physical line, text as written. */
 export interface RowPlace {

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Accounts, type Bill, type BillLine, type InputSummary, Money, type Policy, compareUtf8, compileBillQuery, sumBillLines } from '@byok-billing/core';
+import { type Accounts, type Bill, type BillLine, type InputSummary, Money, type Policy, compileBillQuery } from '@byok-billing/core';
+import { compareUtf8, sumBillLines } from '@byok-billing/core/internal';
 import { DuckdbEngineBug, duckdbFailure } from './duckdbEngineErrors.js';
 
 /**

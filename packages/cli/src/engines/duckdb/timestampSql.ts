@@ -1,4 +1,4 @@
-import { daysFromCivil } from '@byok-billing/core';
+import { daysFromCivil } from '@byok-billing/core/internal';
 
 /*
  * parseTimestamp (packages/core/src/time/parseTimestamp.ts) in DuckDB SQL: the same

@@ -1,24 +1,13 @@
-import {
-  type Accounts,
-  type Bill,
-  ByokError,
-  type CompactLedger,
-  type CompactOutcome,
-  type CompactRequests,
-  type Policy,
-  createCompactLedger,
-  sharesDecisions,
-  conflictingDuplicateReason,
-  lateArrivalReason,
-  sameContent,
-} from '@byok-billing/core';
+import { type Accounts, type Bill, ByokError, type Policy, sameContent } from '@byok-billing/core';
+import { type CompactLedger, type CompactOutcome, type CompactRequests, createCompactLedger, sharesDecisions, conflictingDuplicateReason, lateArrivalReason } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../../io/csvRecords.js';
 import { InputError } from '../../io/inputError.js';
 import type { CompactDecided } from '../../output/compactDecisionRecords.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
 import { rowToRequest } from '../../io/rowToRequest.js';
-import { type Rejection, asInputError } from '../replayLog.js';
+import { asInputError } from '../replayLog.js';
+import type { Rejection } from '../rowSource.js';
 import { type BatchSource, scanInline } from './batchSource.js';
 import { HeldRows } from './heldRows.js';
 import { ROW_REJECTED, type RowBatch, rowId, rowText } from './rowBatch.js';

@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
-import { ABSENT, KEY_CODE, KEY_RESULTS, MAX_MONEY_FRACTION_DIGITS, PLATFORM_CODE, PLATFORM_RESULTS, ROUTE_CODE, ROUTES, type UsageRequest, daysFromCivil, daysInMonth } from '@byok-billing/core';
+import { KEY_RESULTS, MAX_MONEY_FRACTION_DIGITS, PLATFORM_RESULTS, ROUTES, type UsageRequest, daysInMonth } from '@byok-billing/core';
+import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, daysFromCivil } from '@byok-billing/core/internal';
 import { countQuotes, parseQuotedRecord } from '../../io/csvRecords.js';
 import { InputError } from '../../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../../io/logColumns.js';
