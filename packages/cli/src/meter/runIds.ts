@@ -13,7 +13,9 @@ export class RunIds {
   /** True when this id was already answered in this run; marks it answered. */
   repeat(requestId: string, outcome: RecordOutcome): boolean {
     const seq = outcome.seq;
-    if (seq === undefined) {
+    // Bit positions are 32-bit words' indexes: a number past that (a store with billions of
+    // decisions) would alias a smaller one, so such ids are kept as ids.
+    if (seq === undefined || seq > 0x7fffffff) {
       if (this.ids.has(requestId)) return true;
       this.ids.add(requestId);
       return false;
