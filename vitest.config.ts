@@ -17,6 +17,10 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['test/support/fastCheckSetup.ts'],
+    // Files run two at a time even on a 2-core machine: much of a file's time is spent
+    // waiting on child processes (the CLI, DuckDB, PostgreSQL), and vitest's default of one
+    // worker per core but one left idle would run the suite file after file.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -161,7 +161,48 @@ for (const c of cases) {
 }
 console.log(lines.join('\n'));
 const lean = time('DuckDB: a hand-written window query, CSV');
-console.log(`targets: bill ≥ 2× faster than DuckDB: ${(duckdb / bill).toFixed(2)}× (compiled SQL), ${(lean / bill).toFixed(2)}× (hand-written query) · bill ≥ half the raw parse's throughput: ${(raw / bill).toFixed(2)} of it · peak < 200 MB: ${median(results.get('byok bill').map((x) => x.peakMb)).toFixed(0)} MB · details ≤ 1.5×: ${(time('byok bill --details') / bill).toFixed(2)}× · whatif ≤ 2×: ${(time('byok whatif, 9 variants') / bill).toFixed(2)}× · audit ≤ 1.5×: ${(time('byok audit --invoice') / bill).toFixed(2)}× · explain ≤ 1.3×: ${(time('byok explain --request') / bill).toFixed(2)}× (request), ${(time('byok explain --scope') / bill).toFixed(2)}× (scope)`);
+console.log(`targets: bill ≥ 2× faster than DuckDB: ${(duckdb / bill).toFixed(2)}× (compiled SQL), ${(lean / bill).toFixed(2)}× (hand-written query) · bill ≥ half the raw parse's throughput: ${(raw / bill).toFixed(2)} of it · peak < 200 MB: ${median(results.get('byok bill').map((x) => x.peakMb)).toFixed(0)} MB · details ≤ 1.5×: ${(time('byok bill --details') / bill).toFixed(2)}× · whatif (9 variants) ≤ 1.2×: ${(time('byok whatif, 9 variants') / bill).toFixed(2)}× · audit ≤ 1.5×: ${(time('byok audit --invoice') / bill).toFixed(2)}× · explain ≤ 1.3×: ${(time('byok explain --request') / bill).toFixed(2)}× (request), ${(time('byok explain --scope') / bill).toFixed(2)}× (scope)`);
+
+// Many scopes: 1M rows from 400,000+ distinct users (memory per active scope-month), and the
+// meter's command on the same rows (decisions per second through the CLI, with each store).
+if (process.env.BENCH_WIDE !== '0') {
+  const wide = join(cache, 'requests-wide-1000000.csv');
+  if (!existsSync(wide)) {
+    console.error(`generating the wide log into ${wide} (once) …`);
+    execFileSync(process.execPath, [bin, 'generate', '--rows', '1000000', '--seed', '5', '--users', '1000000', '--orgs', '1', '--heavy-orgs', '0', '--out', wide], { stdio: 'inherit' });
+  }
+  const billText = execFileSync(process.execPath, [bin, 'bill', wide, '--format', 'csv', '-q'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const scopeMonths = billText.trim().split('\n').length - 1;
+  const wideCases = [
+    { name: 'byok bill', args: [bin, 'bill', wide, '--format', 'csv', '-q'], target: 'under 300 MB' },
+    { name: 'byok whatif, 4 variants', args: [bin, 'whatif', wide, '--vary', 'allowance=500k,1M', '--vary', 'fee=3%,5%', '--format', 'json', '-q', '--out', join(out, 'wide-whatif.json')], target: 'under 600 MB' },
+    { name: 'byok meter --store memory', args: [bin, 'meter', wide, '--store', 'memory', '--format', 'csv', '-q'], target: 'no more than its decisions' },
+    { name: 'byok meter --store sqlite', args: [bin, 'meter', wide, '--store', `sqlite:${join(out, 'wide-meter.sqlite')}`, '--format', 'csv', '-q'], target: '60,000 requests/s, flat memory', before: () => rmSync(join(out, 'wide-meter.sqlite'), { force: true }) },
+  ];
+  const wideResults = new Map(wideCases.map((c) => [c.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const c of wideCases) {
+      c.before?.();
+      const r = measure(c.args);
+      wideResults.get(c.name).push(r);
+      console.error(`  wide round ${round + 1}: ${c.name}: ${r.seconds.toFixed(2)} s, ${r.peakMb.toFixed(0)} MB`);
+    }
+  }
+  const meterBill = wideResults.get('byok meter --store sqlite')[0];
+  console.log(`${same(wideResults.get('byok bill')[0], meterBill) ? 'identical' : 'DIFFERENT'}: byok meter --store sqlite = byok bill (wide log)`);
+  const wideLines = [
+    `1,000,000 rows (\`byok generate --rows 1000000 --seed 5 --users 1000000 --orgs 1 --heavy-orgs 0\`), ${scopeMonths.toLocaleString('en-US')} bill lines:`,
+    '| what | wall time | requests/s | peak memory | target |',
+    '|---|---:|---:|---:|---|',
+  ];
+  for (const c of wideCases) {
+    const r = wideResults.get(c.name);
+    const s = median(r.map((x) => x.seconds));
+    wideLines.push(`| ${c.name} | ${s.toFixed(2)} s | ${Math.round(1_000_000 / s).toLocaleString('en-US')} | ${median(r.map((x) => x.peakMb)).toFixed(0)} MB | ${c.target} |`);
+  }
+  console.log(wideLines.join('\n'));
+  if (!same(wideResults.get('byok bill')[0], meterBill)) process.exitCode = 1;
+}
 
 // Linearity: one bill per size, 1M to 10M rows.
 if (process.env.BENCH_LINEARITY !== '0') {

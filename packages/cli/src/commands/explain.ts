@@ -1,179 +1,26 @@
-import { type Accounts, type Decision, Money, type Policy, type PolicyVersion, ROUNDING_MODES, formatInstant, roundMoney } from '@byok-billing/core';
+import { type Accounts, type Decision, Money, type Policy } from '@byok-billing/core';
 import { CHARGE_CODE, ROUTE_CODE } from '@byok-billing/core/internal';
 import { type Command, Option } from 'commander';
-import { UsageError } from '../exitCodes.js';
 import type { ProgramIO } from '../programIO.js';
 import type { RowSource } from '../replay/rowSource.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
-import { writeOutput } from '../output/writeOutput.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
 import { compactLineMatcher, costOf, fullDecision, idMatcher } from './explainDecision.js';
+import { type ExplainAsk, type LineTally, asksForRequest, emptyLineTally, tallyRequest, writeExplanation } from './explanation.js';
 
-export interface ExplainCliOptions extends ReplayCliOptions {
-  readonly request?: string;
-  readonly scope?: string;
-  readonly period?: string;
-  readonly format?: 'text' | 'json';
-  readonly out?: string;
-}
-
-const n = (v: number) => v.toLocaleString('en-US');
-
-function ordinalWord(v: number): string {
-  const mod100 = v % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][v % 10] ?? 'th');
-  return `${n(v)}${suffix}`;
-}
-
-function versionText(version: PolicyVersion): string {
-  const from = version.effectiveFromMs === null ? 'from the start' : `from ${formatInstant({ epochMs: version.effectiveFromMs, nanos: 0 })}`;
-  return `version ${version.version} (in force ${from}): ${n(version.parameters.allowance)} free BYOK requests per scope per month, fee ${version.parameters.feeRate.toPercentString()}`;
-}
-
-/** The decision for one request, in an accountant's words and as data. */
-function explainRequest(decision: Decision, source: RowSource, policy: Policy) {
-  const r = decision.request;
-  const version = policy.versionAt(r.instant);
-  const p = version.parameters;
-  const scopeWhy =
-    p.scopeMode === 'user'
-      ? `allowances are per user under this policy (user ${r.userId})`
-      : r.orgId
-        ? `the request was made under org ${r.orgId}, whose members share one allowance`
-        : `user ${r.userId} made it without an org, so it draws on their own allowance`;
-  let status: string;
-  if (decision.route !== 'byok') {
-    status = decision.counted
-      ? `not served by the key, but the key was tried, and this policy counts attempts: ordinal ${n(decision.ordinal!)}`
-      : `not a BYOK request, so it does not count toward the allowance`;
-  } else if (decision.status === 'free') {
-    status = `free: it is the ${ordinalWord(decision.ordinal!)} BYOK request of ${decision.scope} in ${decision.period}, within the allowance of ${n(decision.allowance)}`;
-  } else {
-    status = `billable: it is the ${ordinalWord(decision.ordinal!)} BYOK request of ${decision.scope} in ${decision.period}, past the allowance of ${n(decision.allowance)}${decision.ordinal === decision.allowance + 1 ? ' (the first billable request of the period: the allowance ran out here)' : ''}`;
-  }
-  let arithmetic: string;
-  switch (decision.chargeKind) {
-    case 'fee':
-      arithmetic = `fee = ${p.feeRate.toPercentString()} × $${r.cost.toString()} list cost = $${decision.fee.toString()}`;
-      break;
-    case 'list':
-      arithmetic = `list cost on platform credits = $${r.cost.toString()}`;
-      break;
-    default:
-      arithmetic = `no charge (${decision.route === 'failed' ? 'the request failed' : 'within the free allowance'}); list cost $${r.cost.toString()}`;
-  }
-  const presentation = p.presentation;
-  const presented = roundMoney(decision.charge, presentation.scale, ROUNDING_MODES[presentation.rounding]).rounded.toFixedScale(presentation.scale);
-  const data = {
-    requestId: r.requestId,
-    source: { file: source.file, line: source.line },
-    written: source.timestamp,
-    instantUtc: formatInstant(r.instant),
-    scope: decision.scope,
-    scopeReason: scopeWhy,
-    period: decision.period,
-    resetTimeZone: p.resetTimeZone,
-    policy: { id: policy.id, version: version.version, effectiveFrom: version.effectiveFromMs === null ? null : formatInstant({ epochMs: version.effectiveFromMs, nanos: 0 }), allowance: decision.allowance, feeRate: p.feeRate.toString() },
-    failoverMode: decision.failoverMode,
-    keyResult: r.keyResult ?? null,
-    platformResult: r.keyResult === undefined ? null : (r.platformResult ?? 'ok'),
-    recordedRoute: r.recordedRoute ?? null,
-    route: decision.route,
-    routeRule: decision.routeRule,
-    routeMismatch: decision.routeMismatch,
-    ordinal: decision.ordinal,
-    status: decision.status,
-    statusReason: status,
-    chargeRule: decision.chargeRule,
-    costUsd: r.cost.toString(),
-    feeUsd: decision.fee.toString(),
-    chargeUsd: decision.charge.toString(),
-    arithmetic,
-  };
-  const routeWhy =
-    r.keyResult === undefined
-      ? `${decision.route}, as the gateway recorded it (the log has no key_result)`
-      : `${decision.route}: key ${r.keyResult}, platform ${r.platformResult ?? 'ok'} under the ${decision.failoverMode} failover mode (rule "${decision.routeRule}")${decision.routeMismatch ? `; the log recorded ${r.recordedRoute}, which this mode does not give` : ''}`;
-  const text = [
-    `Request ${r.requestId} (${source.file}, line ${source.line})`,
-    `  Written   ${source.timestamp}  =  ${formatInstant(r.instant)} UTC`,
-    `  Scope     ${decision.scope}: ${scopeWhy}`,
-    `  Period    ${decision.period}: the calendar month in ${p.resetTimeZone === 'UTC' ? 'UTC (the count resets at midnight UTC)' : p.resetTimeZone}`,
-    `  Policy    ${policy.id}, ${versionText(version)}${decision.allowance !== p.allowance ? `; this scope's account sets its allowance to ${n(decision.allowance)}` : ''}`,
-    `  Route     ${routeWhy}`,
-    `  Status    ${status}`,
-    `  Charge    ${arithmetic} (rule "${decision.chargeRule}"); presented $${presented}`,
-  ].join('\n');
-  return { data, text: `${text}\n` };
-}
-
-interface LineTally {
-  byok: number;
-  free: number;
-  billable: number;
-  platform: number;
-  failed: number;
-  byokCost: Money;
-  billableCost: Money;
-  fee: Money;
-  platformCost: Money;
-  total: Money;
-  allowance: number;
-  firstBillable?: { decision: Decision; source: RowSource };
-  lastFree?: { decision: Decision; source: RowSource };
-  version?: PolicyVersion;
-}
-
-function explainLine(scope: string, period: string, t: LineTally, policy: Policy) {
-  const version = t.version!;
-  const p = version.parameters;
-  const round = (m: Money) => roundMoney(m, p.presentation.scale, ROUNDING_MODES[p.presentation.rounding]).rounded.toFixedScale(p.presentation.scale);
-  const first = t.firstBillable;
-  const data = {
-    scope,
-    period,
-    policy: { id: policy.id, version: version.version, feeRate: p.feeRate.toString() },
-    allowance: t.allowance,
-    requests: { byok: t.byok, free: t.free, billable: t.billable, platform: t.platform, failed: t.failed },
-    firstBillableRequest: first ? { requestId: first.decision.request.requestId, instantUtc: formatInstant(first.decision.request.instant), written: first.source.timestamp, file: first.source.file, line: first.source.line } : null,
-    byokCostUsd: t.byokCost.toString(),
-    billableCostUsd: t.billableCost.toString(),
-    feeUsd: t.fee.toString(),
-    platformCostUsd: t.platformCost.toString(),
-    totalUsd: t.total.toString(),
-    totalPresentedUsd: round(t.total),
-  };
-  const lines = [
-    `${scope}, ${period} — policy ${policy.id}, ${versionText(version)}`,
-    `  Requests    ${n(t.byok)} BYOK, ${n(t.platform)} on platform credits, ${n(t.failed)} failed`,
-    `  Allowance   ${n(t.allowance)} free BYOK requests${t.allowance !== p.allowance ? ' (set by this scope\'s account)' : ''}`,
-    `  Free        ${n(t.free)} BYOK request${t.free === 1 ? '' : 's'}${t.free > 0 ? ` (ordinals 1–${n(t.free)})` : ''}`,
-    `  Billable    ${n(t.billable)} BYOK request${t.billable === 1 ? '' : 's'}${t.billable > 0 ? ` (ordinals ${n(t.free + 1)}–${n(t.free + t.billable)})` : ''}`,
-    first
-      ? `  Ran out     the allowance ran out at request ${first.decision.request.requestId}, ${formatInstant(first.decision.request.instant)} UTC (${first.source.file}, line ${first.source.line}): the first billable request`
-      : `  Ran out     the allowance did not run out this period`,
-    `  Fee         ${p.feeRate.toPercentString()} × $${t.billableCost.toString()} (summed list cost of the billable requests) = $${t.fee.toString()}`,
-    `  Platform    $${t.platformCost.toString()} list cost of the requests on platform credits`,
-    `  Total       $${t.fee.toString()} + $${t.platformCost.toString()} = $${t.total.toString()}, presented $${round(t.total)}`,
-  ];
-  return { data, text: `${lines.join('\n')}\n` };
-}
+export interface ExplainCliOptions extends ReplayCliOptions, ExplainAsk {}
 
 /** `byok explain`: why a request is charged what it is, or how a bill line is derived. */
 export async function explainCommand(logs: readonly string[], options: ExplainCliOptions, io: ProgramIO): Promise<void> {
-  const byRequest = options.request !== undefined;
-  const byLine = options.scope !== undefined || options.period !== undefined;
-  if (byRequest === byLine) throw new UsageError('give either --request ID, or --scope SCOPE with --period YYYY-MM');
-  if (byLine && (options.scope === undefined || options.period === undefined)) throw new UsageError('--scope and --period go together');
+  const byRequest = asksForRequest(options);
   let found: { decision: Decision; source: RowSource } | undefined;
-  const tally: LineTally = { byok: 0, free: 0, billable: 0, platform: 0, failed: 0, byokCost: Money.ZERO, billableCost: Money.ZERO, fee: Money.ZERO, platformCost: Money.ZERO, total: Money.ZERO, allowance: 0 };
-  let lineSeen = false;
+  let tally: LineTally | undefined;
   let policyRef: Policy | undefined;
   let accountsRef: Accounts | undefined;
   // Every request is decided on the fast replay; a Decision is built only for the ones explained.
   const decisionOf = (d: FastDecided) => fullDecision(d, policyRef!, accountsRef, options.inputTimezone);
   const wanted = byRequest ? idMatcher(options.request!) : undefined;
-  const lineMatches = byLine ? compactLineMatcher(options.scope!, options.period!) : undefined;
+  const lineMatches = byRequest ? undefined : compactLineMatcher(options.scope!, options.period!);
   await runReplay(logs, options, io, {
     onPolicy(policy, accounts) {
       policyRef = policy;
@@ -185,40 +32,19 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
         if (wanted(d.batch, d.row)) found = decisionOf(d);
         return;
       }
-      if (!lineMatches!(d.outcome.line)) return;
       const { outcome } = d;
-      lineSeen = true;
+      if (!lineMatches!(outcome.line)) return;
+      tally ??= emptyLineTally();
       tally.allowance = outcome.line.allowance;
       tally.version ??= outcome.line.terms.version;
       const cost = costOf(d);
       const fee = outcome.chargeKind === CHARGE_CODE.fee ? cost.multiply(outcome.line.terms.version.parameters.feeRate) : Money.ZERO;
-      if (outcome.route === ROUTE_CODE.byok) {
-        tally.byok++;
-        tally.byokCost = tally.byokCost.add(cost);
-        if (outcome.within) tally.free++;
-        else {
-          tally.billable++;
-          tally.billableCost = tally.billableCost.add(cost);
-          tally.firstBillable ??= decisionOf(d);
-        }
-      } else if (outcome.route === ROUTE_CODE.platform) {
-        tally.platform++;
-        tally.platformCost = tally.platformCost.add(cost);
-      } else tally.failed++;
-      tally.fee = tally.fee.add(fee);
-      tally.total = tally.total.add(outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO);
+      const charge = outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO;
+      const route = outcome.route === ROUTE_CODE.byok ? 'byok' : outcome.route === ROUTE_CODE.platform ? 'platform' : 'failed';
+      tallyRequest(tally, { route, free: outcome.within, cost, fee, charge }, () => decisionOf(d));
     },
   });
-  const policy = policyRef!;
-  let result: { data: unknown; text: string };
-  if (byRequest) {
-    if (found === undefined) throw new UsageError(`request ${JSON.stringify(options.request)} is not in the log`);
-    result = explainRequest(found.decision, found.source, policy);
-  } else {
-    if (!lineSeen) throw new UsageError(`the log has no requests for ${options.scope} in ${options.period}`);
-    result = explainLine(options.scope!, options.period!, tally, policy);
-  }
-  writeOutput(options.format === 'json' ? `${JSON.stringify(result.data, null, 2)}\n` : result.text, options.out, io);
+  writeExplanation(options, found, tally, policyRef!, io);
 }
 
 export function registerExplain(program: Command, io: ProgramIO): void {

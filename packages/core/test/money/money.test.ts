@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ArithmeticError, ByokError, InvalidArgumentError, Money, parseMoney, parseRate, sumMoney } from '@byok-billing/core';
 import { pow10 } from '../../src/money/money.js';
+import { thrown } from '../support/expectErrors.js';
 
 const m = (text: string): Money => parseMoney(text, { allowNegative: true });
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('pow10', () => {
   it('is 10^n for small and large n, and stable across calls (cache)', () => {

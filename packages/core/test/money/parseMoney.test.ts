@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ByokError, InvalidMoneyError, MAX_MONEY_FRACTION_DIGITS, Money, parseMoney } from '@byok-billing/core';
 import { parseDecimal } from '../../src/money/parseDecimal.js';
-
-/** Runs `fn`, expects it to throw, and returns the error for closer inspection. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the call to throw');
-}
+import { thrown } from '../support/expectErrors.js';
 
 function moneyError(text: string, options?: Parameters<typeof parseMoney>[1]): InvalidMoneyError {
   const e = thrown(() => parseMoney(text, options));

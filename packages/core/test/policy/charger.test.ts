@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHARGE_KINDS, type ChargeParams, ROUTES, type RuleDocument, defaultPolicy, defaultPolicyDocument } from '@byok-billing/core';
 import { CHARGE_FACT_DOMAIN, createCharger } from '@byok-billing/core/internal';
 import { CHARGE_FACTS } from '../../src/policy/charger.js';
-
-function policyError(path: string, problem?: string) {
-  return expect.objectContaining({
-    name: 'PolicyValidationError',
-    code: 'INVALID_POLICY',
-    path,
-    ...(problem === undefined ? {} : { message: `${path}: ${problem}` }),
-  });
-}
+import { policyError } from '../support/expectErrors.js';
 
 const defaultChargeRules = defaultPolicyDocument.rules.charge as RuleDocument<ChargeParams>[];
 const charger = createCharger(defaultChargeRules);

@@ -2,20 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { child } from '../../src/validation/jsonPath.js';
 import { describe as describeValue, readArray, readBoolean, readEnum, readInteger, readObject, readString } from '../../src/validation/readJson.js';
+import { policyError } from '../support/expectErrors.js';
 
 /*
  * The readers under every policy document check (src/validation): each checks one value
  * at a JSON path and throws a PolicyValidationError naming that path.
  */
-
-function policyError(path: string, problem?: string) {
-  return expect.objectContaining({
-    name: 'PolicyValidationError',
-    code: 'INVALID_POLICY',
-    path,
-    ...(problem === undefined ? {} : { message: `${path}: ${problem}` }),
-  });
-}
 
 describe('child (JSON path of a member)', () => {
   it.each([

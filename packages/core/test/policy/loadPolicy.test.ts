@@ -13,19 +13,10 @@ import {
   loadPolicy,
   parseTimestamp,
 } from '@byok-billing/core';
+import { policyError } from '../support/expectErrors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are edited as plain JSON here */
 type Doc = any;
-
-/** A PolicyValidationError at exactly `path`, with exactly `problem` when given. */
-function policyError(path: string, problem?: string) {
-  return expect.objectContaining({
-    name: 'PolicyValidationError',
-    code: 'INVALID_POLICY',
-    path,
-    ...(problem === undefined ? {} : { message: `${path}: ${problem}` }),
-  });
-}
 
 /** A fresh copy of the default policy document. */
 const doc = (): Doc => structuredClone(defaultPolicyDocument);

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FAILOVER_MODES, type FailoverMode, KEY_RESULTS, type KeyResult, PLATFORM_RESULTS, type PlatformResult, ROUTES, type Route, type RouteParams, type RuleDocument, defaultPolicy, defaultPolicyDocument } from '@byok-billing/core';
 import { RECORDED_ROUTE_RULE, ROUTING_FACT_DOMAIN, createRouter } from '@byok-billing/core/internal';
 import { ROUTING_FACTS } from '../../src/routing/router.js';
-
-function policyError(path: string, problem?: string) {
-  return expect.objectContaining({
-    name: 'PolicyValidationError',
-    code: 'INVALID_POLICY',
-    path,
-    ...(problem === undefined ? {} : { message: `${path}: ${problem}` }),
-  });
-}
+import { policyError } from '../support/expectErrors.js';
 
 const defaultRoutingRules = defaultPolicyDocument.rules.routing as RuleDocument<RouteParams>[];
 const router = createRouter(defaultRoutingRules);

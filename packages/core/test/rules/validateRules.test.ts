@@ -4,16 +4,7 @@ import { RULE_OPERATORS } from '@byok-billing/core';
 import { validateRules } from '../../src/rules/validateRules.js';
 import { readObject } from '../../src/validation/readJson.js';
 import { FACT_NAMES, ruleSetArb } from '../support/ruleArbitraries.js';
-
-/** A PolicyValidationError at exactly `path`, with exactly `problem` when given. */
-function policyError(path: string, problem?: string) {
-  return expect.objectContaining({
-    name: 'PolicyValidationError',
-    code: 'INVALID_POLICY',
-    path,
-    ...(problem === undefined ? {} : { message: `${path}: ${problem}` }),
-  });
-}
+import { policyError } from '../support/expectErrors.js';
 
 const schema = {
   facts: ['a', 'b'],

@@ -9,15 +9,7 @@ import {
   parseTimestamp,
   type ParseTimestampOptions,
 } from '@byok-billing/core';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the call to throw');
-}
+import { thrown } from '../support/expectErrors.js';
 
 function timestampError(text: string, options?: ParseTimestampOptions): InvalidTimestampError {
   const e = thrown(() => parseTimestamp(text, options));

@@ -4,17 +4,9 @@ import { InvalidTimeZoneError, NonexistentLocalTimeError, assertTimeZone } from 
 import { MS_PER_DAY, daysFromCivil } from '../../src/time/instant.js';
 import { resolveLocalTime } from '../../src/time/resolveLocalTime.js';
 import { zoneOffsetMs } from '../../src/time/timeZone.js';
+import { thrown } from '../support/expectErrors.js';
 
 const HOUR = 3_600_000;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** Wall-clock time written as if it were UTC, as resolveLocalTime takes it. */
 const local = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number =>
