@@ -71,17 +71,57 @@ describe('byok bill: bad rows', () => {
     expect(stderr).toContain(`${path}, line 3, column 5 (route): route "credits" is not one of byok, platform, failed`);
   });
 
-  it('a row far behind the reorder window names both lines; --sort accepts it', async () => {
-    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.1,ok\nr2,2025-10-05T09:00:00Z,a,,0.1,ok\n`);
-    const late = await byok(['bill', path, '-q']);
-    expect(late.code).toBe(2);
-    expect(late.stderr).toContain(`${path}, line 3, column 2 (timestamp)`);
-    expect(late.stderr).toContain(`${path}, line 2`);
-    const wide = await byok(['bill', path, '-q', '--reorder-window', '2h']);
-    expect(wide.code).toBe(0);
+  it('a row far behind the reorder window makes the run start again sorted, and says so once naming both lines', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.1,ok\nr2,2025-10-05T09:00:00Z,a,,0.1,ok\nr3,2025-10-05T08:00:00Z,a,,0.1,ok\n`);
+    const late = await byok(['bill', path]);
+    expect(late.code).toBe(0);
+    const notices = late.stderr.split('\n').filter((l) => l.includes('reorder window'));
+    expect(notices).toEqual([`byok: warning: ${path}, line 3 arrives more than the reorder window behind ${path}, line 2 (15m); billing the whole log in allowance order instead (sorted on disk)`]);
     const sorted = await byok(['bill', path, '-q', '--sort']);
     expect(sorted.code).toBe(0);
-    expect(JSON.parse(sorted.stdout).input.accepted).toBe(2);
+    expect(late.stdout).toBe(sorted.stdout);
+    expect(JSON.parse(sorted.stdout).input.accepted).toBe(3);
+    // Within a wider window the same log is put in order in one pass, silently.
+    const wide = await byok(['bill', path, '--reorder-window', '2h']);
+    expect(wide.code).toBe(0);
+    expect(wide.stderr).not.toContain('reorder window');
+    expect(wide.stdout).toBe(sorted.stdout);
+  });
+});
+
+describe('byok bill: one request id, anywhere in the input (POLICY.md D6)', () => {
+  it('an id back with other content after the window moved on is refused, not billed twice', async () => {
+    // The reproduction: r1 at 10:00, r2 at 10:20, r1 again at 10:45 with the same cost.
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T10:20:00Z,a,,0.5,ok\nr1,2025-10-05T10:45:00Z,a,,0.5,ok\n`);
+    const strict = await byok(['bill', path, '-q']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`${path}, line 4, column 1 (request_id): request_id "r1" was already seen at ${path}, line 2 with different content`);
+    for (const extra of [[], ['--sort'], ['--engine', 'duckdb']]) {
+      const rejects = `${path}.${extra.join('') || 'window'}.rejects.csv`;
+      const run = await byok(['bill', path, '-q', '--format', 'json', '--rejects', rejects, ...extra]);
+      expect(run.code, extra.join(' ')).toBe(0);
+      expect(JSON.parse(run.stdout).input, extra.join(' ')).toEqual({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+      expect(readFileSync(rejects, 'utf8')).toContain(`${path},4,1,request_id,`);
+    }
+  });
+
+  it('the earliest row of an id is the request, whichever comes first in the file', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-05T10:45:00Z,a,,7,ok\nr2,2025-10-05T10:20:00Z,a,,0.5,ok\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\n`);
+    const rejects = `${path}.rejects.csv`;
+    const run = await byok(['bill', path, '-q', '--format', 'json', '--rejects', rejects]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).lines[0].byokCostUsd).toBe('1');
+    expect(readFileSync(rejects, 'utf8')).toContain(`${path},2,1,request_id,"request_id ""r1"" was already seen at ${path}, line 4 with different content"`);
+  });
+
+  it('an identical retry shipped later than the window is a duplicate, as with --sort', async () => {
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T11:00:00Z,a,,0.5,ok\nr1,2025-10-05T10:00:00.000+00:00,a,,0.50,ok\n`);
+    const runs = await Promise.all([[], ['--sort']].map((extra) => byok(['bill', path, '-q', '--format', 'json', ...extra])));
+    for (const run of runs) {
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).input).toEqual({ rows: 3, accepted: 2, rejected: 0, duplicates: 1 });
+    }
+    expect(runs[0]!.stdout).toBe(runs[1]!.stdout);
   });
 });
 

@@ -23,8 +23,11 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
   const lineMatches = byRequest ? undefined : compactLineMatcher(options.scope!, options.period!);
   await runReplay(logs, options, io, {
     onPolicy(policy, accounts) {
+      // Told at the start of every pass: a replay that starts again (sorted) counts afresh.
       policyRef = policy;
       accountsRef = accounts;
+      found = undefined;
+      tally = undefined;
     },
     onDecided(d) {
       if (wanted !== undefined) {

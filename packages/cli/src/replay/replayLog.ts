@@ -1,5 +1,5 @@
-import { type Accounts, type Bill, ByokError, ConflictingDuplicateError, type Decision, LateArrivalError, type Policy, createLedger } from '@byok-billing/core';
-import { type Arrival, createReorderBuffer } from '@byok-billing/core/internal';
+import { type Accounts, type Bill, ByokError, ConflictingDuplicateError, type Decision, LateArrivalError, type Policy, type UsageRequest, createLedger, sameContent } from '@byok-billing/core';
+import { type Arrival, conflictingDuplicateReason, createReorderBuffer } from '@byok-billing/core/internal';
 import { type CsvRecord, csvRecordBatches } from '../io/csvRecords.js';
 import { InputError, type InputLocation } from '../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../io/logColumns.js';
@@ -7,6 +7,7 @@ import type { InputSource } from '../io/openInput.js';
 import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
 import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
 import type { Rejection, RowSource } from './rowSource.js';
+import { ConflictReplan, type Exclusions, ExclusionsBuilder, LateRowReplan } from './replans.js';
 
 export type { Rejection, RowSource } from './rowSource.js';
 
@@ -17,12 +18,16 @@ export interface ReplayOptions {
   readonly inputTimeZone?: string | undefined;
   /** Reorder window in ms; `Infinity` sorts the whole input. */
   readonly windowMs: number;
+  /** A row later than the window is rejected (default), or stops the replay with `LateRowReplan` (see fastReplay). */
+  readonly late?: 'reject' | 'replan' | undefined;
+  /** Rows to refuse, by input index and line (see fastReplay). */
+  readonly exclude?: Exclusions | undefined;
   /** Receives each decision in allowance order. */
   readonly onDecision?: ((decision: Decision, source: RowSource) => void) | undefined;
   /** Receives each duplicate row and the row it repeats. */
   readonly onDuplicate?: ((source: RowSource, original: RowSource) => void) | undefined;
-  /** Receives each refused row; without it the first refused row stops the run (InputError). */
-  readonly onReject?: ((rejection: Rejection) => void) | undefined;
+  /** Receives every refused row (`decided`: refused by the ledger); see fastReplay's `onReject`. */
+  readonly onReject: (rejection: Rejection, decided?: boolean) => void;
   /** Told once per file of columns it ignores. */
   readonly onWarning?: ((message: string) => void) | undefined;
   /** Bytes of stored input read so far (for progress). */
@@ -54,25 +59,30 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
   let duplicates = 0;
   let routeMismatches = 0;
 
-  const reject = (rejection: Rejection): void => {
-    if (!options.onReject) throw new InputError(rejection, rejection.reason);
+  const reject = (rejection: Rejection, decided = false): void => {
     rejected++;
-    options.onReject(rejection);
+    options.onReject(rejection, decided);
   };
 
   const arrivals = options.onArrival ? createArrivals(options.onArrival, reject) : undefined;
+  // The first row taken of each request id, and its input (see takeRow).
+  const seen = new Map<string, { readonly request: UsageRequest; readonly source: RowSource; readonly input: number }>();
+  // Duplicates counted against each held id (rare), and rows to refuse in their place by a pass that starts again.
+  const duplicatesOf = new Map<string, { input: number; line: number }[]>();
+  const displaced = new ExclusionsBuilder();
 
   const buffer = createReorderBuffer<RowSource>({
     windowMs: options.windowMs,
     describe: describeSource,
     release(arrival: Arrival<RowSource>) {
+      if (duplicatesOf.size > 0) duplicatesOf.delete(arrival.request.requestId);
       let decision: Decision;
       try {
         decision = ledger.add(arrival.request);
       } catch (error) {
         if (!(error instanceof ByokError)) throw error;
         const { file, line, text } = arrival.source;
-        reject({ file, line, text, columnName: error.field, reason: error.message });
+        reject({ file, line, text, columnName: error.field, reason: error.message }, true);
         return;
       }
       if (decision.routeMismatch) routeMismatches++;
@@ -80,7 +90,8 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     },
   });
 
-  for (const input of options.inputs) {
+  for (let inputIndex = 0; inputIndex < options.inputs.length; inputIndex++) {
+    const input = options.inputs[inputIndex]!;
     let header: LogHeader | undefined;
     const stream = input.open(options.onBytes);
     try {
@@ -94,7 +105,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
             continue;
           }
           options.onRow?.();
-          takeRow(record, header, input.name);
+          takeRow(record, header, input.name, inputIndex);
         }
         await arrivals?.settle(ARRIVALS_IN_FLIGHT);
       }
@@ -104,6 +115,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     }
   }
   buffer.flush();
+  if (displaced.size > 0) throw new ConflictReplan(displaced.build());
   if (arrivals !== undefined) {
     await arrivals.settle(0);
     const { accepted } = arrivals;
@@ -112,9 +124,10 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
   }
   return { bill: ledger.finish({ rejected, duplicates }), routeMismatches };
 
-  function takeRow(record: CsvRecord, header: LogHeader, file: string): void {
+  function takeRow(record: CsvRecord, header: LogHeader, file: string, inputIndex: number): void {
     const timestampColumn = header.index.timestamp;
     const source: RowSource = { file, line: record.line, text: record.text, timestamp: record.fields[timestampColumn] ?? '' };
+    const excluded = options.exclude?.get(inputIndex)?.get(record.line);
     let request;
     try {
       request = rowToRequest(record.fields, header, { inputTimeZone: options.inputTimeZone });
@@ -123,21 +136,50 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
       reject({ file, line: record.line, column: error.column, columnName: error.columnName, text: record.text, reason: error.reason });
       return;
     }
+    if (excluded !== undefined) {
+      reject({ file, line: record.line, column: header.index.request_id + 1, columnName: 'request_id', text: record.text, reason: excluded });
+      return;
+    }
     if (arrivals !== undefined) {
       arrivals.take(request, source);
       return;
     }
+    // An id seen before with other content is refused wherever its first row stands (POLICY.md
+    // D6), not only within the window; a repeat with the same content has the same instant and
+    // is left to the window (a duplicate, or a late row). Memory grows with the rows: this is
+    // the record replay the tests hold the fast replay to, and the library's listener path.
+    const first = seen.get(request.requestId);
+    if (first !== undefined && !buffer.holds(request.requestId) && !sameContent(first.request, request) && !buffer.isLate(request.instant.epochMs)) {
+      // Not late, so later than the first row (which left the window): this row is refused.
+      reject({ file, line: record.line, column: header.index.request_id + 1, columnName: 'request_id', text: record.text, reason: conflictingDuplicateReason(request.requestId, describeSource(first.source)) });
+      return;
+    }
     try {
       const outcome = buffer.push({ request, source });
+      if (outcome.kind === 'displaces') {
+        // An earlier row of a held id: the held row and its duplicates are refused in their places.
+        const reason = conflictingDuplicateReason(request.requestId, describeSource(source));
+        const heldRow = seen.get(request.requestId)!;
+        displaced.add(heldRow.input, heldRow.source.line, reason);
+        for (const copy of duplicatesOf.get(request.requestId) ?? []) displaced.add(copy.input, copy.line, reason);
+        return;
+      }
+      if (first === undefined) seen.set(request.requestId, { request, source, input: inputIndex });
       if (outcome.kind === 'duplicate') {
+        let copies = duplicatesOf.get(request.requestId);
+        if (copies === undefined) duplicatesOf.set(request.requestId, (copies = []));
+        copies.push({ input: inputIndex, line: record.line });
         duplicates++;
         options.onDuplicate?.(source, outcome.of.source);
       }
     } catch (error) {
       if (error instanceof ConflictingDuplicateError) {
+        // A late row may be the earlier of the two: only the sorted plan can tell which is the request.
+        if (options.late === 'replan' && buffer.isLate(request.instant.epochMs)) throw new LateRowReplan(`${file}, line ${record.line}`, describeSource(buffer.latest!.source));
         const column = header.index.request_id + 1;
         reject({ file, line: record.line, column, columnName: 'request_id', text: record.text, reason: error.message });
       } else if (error instanceof LateArrivalError) {
+        if (options.late === 'replan') throw new LateRowReplan(`${file}, line ${record.line}`, describeSource(error.latest as RowSource));
         const column = header.index.timestamp + 1;
         reject({ file, line: record.line, column, columnName: 'timestamp', text: record.text, reason: error.message });
       } else {

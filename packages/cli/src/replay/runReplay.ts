@@ -16,6 +16,11 @@ import type { ProgramIO } from '../programIO.js';
 import type { ArrivalHandler } from './arrivals.js';
 import type { BatchSource } from './fast/batchSource.js';
 import { type FastDecided, type FastReplayResult, type FastReplayTerms, fastReplay } from './fast/fastReplay.js';
+import { ConflictReplan, type Exclusions, LateRowReplan, mergeExclusions } from './replans.js';
+import { spoolStdin } from '../io/stdinSpool.js';
+import { FirstRefusal } from './firstRefusal.js';
+import { InputError } from '../io/inputError.js';
+import type { Rejection } from './rowSource.js';
 import { parallelScan } from './fast/parallelScan.js';
 import { type ReplayResult, replayLog } from './replayLog.js';
 import type { RowSource } from './rowSource.js';
@@ -42,8 +47,8 @@ export function addReplayOptions(command: Command): Command {
     .option('--policy <file>', 'policy document (JSON); default: the built-in BYOK policy')
     .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
     .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset, e.g. Europe/Berlin')
-    .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and still be put in order', '15m')
-    .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
+    .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one and be put in order in one pass; a later row makes the run start again, sorted', '15m')
+    .option('--sort', 'sort the whole input (on disk, in bounded memory) from the start instead of trying the window first')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
     .option('--threads <n>', 'threads that scan a large plain log file beside the one that decides (default: one per other core; 0: none)')
     .option('-q, --quiet', 'no progress display and no warnings on standard error');
@@ -55,7 +60,10 @@ export interface ReplayHooks {
   readonly policyOverride?: Policy;
   /** Adjust the accounts the replay uses (what-if variants that force a failover mode). */
   readonly accountsOverride?: (accounts: Accounts | undefined) => Accounts | undefined;
-  /** Told the policy once it is loaded, before any decision. */
+  /**
+   * Told the policy once it is loaded, before any decision, and again when the replay starts
+   * over in allowance order (a row later than the reorder window): listeners start afresh here.
+   */
   readonly onPolicy?: (policy: Policy, accounts: Accounts | undefined) => void;
   readonly onDecision?: (decision: Decision, source: RowSource) => void;
   /** Arrival mode (`byok meter`): rows go here in file order; no reorder window, no ledger (see replayLog). */
@@ -108,6 +116,8 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   if (logs.filter((l) => l === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const warnings: string[] = [];
   const warn = (message: string) => {
+    // A pass that starts again says again what the first said (an unknown column): once is enough.
+    if (warnings.includes(message)) return;
     warnings.push(message);
     if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
   };
@@ -123,66 +133,119 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
   const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
   hooks.onPolicy?.(policy, accounts);
-  const inputs = logs.map((log) => inputSource(log, io.stdin, options.baseDir));
+  // A row later than the reorder window makes the default plan start again on the whole log,
+  // sorted on disk: standard input is kept in a file as it is read, to be read again.
+  const stdinIndex = logs.indexOf('-');
+  const spooled = hooks.onArrival === undefined && stdinIndex >= 0 ? spoolStdin(io.stdin ?? process.stdin) : undefined;
+  let inputs = logs.map((log, k) => (k === stdinIndex && spooled !== undefined ? spooled.source : inputSource(log, io.stdin, options.baseDir)));
   const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((s, i) => s + i.size!, 0) : undefined;
-  const progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
+  let progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
   // Bills, decision records and compact listeners (`onDecided`: audit, explain) take the fast
   // replay; listeners of `Decision` objects (`onDecision`) and the meter's arrivals take the record replay.
   const fastPath = hooks.onDecision === undefined && hooks.onArrival === undefined;
   if (!fastPath && (hooks.onDecided !== undefined || hooks.alongside !== undefined)) throw new Error('onDecided and alongside are for the fast replay only');
-  const details = options.details === undefined || fastPath ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
-  const compactDetails = options.details === undefined || !fastPath ? undefined : compactDecisionRecordWriter(options.details);
-  const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
+  let details = options.details === undefined || fastPath ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
+  let compactDetails = options.details === undefined || !fastPath ? undefined : compactDecisionRecordWriter(options.details);
+  let rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
+  // Without --rejects: the meter stops at the first row refused as it arrives (it has stored
+  // the rows before it); any other run reads everything and names the first refused row in
+  // input order (FirstRefusal), which no plan or engine can answer differently.
+  const refusals = () => (rejects !== undefined || hooks.onArrival !== undefined ? undefined : new FirstRefusal(inputs.map((i) => i.name)));
+  let strict = refusals();
+  const onReject = (rejection: Rejection, decided?: boolean) => {
+    if (rejects !== undefined) rejects.reject(rejection);
+    else if (strict !== undefined) strict.reject(rejection, decided);
+    else throw new InputError(rejection, rejection.reason);
+  };
+  // The meter's arrivals are decided in file order: no window, nothing to start again for.
+  let sorted = windowMs === Number.POSITIVE_INFINITY;
+  let exclude: Exclusions | undefined;
   try {
     let result: ReplayResult;
     let variantBills: readonly Bill[] = [];
     let strictFailed: readonly number[] = [];
-    if (fastPath) {
-      const fast = await fastReplay({
-        inputs,
-        terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts, loaded) ?? [])],
-        inputTimeZone: options.inputTimezone,
-        windowMs,
-        onReject: rejects?.reject,
-        onWarning: warn,
-        onBytes: progress.bytes,
-        onRows: progress.rows,
-        onDecided:
-          compactDetails && hooks.onDecided
-            ? (d) => {
-                compactDetails.decision(d);
-                hooks.onDecided!(d);
-              }
-            : (compactDetails?.decision ?? hooks.onDecided),
-        alongside: hooks.alongside?.(policy, accounts),
-        onDuplicate: compactDetails?.duplicate,
-        batches: scanPlan(options.threads),
-      });
-      result = { bill: fast.bills[0]!, routeMismatches: fast.routeMismatches };
-      variantBills = fast.bills.slice(1);
-      strictFailed = fast.strictFailed;
-    } else {
-      if (hooks.variants !== undefined) throw new Error('variants are decided by the fast replay only');
-      result = await replayLog({
-        inputs,
-        policy,
-        accounts,
-        inputTimeZone: options.inputTimezone,
-        windowMs,
-        onDecision:
-          details && hooks.onDecision
-            ? (d, s) => {
-                details.decision(d, s);
-                hooks.onDecision!(d, s);
-              }
-            : (details?.decision ?? hooks.onDecision),
-        onDuplicate: details?.duplicate,
-        onReject: rejects?.reject,
-        onWarning: warn,
-        onBytes: progress.bytes,
-        onRow: progress.row,
-        onArrival: hooks.onArrival,
-      });
+    for (;;) {
+      try {
+        if (fastPath) {
+          const fast = await fastReplay({
+            inputs,
+            terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts, loaded) ?? [])],
+            inputTimeZone: options.inputTimezone,
+            windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
+            late: 'replan',
+            exclude,
+            onReject,
+            onWarning: warn,
+            onBytes: progress.bytes,
+            onRows: progress.rows,
+            onDecided:
+              compactDetails && hooks.onDecided
+                ? (d) => {
+                    compactDetails!.decision(d);
+                    hooks.onDecided!(d);
+                  }
+                : (compactDetails?.decision ?? hooks.onDecided),
+            alongside: hooks.alongside?.(policy, accounts),
+            onDuplicate: compactDetails?.duplicate,
+            batches: scanPlan(options.threads),
+          });
+          result = { bill: fast.bills[0]!, routeMismatches: fast.routeMismatches };
+          variantBills = fast.bills.slice(1);
+          strictFailed = fast.strictFailed;
+        } else {
+          if (hooks.variants !== undefined) throw new Error('variants are decided by the fast replay only');
+          const recordDetails = details;
+          result = await replayLog({
+            inputs,
+            policy,
+            accounts,
+            inputTimeZone: options.inputTimezone,
+            windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
+            late: hooks.onArrival === undefined ? 'replan' : 'reject',
+            exclude,
+            onDecision:
+              recordDetails && hooks.onDecision
+                ? (d, s) => {
+                    recordDetails.decision(d, s);
+                    hooks.onDecision!(d, s);
+                  }
+                : (recordDetails?.decision ?? hooks.onDecision),
+            onDuplicate: recordDetails?.duplicate,
+            onReject,
+            onWarning: warn,
+            onBytes: progress.bytes,
+            onRow: progress.row,
+            onArrival: hooks.onArrival,
+          });
+        }
+        strict?.throwIfAny();
+        break;
+      } catch (error) {
+        if (error instanceof LateRowReplan && !sorted) {
+          sorted = true;
+          warn(`${error.message} (${options.reorderWindow}); billing the whole log in allowance order instead (sorted on disk)`);
+        } else if (error instanceof ConflictReplan) {
+          // Rows repeat an id with other content where the pass could not refuse them in their
+          // place: refused (into --rejects) by a pass that starts again.
+          exclude = mergeExclusions(exclude, error.exclude);
+        } else {
+          if (error instanceof InputError) strict?.throwIfAnyRead();
+          throw error;
+        }
+        // Start again: outputs and listeners begin afresh, as if this were the first pass.
+        progress.done();
+        progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
+        details?.close();
+        details = details === undefined ? undefined : decisionRecordWriter(fileSink(options.details!), options.details!);
+        compactDetails?.close();
+        compactDetails = compactDetails === undefined ? undefined : compactDecisionRecordWriter(options.details!);
+        rejects?.close();
+        rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
+        strict = refusals();
+        if (spooled !== undefined) inputs[stdinIndex] = await spooled.reread();
+        inputs = inputs.map((input, k) => (k === stdinIndex ? input : inputSource(logs[k]!, io.stdin, options.baseDir)));
+        hooks.onPolicy?.(policy, accounts);
+      }
     }
     if (result.routeMismatches > 0) {
       warn(`${result.routeMismatches.toLocaleString('en-US')} request(s) have a recorded route that differs from the route their failover mode gives (listed in --details as route_mismatch=true)`);
@@ -195,7 +258,9 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
             terms: again.terms,
             alongside: again.alongside,
             inputTimeZone: options.inputTimezone,
-            windowMs,
+            // The first pass chose the plan: sorted if any row came later than the window.
+            windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
+            exclude,
             // The first pass reported every rejected row; this one only skips them.
             onReject: () => {},
             onDecided: again.onDecided,
@@ -208,6 +273,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
     details?.close();
     compactDetails?.close();
     rejects?.close();
+    spooled?.close();
   }
 }
 

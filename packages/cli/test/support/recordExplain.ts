@@ -14,7 +14,10 @@ export async function recordExplainCommand(logs: readonly string[], options: Exp
   let policyRef: Policy | undefined;
   await runReplay(logs, options, io, {
     onPolicy(policy) {
+      // Told at the start of every pass: a replay that starts again counts afresh.
       policyRef = policy;
+      found = undefined;
+      tally = undefined;
     },
     onDecision(decision, source) {
       if (decision.duplicate) return;

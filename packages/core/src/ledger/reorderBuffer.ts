@@ -22,7 +22,15 @@ export interface Arrival<T> {
   readonly source: T;
 }
 
-export type PushOutcome<T> = { readonly kind: 'accepted' } | { readonly kind: 'duplicate'; readonly of: Arrival<T> };
+export type PushOutcome<T> =
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'duplicate'; readonly of: Arrival<T> }
+  /**
+   * The same id as a held request, other content, and an earlier instant: the arrival is the
+   * request (POLICY.md D6, the earliest row of an id) and the held one is to be refused. The
+   * buffer is left as it was (the caller replays the input refusing the held row).
+   */
+  | { readonly kind: 'displaces'; readonly of: Arrival<T> };
 
 export interface ReorderBufferOptions<T> {
   /**
@@ -40,10 +48,17 @@ export interface ReorderBuffer<T> {
   /**
    * Takes one arrival. A repeat of a request still held (same id, same content) is
    * reported as a duplicate and not released again; the same id with other
-   * content throws `ConflictingDuplicateError`; a request more than the window behind the
-   * latest one throws `LateArrivalError`. Neither error changes the buffer.
+   * content throws `ConflictingDuplicateError`, or displaces the held request when it is
+   * earlier; a request more than the window behind the latest one throws `LateArrivalError`.
+   * Neither error changes the buffer.
    */
   push(arrival: Arrival<T>): PushOutcome<T>;
+  /** Whether a request at this instant would be more than the window behind the latest one. */
+  isLate(epochMs: number): boolean;
+  /** Whether a request with this id is held. */
+  holds(requestId: string): boolean;
+  /** The latest arrival so far (the first of the greatest millisecond), if any. */
+  readonly latest: Arrival<T> | undefined;
   /** Releases everything still held (end of input), in allowance order. */
   flush(): void;
   /** Requests currently held. */
@@ -110,12 +125,18 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
     }
   }
 
+  const isLate = (epochMs: number): boolean => latest !== undefined && epochMs < latest.request.instant.epochMs - windowMs;
+
   return {
     push(arrival) {
       const { request } = arrival;
       const seen = held.get(request.requestId);
       if (seen !== undefined) {
         if (sameContent(seen.request, request)) return { kind: 'duplicate', of: seen };
+        const earlier =
+          request.instant.epochMs < seen.request.instant.epochMs ||
+          (request.instant.epochMs === seen.request.instant.epochMs && request.instant.nanos < seen.request.instant.nanos);
+        if (earlier && !isLate(request.instant.epochMs)) return { kind: 'displaces', of: seen };
         throw new ConflictingDuplicateError(conflictingDuplicateReason(request.requestId, describe(seen.source)), seen.source);
       }
       const ms = request.instant.epochMs;
@@ -131,12 +152,19 @@ export function createReorderBuffer<T>(options: ReorderBufferOptions<T>): Reorde
       }
       return { kind: 'accepted' };
     },
+    isLate,
+    holds(requestId) {
+      return held.has(requestId);
+    },
     flush() {
       while (heap.length > 0) release(pop());
       held.clear();
     },
     get size() {
       return heap.length;
+    },
+    get latest() {
+      return latest;
     },
   };
 }

@@ -1,8 +1,8 @@
 import { CHECKED_ROWS } from './checkedRowsSql.js';
 
 /*
- * POLICY.md D6 in SQL, as the default engine applies it with the whole input in view
- * (`--sort`): the first valid row with a request_id, in input order, is the request;
+ * POLICY.md D6 in SQL, as the default engine applies it: the earliest valid row with a
+ * request_id (by instant; at one instant, the first in input order) is the request;
  * a later valid row with the same id is a duplicate when its content is the same as
  * that first row's (sameContent in packages/core/src/ledger/usageRequest.ts, on the
  * parsed values: 0.0120 and 0.012 are the same cost, an absent platform_result is
@@ -38,7 +38,7 @@ WITH repeated AS (
 ), candidates AS (
   SELECT c.rowid AS row_key, c.* FROM ${CHECKED_ROWS} c SEMI JOIN repeated USING (request_id) WHERE c.valid
 ), firsts AS (
-  SELECT * FROM candidates QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY row_key) = 1
+  SELECT * FROM candidates QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY epoch_ms, nanos, row_key) = 1
 )
 SELECT r.row_key, r.file_index, f.row_key AS first_key,
   CASE WHEN r.row_key = f.row_key THEN 'first' WHEN ${same} THEN 'duplicate' ELSE 'conflict' END AS outcome

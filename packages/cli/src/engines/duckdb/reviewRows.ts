@@ -34,10 +34,34 @@ export interface ReviewOptions {
  * before the policy's first version. An input error that stopped the loading (a file
  * without the required columns, say) is raised after the rows before it.
  */
+/** Stands for the place of a conflict's earliest row until that row is read (see reviewRows). */
+const FIRST_PLACEHOLDER = /\u0000first-row:(\d+)\u0000/;
+
 export async function reviewRows(connection: DuckDBConnection, loaded: LoadedLogs, options: ReviewOptions): Promise<void> {
-  const reject = (rejection: Rejection): void => {
+  const emit = (rejection: Rejection): void => {
     if (options.onReject === undefined) throw new InputError(rejection, rejection.reason);
     options.onReject(rejection);
+  };
+  // A conflicting row names the earliest row of its id, which may stand later in the input: its
+  // refusal (and every one after it, to keep input order) waits until that row is located.
+  const waiting: Rejection[] = [];
+  const resolved = (rejection: Rejection): Rejection | undefined => {
+    const match = FIRST_PLACEHOLDER.exec(rejection.reason);
+    if (match === null) return rejection;
+    const first = places.get(Number(match[1]));
+    return first === undefined ? undefined : { ...rejection, reason: rejection.reason.replace(FIRST_PLACEHOLDER, `${first.file}, line ${first.line}`) };
+  };
+  const flush = (): void => {
+    while (waiting.length > 0) {
+      const ready = resolved(waiting[0]!);
+      if (ready === undefined) return;
+      waiting.shift();
+      emit(ready);
+    }
+  };
+  const reject = (rejection: Rejection): void => {
+    waiting.push(rejection);
+    flush();
   };
   await connection.run(createProblemRowsSql());
   const places = new Map<number, RowPlace>();
@@ -55,6 +79,8 @@ export async function reviewRows(connection: DuckDBConnection, loaded: LoadedLog
     if (file.input.format === 'csv') await reviewCsvFile(file.input.source, file.header, rows, sink);
     else await reviewParquetFile(connection, { ...file.input, firstRowKey: file.firstRowKey }, file.parquetColumns!, file.header, rows, sink);
   }
+  flush();
+  if (waiting.length > 0) throw new DuckdbEngineBug(`the first row of a conflicting request_id (${waiting[0]!.reason}) was not located`);
   if (loaded.fatal !== undefined) throw loaded.fatal;
   for (const rejection of await beforePolicyRejections(connection, options.policy, places)) reject(rejection);
 }
@@ -76,8 +102,7 @@ async function rowsToReview(connection: DuckDBConnection, file: LoadedFile, plac
         const firstKey = Number(row.first_key);
         conflicts.set(ordinal, () => {
           const first = places.get(firstKey);
-          if (first === undefined) throw new DuckdbEngineBug(`the first row of a conflicting request_id (row ${firstKey}) was not located`);
-          return `${first.file}, line ${first.line}`;
+          return first === undefined ? `\u0000first-row:${firstKey}\u0000` : `${first.file}, line ${first.line}`;
         });
         break;
       }

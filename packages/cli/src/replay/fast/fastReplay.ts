@@ -1,7 +1,6 @@
 import { type Accounts, type Bill, ByokError, type Policy, sameContent } from '@byok-billing/core';
 import { type CompactLedger, type CompactOutcome, type CompactRequests, createCompactLedger, sharesDecisions, conflictingDuplicateReason, lateArrivalReason } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../../io/csvRecords.js';
-import { InputError } from '../../io/inputError.js';
 import type { CompactDecided } from '../../output/compactDecisionRecords.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
@@ -10,6 +9,9 @@ import { asInputError } from '../replayLog.js';
 import type { Rejection } from '../rowSource.js';
 import { type BatchSource, scanInline } from './batchSource.js';
 import { HeldRows } from './heldRows.js';
+import { SpillSorter } from './spillSort.js';
+import { IdCheck } from './idCheck.js';
+import { ConflictReplan, type Exclusions, ExclusionsBuilder, LateRowReplan } from '../replans.js';
 import { ROW_REJECTED, type RowBatch, rowId, rowText } from './rowBatch.js';
 
 export interface FastReplayTerms {
@@ -30,9 +32,26 @@ export interface FastReplayOptions {
   /** The policy the bill is for, then any others decided in the same pass (what-if variants). */
   readonly terms: readonly [FastReplayTerms, ...FastReplayTerms[]];
   readonly inputTimeZone?: string | undefined;
-  /** Reorder window in ms; `Infinity` sorts the whole input. */
+  /** Reorder window in ms; `Infinity` sorts the whole input (on disk, in bounded memory). */
   readonly windowMs: number;
-  readonly onReject?: ((rejection: Rejection) => void) | undefined;
+  /**
+   * What a row that arrives more than the window behind the latest one does: it is rejected
+   * (`reject`, the default), or the replay stops with `LateRowReplan` so that the caller can
+   * bill the log again in an order-independent plan (`replan`).
+   */
+  readonly late?: 'reject' | 'replan' | undefined;
+  /** Directory for the sort's and the id check's temporary files (default: the system's temporary directory). */
+  readonly sortDir?: string | undefined;
+  /**
+   * Rows to refuse, by input and line, with the reason: the rows a first pass found repeating
+   * an earlier request's id with other content too far apart for the window (`ConflictReplan`).
+   */
+  readonly exclude?: Exclusions | undefined;
+  /**
+   * Receives every refused row (`decided`: refused by the ledger, in allowance order). A run
+   * that stops at a refused row decides so once the replay is over (see FirstRefusal).
+   */
+  readonly onReject: (rejection: Rejection, decided?: boolean) => void;
   readonly onWarning?: ((message: string) => void) | undefined;
   readonly onBytes?: ((n: number) => void) | undefined;
   readonly onRows?: ((n: number) => void) | undefined;
@@ -64,7 +83,7 @@ export interface FastReplayResult {
  * same reasons, in the same order, as `replayLog` gives (the property tests compare them).
  */
 export async function fastReplay(options: FastReplayOptions): Promise<FastReplayResult> {
-  const { windowMs } = options;
+  let { windowMs } = options;
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
   // Variants that differ from the first terms only in allowance and fee rate ride along with
@@ -90,12 +109,23 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   let latestNs = 0;
   let latestInput = 0;
   let latestLine = 0;
-  const sortAtEnd = windowMs === Number.POSITIVE_INFINITY;
+  // The whole input sorted: accepted rows go to an external sort as they are read, and come
+  // back in allowance order through the same window (of zero: rows of one instant are held
+  // together, so a repeated id among them is found).
+  let sortAtEnd = windowMs === Number.POSITIVE_INFINITY;
+  const spill = sortAtEnd ? new SpillSorter({ dir: options.sortDir }) : undefined;
+  // Every accepted row's id, to find a repeat anywhere in the input (the window sees only its own).
+  const ids = new IdCheck({ dir: options.sortDir });
+  const { exclude } = options;
+  // Rows this pass met only after it had counted them (an earlier row of their id came later):
+  // refused in their place by the pass that starts again.
+  const displaced = new ExclusionsBuilder();
+  // The duplicates counted against each held row, by slot (rare): refused with it when it is displaced.
+  const duplicatesOf = new Map<number, { input: number; line: number }[]>();
 
-  const reject = (rejection: Rejection): void => {
-    if (!options.onReject) throw new InputError(rejection, rejection.reason);
+  const reject = (rejection: Rejection, decided = false): void => {
     rejected++;
-    options.onReject(rejection);
+    options.onReject(rejection, decided);
   };
 
   const { onDecided } = options;
@@ -131,9 +161,10 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       }
     } catch (error) {
       if (!(error instanceof ByokError)) throw error;
-      reject({ file: inputNames[held.input[slot]!]!, line: held.line[slot]!, text: rowText(batch, row), columnName: error.field, reason: error.message });
+      reject({ file: inputNames[held.input[slot]!]!, line: held.line[slot]!, text: rowText(batch, row), columnName: error.field, reason: error.message }, true);
       return;
     } finally {
+      if (duplicatesOf.size > 0) duplicatesOf.delete(slot);
       held.recycle(slot);
       if (--batch.holds === 0 && batch.taken) recycles.get(batch)?.();
     }
@@ -179,11 +210,37 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     return rowToRequest(fields, headers[input]!, { inputTimeZone: options.inputTimeZone });
   }
 
+  /** Notes the id of a row taken into the window or the sort, for the check across the whole input. */
+  function noteId(batch: RowBatch, row: number, input: number, line: number): void {
+    const sideId = batch.side.size > 0 ? batch.side.get(row)?.idBytes : undefined;
+    if (sideId !== undefined) ids.add(batch.idHash[row]!, sideId, 0, sideId.length, input, line, batch.epochMs[row]!, batch.nanos[row]!);
+    else ids.add(batch.idHash[row]!, batch.bytes, batch.idStart[row]!, batch.idEnd[row]!, input, line, batch.epochMs[row]!, batch.nanos[row]!);
+  }
+
+  /** Whether a row is earlier than the held row of its id (at one instant, the row met first stays the request). */
+  function precedes(batch: RowBatch, row: number, slot: number): boolean {
+    const ms = batch.epochMs[row]!;
+    if (ms !== held.ms[slot]) return ms < held.ms[slot]!;
+    return batch.nanos[row]! < held.ns[slot]!;
+  }
+
   function take(batch: RowBatch, row: number, input: number, lineBase: number, toGlobal: Int32Array): void {
     const line = lineBase + batch.line[row]!;
     if (batch.status[row] === ROW_REJECTED) {
       const problem = batch.side.get(row)!.problem!;
       reject({ file: inputNames[input]!, line, column: problem.column, columnName: problem.columnName, text: rowText(batch, row), reason: problem.reason });
+      return;
+    }
+    if (exclude !== undefined) {
+      const reason = exclude.get(input)?.get(line);
+      if (reason !== undefined) {
+        reject({ file: inputNames[input]!, line, column: headers[input]!.index.request_id + 1, columnName: 'request_id', text: rowText(batch, row), reason });
+        return;
+      }
+    }
+    if (sortAtEnd) {
+      const org = batch.org[row]!;
+      spill!.add(batch, row, input, line, toGlobal[batch.user[row]!]!, org < 0 ? -1 : toGlobal[org]!);
       return;
     }
     const hash = batch.idHash[row]!;
@@ -192,22 +249,38 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       const same = held.findId(hash, batch, row);
       if (same !== -1) {
         if (sameRequest(same, batch, row, input, line)) {
+          let copies = duplicatesOf.get(same);
+          if (copies === undefined) duplicatesOf.set(same, (copies = []));
+          copies.push({ input, line });
           duplicates++;
           options.onDuplicate?.(inputNames[input]!, line, inputNames[held.input[same]!]!, held.line[same]!);
           return;
         }
-        reject({
-          file: inputNames[input]!,
-          line,
-          column: headers[input]!.index.request_id + 1,
-          columnName: 'request_id',
-          text: rowText(batch, row),
-          reason: conflictingDuplicateReason(rowId(batch, row), describe(same)),
-        });
+        const late = batch.epochMs[row]! < latestMs - windowMs;
+        // A late row may be the earlier of the two: only the sorted plan can tell which is the request.
+        if (late && options.late === 'replan') throw new LateRowReplan(`${inputNames[input]}, line ${line}`, `${inputNames[latestInput]}, line ${latestLine}`);
+        if (!late && precedes(batch, row, same)) {
+          // An earlier row of the id, met after the held one: it is the request. The held row and
+          // its duplicates are refused in their places by a pass that starts again.
+          const reason = conflictingDuplicateReason(rowId(batch, row), `${inputNames[input]}, line ${line}`);
+          const heldInput = held.input[same]!;
+          const heldLine = held.line[same]!;
+          displaced.add(heldInput, heldLine, reason);
+          for (const copy of duplicatesOf.get(same) ?? []) displaced.add(copy.input, copy.line, reason);
+          return;
+        }
+        const reason = conflictingDuplicateReason(rowId(batch, row), describe(same));
+        if (spill !== undefined) {
+          // Rows back from the sort: refused in its place among the rows read, by a pass that starts again.
+          displaced.add(input, line, reason);
+          return;
+        }
+        reject({ file: inputNames[input]!, line, column: headers[input]!.index.request_id + 1, columnName: 'request_id', text: rowText(batch, row), reason });
         return;
       }
     }
     if (ms < latestMs - windowMs) {
+      if (options.late === 'replan') throw new LateRowReplan(`${inputNames[input]}, line ${line}`, `${inputNames[latestInput]}, line ${latestLine}`);
       reject({
         file: inputNames[input]!,
         line,
@@ -218,6 +291,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       });
       return;
     }
+    noteId(batch, row, input, line);
     const slot = held.allocate();
     held.ms[slot] = ms;
     held.ns[slot] = batch.nanos[row]!;
@@ -230,8 +304,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     const org = batch.org[row]!;
     held.org[slot] = org < 0 ? -1 : toGlobal[org]!;
     batch.holds++;
-    if (sortAtEnd) held.append(slot);
-    else held.insert(slot);
+    held.insert(slot);
     if (ms > latestMs) {
       latestMs = ms;
       latestNs = held.ns[slot]!;
@@ -241,49 +314,91 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     }
   }
 
-  for (let input = 0; input < options.inputs.length; input++) {
-    const source = options.inputs[input]!;
-    const toGlobalByOrigin = new Map<number, Int32Array>();
-    const onHeader = (header: LogHeader) => {
-      headers[input] = header;
-      if (header.unknown.length > 0) {
-        options.onWarning?.(`${source.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
-      }
-    };
-    const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, onBytes: options.onBytes, onHeader });
-    try {
-      for await (const { batch, lineBase, origin, recycle } of batches) {
-        let toGlobal = toGlobalByOrigin.get(origin);
-        if (toGlobal === undefined) toGlobalByOrigin.set(origin, (toGlobal = new Int32Array(1024)));
-        if (batch.newNames.length > 0) {
-          const needed = batch.firstNewName + batch.newNames.length;
-          if (needed > toGlobal.length) {
-            const grown = new Int32Array(Math.max(needed, toGlobal.length * 2));
-            grown.set(toGlobal);
-            toGlobalByOrigin.set(origin, (toGlobal = grown));
-          }
-          batch.newNames.forEach((name, k) => {
-            let global = nameIndex.get(name);
-            if (global === undefined) {
-              global = names.length;
-              names.push(name);
-              nameIndex.set(name, global);
-            }
-            toGlobal![batch.firstNewName + k] = global;
-          });
-        }
-        if (recycle !== undefined) recycles.set(batch, recycle);
-        for (let row = 0; row < batch.count; row++) take(batch, row, input, lineBase, toGlobal);
+  try {
+    await readInputs();
+    if (spill !== undefined) {
+      sortAtEnd = false;
+      windowMs = 0;
+      const identity = new Int32Array(names.length);
+      for (let k = 0; k < identity.length; k++) identity[k] = k;
+      for (const { batch, inputs } of spill.sorted()) {
+        for (let row = 0; row < batch.count; row++) take(batch, row, inputs[row]!, 0, identity);
         batch.taken = true;
-        if (!batch.holds) recycles.get(batch)?.();
-        options.onRows?.(batch.count);
       }
-    } catch (error) {
-      throw asInputError(error, source.name);
+    }
+    releaseBefore(Number.POSITIVE_INFINITY);
+    refuseRepeatedIds();
+  } finally {
+    spill?.close();
+    ids.close();
+  }
+
+  /**
+   * The rows of an id after its earliest, whose content differs from it (POLICY.md D6). A row with the first's content never gets here: it has its instant, so
+   * the window or the sort held both together and counted it as a duplicate. Rows this pass
+   * refused as it went are left out.
+   */
+  function laterConflicts(): { input: number; line: number; reason: string }[] {
+    const found: { input: number; line: number; reason: string }[] = [];
+    for (const { id, rows } of ids.repeats()) {
+      // The earliest row of the id is the request; at one instant, the first in input order.
+      const [first, ...others] = [...rows].sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.input - b.input || a.line - b.line);
+      const reason = conflictingDuplicateReason(id, `${inputNames[first!.input]}, line ${first!.line}`);
+      for (const other of others) found.push({ input: other.input, line: other.line, reason });
+    }
+    return found.sort((a, b) => a.input - b.input || a.line - b.line);
+  }
+
+  /** Refuses the rows that repeat an earlier row's id far from it, in a pass that starts again. */
+  function refuseRepeatedIds(): void {
+    const found = laterConflicts();
+    for (const { input, line, reason } of found) displaced.add(input, line, reason);
+    if (displaced.size > 0) throw new ConflictReplan(displaced.build());
+  }
+
+  async function readInputs(): Promise<void> {
+    for (let input = 0; input < options.inputs.length; input++) {
+      const source = options.inputs[input]!;
+      const toGlobalByOrigin = new Map<number, Int32Array>();
+      const onHeader = (header: LogHeader) => {
+        headers[input] = header;
+        if (header.unknown.length > 0) {
+          options.onWarning?.(`${source.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
+        }
+      };
+      const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, onBytes: options.onBytes, onHeader });
+      try {
+        for await (const { batch, lineBase, origin, recycle } of batches) {
+          let toGlobal = toGlobalByOrigin.get(origin);
+          if (toGlobal === undefined) toGlobalByOrigin.set(origin, (toGlobal = new Int32Array(1024)));
+          if (batch.newNames.length > 0) {
+            const needed = batch.firstNewName + batch.newNames.length;
+            if (needed > toGlobal.length) {
+              const grown = new Int32Array(Math.max(needed, toGlobal.length * 2));
+              grown.set(toGlobal);
+              toGlobalByOrigin.set(origin, (toGlobal = grown));
+            }
+            batch.newNames.forEach((name, k) => {
+              let global = nameIndex.get(name);
+              if (global === undefined) {
+                global = names.length;
+                names.push(name);
+                nameIndex.set(name, global);
+              }
+              toGlobal![batch.firstNewName + k] = global;
+            });
+          }
+          if (recycle !== undefined) recycles.set(batch, recycle);
+          for (let row = 0; row < batch.count; row++) take(batch, row, input, lineBase, toGlobal);
+          batch.taken = true;
+          if (!batch.holds) recycles.get(batch)?.();
+          options.onRows?.(batch.count);
+        }
+      } catch (error) {
+        throw asInputError(error, source.name);
+      }
     }
   }
-  if (sortAtEnd) held.sortAll();
-  releaseBefore(Number.POSITIVE_INFINITY);
   feedOthers();
   const input = { rows: accepted + duplicates + rejected, accepted, rejected, duplicates };
   let nextShared = 0;

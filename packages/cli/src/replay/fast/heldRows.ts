@@ -78,20 +78,13 @@ export class HeldRows {
     this.table[i] = slot + 1;
   }
 
-  /** Appends a slot without ordering it (a full sort follows: `sortAll`). */
-  append(slot: number): void {
-    if (this.tail === this.order.length) this.makeRoom();
-    this.order[this.tail++] = slot;
-    let i = this.hash[slot]! & this.mask;
-    while (this.table[i] !== 0) i = (i + 1) & this.mask;
-    this.table[i] = slot + 1;
-  }
-
-  /** Puts every held slot in allowance order. */
-  sortAll(): void {
-    const slots = Array.from(this.order.subarray(this.head, this.tail));
-    slots.sort((a, b) => this.compare(a, b));
-    this.order.set(slots, this.head);
+  /** Takes a held slot out of the order and the index, wherever it stands (rare: a refused row); then `recycle` it. */
+  remove(slot: number): void {
+    let k = this.head;
+    while (this.order[k] !== slot) k++;
+    this.order.copyWithin(k, k + 1, this.tail);
+    this.tail--;
+    this.unindex(slot);
   }
 
   /** Takes the earliest slot out of the order and the index; the caller reads it, then `recycle`s it. */
