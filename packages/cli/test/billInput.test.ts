@@ -105,6 +105,21 @@ describe('byok bill: one request id, anywhere in the input (POLICY.md D6)', () =
     }
   });
 
+  it('the audit of an invoice that bills the returning id twice does not match', async () => {
+    // The same reproduction, with no free requests: billed twice, r1's fee made the invoice 0.075.
+    const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T10:20:00Z,a,,0.5,ok\nr1,2025-10-05T10:45:00Z,a,,0.5,ok\n`);
+    const accounts = file('scope,failover_mode,free_requests\nuser:a,,0\n');
+    const invoice = file('scope,period,total_usd\nuser:a,2025-10,0.075\n');
+    const strict = await byok(['audit', path, '--accounts', accounts, '--invoice', invoice, '-q']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`${path}, line 4, column 1 (request_id)`);
+    const audit = await byok(['audit', path, '--accounts', accounts, '--invoice', invoice, '-q', '--format', 'json', '--rejects', `${path}.audit-rejects.csv`]);
+    expect(audit.code).toBe(1);
+    const report = JSON.parse(audit.stdout) as { matches: boolean; summary: { recomputedTotalUsd: string } };
+    expect(report.matches).toBe(false);
+    expect(report.summary.recomputedTotalUsd).toBe('0.05');
+  });
+
   it('the earliest row of an id is the request, whichever comes first in the file', async () => {
     const path = file(`${HEADER}\nr1,2025-10-05T10:45:00Z,a,,7,ok\nr2,2025-10-05T10:20:00Z,a,,0.5,ok\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\n`);
     const rejects = `${path}.rejects.csv`;
