@@ -30,13 +30,8 @@ export interface IdCheckOptions {
   readonly dir?: string;
 }
 
-/** A second hash of the id's bytes, independent of the FNV-1a hash the scanner gives (murmur3's mixing). */
-export function secondIdHash(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x9747b28c ^ (end - start);
-  for (let i = start; i < end; i++) {
-    h = Math.imul(h ^ bytes[i]!, 0x5bd1e995);
-    h ^= h >>> 15;
-  }
+/** Finishes the second hash of an id (murmur3's mixing), independent of the scanner's FNV-1a hash. */
+function finishSecondHash(h: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
@@ -74,21 +69,30 @@ export class IdCheck {
 
   /** Notes an accepted row's id, `bytes[start..end)`, and where the row is. */
   add(hash: number, bytes: Uint8Array, start: number, end: number, input: number, line: number, ms: number, ns: number): void {
-    const hash2 = secondIdHash(bytes, start, end);
-    const p = this.partitions[hash2 & (PARTITIONS - 1)]!;
+    // Partitioned by the scanner's hash; the second hash, taken as the id is copied, tells ids
+    // apart within a partition before their bytes are compared.
+    const p = this.partitions[hash & (PARTITIONS - 1)]!;
     const idLength = end - start;
     const length = HEADER + ((idLength + 7) & ~7);
     p.room(length);
     const at = p.used;
+    // Ids are short: a loop copies them without the view object a subarray would allocate per row.
+    const target = p.bytes;
+    let hash2 = 0x9747b28c ^ idLength;
+    for (let k = 0, to = at + HEADER; k < idLength; k++) {
+      const byte = bytes[start + k]!;
+      target[to + k] = byte;
+      hash2 = Math.imul(hash2 ^ byte, 0x5bd1e995);
+      hash2 ^= hash2 >>> 15;
+    }
     p.f64[at / 8] = ms;
     p.f64[at / 8 + 1] = line;
     const i = at / 4 + 4;
     p.i32[i] = ns;
     p.i32[i + 1] = input;
     p.i32[i + 2] = hash;
-    p.i32[i + 3] = hash2;
+    p.i32[i + 3] = finishSecondHash(hash2);
     p.i32[i + 4] = idLength;
-    p.bytes.set(bytes.subarray(start, end), at + HEADER);
     p.used += length;
     this.inMemory += length;
     if (this.inMemory > this.memoryBytes) this.spill();

@@ -165,7 +165,7 @@ export class SpillSorter {
   rows = 0;
 
   constructor(options: SpillSortOptions = {}) {
-    this.runBytes = options.runBytes ?? 64 << 20;
+    this.runBytes = options.runBytes ?? 32 << 20;
     this.parentDir = options.dir ?? tmpdir();
     this.arena = new Arena(Math.min(this.runBytes, 1 << 20));
   }
@@ -328,7 +328,7 @@ export class SpillSorter {
     }
     if (this.count > 0) this.writeRun();
     this.arena = new Arena(8);
-    const readers = this.runs.map((path) => new RunReader(path, 1 << 20));
+    const readers = this.runs.map((path) => new RunReader(path, 256 << 10));
     try {
       // A binary heap of the readers by their current record.
       const heap = readers.filter((r) => r.next(0));
