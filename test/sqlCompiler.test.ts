@@ -19,8 +19,10 @@ import {
 import { byok } from './support/runByok.js';
 import { STRICT_RATE_LIMIT_FAILS_OVER } from './arbitraries/sqlBillCase.js';
 import {
+  NANOSECOND_COLUMN,
   POSTGRES_URL,
   PostgresEngine,
+  RELATION_COLUMNS,
   type RelationRow,
   billLinesAsSql,
   describePostgres,
@@ -39,10 +41,16 @@ function row(requestId: string, timestamp: string, cost: string, keyResult: stri
   return { request_id: requestId, timestamp, user_id: 'u1', org_id: orgId, cost_usd: cost, key_result: keyResult, platform_result: undefined, route: undefined, ...extra };
 }
 
+/** The row's timestamp as the JS engine reads it: with the nanoseconds of `timestamp_nanos` as the 7th to 9th fractional digits. */
+function fullTimestamp(r: RelationRow): string {
+  const iso = r.timestamp.replace(' ', 'T');
+  return r.timestamp_nanos === undefined ? iso : iso.replace(/(\.\d{6})/, `$1${r.timestamp_nanos.padStart(3, '0')}`);
+}
+
 function usage(r: RelationRow): UsageRequest {
   return {
     requestId: r.request_id,
-    instant: parseTimestamp(r.timestamp.replace(' ', 'T')),
+    instant: parseTimestamp(fullTimestamp(r)),
     userId: r.user_id,
     orgId: r.org_id,
     cost: parseMoney(r.cost_usd),
@@ -62,15 +70,20 @@ function policyWith(change: (document: { parameters: Record<string, unknown>; ru
 
 const engines = useSqlEngines();
 
-/** Bills rows on DuckDB (and PostgreSQL when there is one) and checks each against the JS bill. */
-async function expectSameBill(rows: readonly RelationRow[], policy = defaultPolicy(), accountRows: readonly AccountRow[] = []) {
+/**
+ * Bills rows on DuckDB (and PostgreSQL when there is one) and checks each against the JS
+ * bill; with `nanoseconds`, the relation has NANOSECOND_COLUMN and the query reads it.
+ */
+async function expectSameBill(rows: readonly RelationRow[], policy = defaultPolicy(), accountRows: readonly AccountRow[] = [], nanoseconds = false) {
   const accounts = parseAccounts(accountRows);
   const expected = billLinesAsSql(billRequests(rows.map(usage), { policy, accounts }).bill);
-  await engines.duck.load(rows);
-  expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'duckdb' }))), 'duckdb').toEqual(expected);
+  const columns = nanoseconds ? [...RELATION_COLUMNS, NANOSECOND_COLUMN] : RELATION_COLUMNS;
+  const options = nanoseconds ? { nanosecondColumn: NANOSECOND_COLUMN } : {};
+  await engines.duck.load(rows, columns);
+  expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'duckdb', ...options }))), 'duckdb').toEqual(expected);
   if (engines.postgres !== undefined) {
-    await engines.postgres.load(rows);
-    expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' }))), 'postgres').toEqual(expected);
+    await engines.postgres.load(rows, columns);
+    expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres', ...options }))), 'postgres').toEqual(expected);
   }
   return expected;
 }
@@ -235,6 +248,19 @@ describe('options and precision', () => {
     expect((await expectSameBill(rows, defaultPolicy(), accounts))[0]).toMatchObject({ free_requests: 1, billable_requests: 2, fee_usd: '0.0311728394506' });
   });
 
+  it('with a nanosecond column, nanoseconds order requests within one microsecond, whatever their ids', async () => {
+    const at = (id: string, micro: string, nanos: number, cost: string) => row(id, `2025-10-02 10:00:00.${micro}+00:00`, cost, 'ok', 'acme', { timestamp_nanos: String(nanos) });
+    const exact = [at('z', '000001', 1, '1'), at('m', '000001', 2, '0.25'), at('a', '000001', 2, '0.5'), at('b', '000001', 999, '2'), at('0', '000002', 0, '3')];
+    // z (a nanosecond before a and m, which tie: a first) is free; by microseconds alone a would be.
+    expect((await expectSameBill(exact, defaultPolicy(), accounts, true))[0]).toMatchObject({ free_requests: 1, billable_requests: 4, fee_usd: '0.2875' });
+    // Two rows of one id a nanosecond apart are a conflict, as in byok bill.
+    await engines.duck.load([at('z', '000001', 1, '1'), at('z', '000001', 2, '1')], [...RELATION_COLUMNS, NANOSECOND_COLUMN]);
+    const query = compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb', nanosecondColumn: NANOSECOND_COLUMN });
+    await expect(engines.duck.query(query)).rejects.toThrow(/byok: request_id appears twice with different content \(request_id z\)/);
+    await engines.duck.load([at('z', '000001', 1000, '1')], [...RELATION_COLUMNS, NANOSECOND_COLUMN]);
+    await expect(engines.duck.query(query)).rejects.toThrow(/byok: the nanosecond column is not a number from 0 to 999 \(request_id z\)/);
+  });
+
   it('money as DECIMAL normalises (trailing zeros, then the point) to the text of money as text', async () => {
     const policy = defaultPolicy();
     const parsed = parseAccounts(accounts);
@@ -261,9 +287,12 @@ describe('options and precision', () => {
 
 describe('byok sql', () => {
   it('prints compileBillSql of the policy and accounts files, with the options passed through', async () => {
-    const result = await byok(['sql', '--dialect', 'postgres', '--money', 'decimal', '--relation', 'gateway_log', '--absent', 'route, platform_result']);
+    const result = await byok(['sql', '--dialect', 'postgres', '--money', 'decimal', '--relation', 'gateway_log', '--absent', 'route, platform_result', '--nanosecond-column', 'ts_nanos']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(compileBillSql(defaultPolicy(), undefined, { dialect: 'postgres', money: 'decimal', relation: 'gateway_log', absentColumns: ['route', 'platform_result'] }));
+    expect(result.stdout).toBe(
+      compileBillSql(defaultPolicy(), undefined, { dialect: 'postgres', money: 'decimal', relation: 'gateway_log', absentColumns: ['route', 'platform_result'], nanosecondColumn: 'ts_nanos' }),
+    );
+    expect(result.stdout).toContain('ORDER BY instant, instant_nanos, request_id');
   });
 
   it('refuses a missing or unknown dialect and an unknown --absent column (exit code 2)', async () => {

@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { billRequests, compileBillSql, loadPolicy, parseAccounts } from '@byok-billing/core';
 import { unwritableSqlString } from '@byok-billing/core/internal';
 import { policyDocumentOf, relationRowOf, sqlCaseArb, usageRequestOf } from './arbitraries/sqlBillCase.js';
-import { POSTGRES_URL, billLinesAsSql, describePostgres, normaliseSqlRows, useSqlEngines } from './support/sqlEngines.js';
+import { NANOSECOND_COLUMN, POSTGRES_URL, RELATION_COLUMNS, billLinesAsSql, describePostgres, normaliseSqlRows, useSqlEngines } from './support/sqlEngines.js';
 
 /*
  * The policy compiled to SQL bills a log exactly as the JavaScript engine does. Each
  * generated case (policy versions with their own parameters, reset zones and rule
  * variants; accounts; a log with offsets, ties, repeats and recorded routes) is billed by
  * `billRequests`, by DuckDB running the duckdb and the ansi queries, and — with
- * BYOK_TEST_POSTGRES_URL — by PostgreSQL running the postgres query.
+ * BYOK_TEST_POSTGRES_URL — by PostgreSQL running the postgres query. Half the cases have
+ * nanoseconds, carried in a nanosecond column the queries read (`nanosecondColumn`).
  */
 
 const engines = useSqlEngines();
@@ -26,17 +27,19 @@ describe('the bill compiled to SQL', () => {
         const accounts = parseAccounts(c.accounts);
         const expected = billLinesAsSql(billRequests(c.rows.map(usageRequestOf), { policy, accounts }).bill);
         const relation = c.rows.map(relationRowOf);
+        const columns = c.nanoseconds ? [...RELATION_COLUMNS, NANOSECOND_COLUMN] : RELATION_COLUMNS;
+        const exact = c.nanoseconds ? { nanosecondColumn: NANOSECOND_COLUMN } : {};
 
-        await engines.duck.load(relation);
+        await engines.duck.load(relation, columns);
         // Under a case-insensitive default collation: the query's own COLLATE must hold.
-        expect(normaliseSqlRows(await engines.duck.queryUnderNocase(compileBillSql(policy, accounts, { dialect: 'duckdb' })))).toEqual(expected);
+        expect(normaliseSqlRows(await engines.duck.queryUnderNocase(compileBillSql(policy, accounts, { dialect: 'duckdb', ...exact })))).toEqual(expected);
         // ansi refuses a scope with a backslash (some engines read it as an escape).
         if ([...accounts.keys()].every((scope) => unwritableSqlString(scope, 'ansi') === undefined)) {
-          expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'ansi' })))).toEqual(expected);
+          expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'ansi', ...exact })))).toEqual(expected);
         }
         if (engines.postgres !== undefined) {
-          await engines.postgres.load(relation);
-          expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres' })))).toEqual(expected);
+          await engines.postgres.load(relation, columns);
+          expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres', ...exact })))).toEqual(expected);
         }
       }),
     );

@@ -23,7 +23,9 @@ import { type GenInstant, instantIn, renderedTimestamp } from './timestamps.js';
  * parameters, reset zones, rule variants), an accounts file, and a log drawn so that the
  * small allowances are crossed, ties at the allowance boundary happen, and the engines'
  * parsing of offsets, quotes and non-ASCII text is exercised. Instants are whole
- * microseconds: the precision both SQL engines keep (requestsRelation.ts).
+ * microseconds, the precision of both SQL engines' TIMESTAMPTZ (requestsRelation.ts),
+ * or, in a case with a nanosecond column, have nanoseconds, ties within one microsecond
+ * included, which the relation carries past the timestamp cut to the microsecond.
  */
 
 /** Users and orgs; the org ids with a quote and a backslash test the literals of the accounts list. */
@@ -66,6 +68,8 @@ export interface SqlCaseRow {
   readonly route: Route | undefined;
   /** Write absent optional values as '' instead of NULL in the relation (both mean absent). */
   readonly emptyForAbsent: boolean;
+  /** In a case with a nanosecond column: the nanoseconds past `sqlTimestamp`'s microsecond. */
+  readonly timestampNanos: string | undefined;
 }
 
 export interface SqlCase {
@@ -73,6 +77,8 @@ export interface SqlCase {
   readonly spec: PolicySpec;
   readonly accounts: readonly AccountRow[];
   readonly rows: readonly SqlCaseRow[];
+  /** Whether the relation has a nanosecond column (compileBillSql's `nanosecondColumn`). */
+  readonly nanoseconds: boolean;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -229,22 +235,31 @@ const routingArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ keyResult: fc.constant(undefined), route: fc.constantFrom<Route>('byok', 'byok', 'platform', 'failed') }) },
 );
 
-/** Instants in whole microseconds: in the months, near UTC month ends, near the zone's month ends, or from a tie pool. */
-function instantArb(months: readonly string[], zone: string, tiePool: readonly GenInstant[]): fc.Arbitrary<GenInstant> {
+/** An instant cut to its microsecond. */
+const toMicrosecond = (i: GenInstant): GenInstant => ({ epochMs: i.epochMs, nanos: i.nanos - (i.nanos % 1000) });
+
+/**
+ * Instants in the months, near UTC month ends, near the zone's month ends, or from a tie
+ * pool: in whole microseconds, or (`exact`) with nanoseconds, a pool instant then also
+ * moved within its microsecond (a tie to the microsecond, not to the nanosecond).
+ */
+function instantArb(months: readonly string[], zone: string, tiePool: readonly GenInstant[], exact: boolean): fc.Arbitrary<GenInstant> {
   const calendar = createPeriodCalendar(zone);
   const nearZoneBoundary = fc
-    .tuple(fc.constantFrom(...months), fc.integer({ min: -3, max: 2 }))
-    .map(([month, delta]) => ({ epochMs: calendar.periodStartMs(month) + delta, nanos: 0 }));
-  const micro = instantIn(months).map((i) => ({ epochMs: i.epochMs, nanos: i.nanos - (i.nanos % 1000) }));
-  return fc.oneof({ weight: 4, arbitrary: micro }, { weight: 1, arbitrary: nearZoneBoundary }, { weight: 3, arbitrary: fc.constantFrom(...tiePool) });
+    .tuple(fc.constantFrom(...months), fc.integer({ min: -3, max: 2 }), exact ? fc.constantFrom(0, 999_999) : fc.constant(0))
+    .map(([month, delta, nanos]) => ({ epochMs: calendar.periodStartMs(month) + delta, nanos }));
+  const anywhere = exact ? instantIn(months) : instantIn(months).map(toMicrosecond);
+  const tie = fc.constantFrom(...tiePool);
+  const sameMicrosecond = fc.tuple(tie, fc.constantFrom(0, 1, 2, 500, 999)).map(([i, below]) => ({ epochMs: i.epochMs, nanos: toMicrosecond(i).nanos + below }));
+  return fc.oneof({ weight: 4, arbitrary: anywhere }, { weight: 1, arbitrary: nearZoneBoundary }, { weight: 3, arbitrary: exact ? fc.oneof(tie, sameMicrosecond) : tie });
 }
 
 const OFFSETS = [0, 0, -300, 330, 780, -720, 345, 840, -570];
 
-function rowArb(months: readonly string[], zone: string, tiePool: readonly GenInstant[], users: readonly string[], orgs: readonly (string | undefined)[]) {
+function rowArb(months: readonly string[], zone: string, tiePool: readonly GenInstant[], exact: boolean, users: readonly string[], orgs: readonly (string | undefined)[]) {
   return fc
     .record({
-      instant: instantArb(months, zone, tiePool),
+      instant: instantArb(months, zone, tiePool, exact),
       userId: fc.constantFrom(...users),
       orgId: fc.constantFrom(...orgs),
       cost: costText,
@@ -271,14 +286,15 @@ export function sqlCaseArb(maxRows = 50): fc.Arbitrary<SqlCase> {
       users: fc.oneof(fc.subarray([...USERS], { minLength: 1, maxLength: 1 }), fc.subarray([...USERS], { minLength: 1, maxLength: 3 })),
       orgs: fc.oneof(fc.subarray([...ORGS], { minLength: 1, maxLength: 1 }), fc.subarray([...ORGS], { minLength: 1, maxLength: 3 })),
       n: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: maxRows })),
+      nanoseconds: fc.boolean(),
     })
     .chain((c) =>
       fc
-        .array(instantIn(c.months).map((i) => ({ epochMs: i.epochMs, nanos: i.nanos - (i.nanos % 1000) })), { minLength: 1, maxLength: 2 })
+        .array(c.nanoseconds ? instantIn(c.months) : instantIn(c.months).map(toMicrosecond), { minLength: 1, maxLength: 2 })
         .chain((tiePool) =>
           fc.tuple(
             fc.uniqueArray(requestIdArb, { minLength: c.n, maxLength: c.n }),
-            fc.array(rowArb(c.months, c.spec.zone, tiePool, c.users, c.orgs), { minLength: c.n, maxLength: c.n }),
+            fc.array(rowArb(c.months, c.spec.zone, tiePool, c.nanoseconds, c.users, c.orgs), { minLength: c.n, maxLength: c.n }),
           ),
         )
         .chain(([ids, bodies]) => {
@@ -294,6 +310,7 @@ export function sqlCaseArb(maxRows = 50): fc.Arbitrary<SqlCase> {
             platformResult: b.platformResult,
             route: b.routing.route,
             emptyForAbsent: b.emptyForAbsent,
+            timestampNanos: c.nanoseconds ? String(b.instant.nanos % 1000) : undefined,
           }));
           // Exact repeats (retried shipping): same content, written with another offset and a trailing zero.
           const repeats = rows.length === 0 ? fc.constant([]) : fc.array(fc.tuple(fc.nat(rows.length - 1), fc.constantFrom(...OFFSETS)), { maxLength: 4 });
@@ -302,7 +319,7 @@ export function sqlCaseArb(maxRows = 50): fc.Arbitrary<SqlCase> {
             ...picks.map(([i, offset]) => ({ ...rows[i]!, sqlTimestamp: isoWithOffset(rows[i]!.instant, offset), cost: withTrailingZero(rows[i]!.cost) })),
           ]);
         })
-        .map((rows) => ({ spec: c.spec, accounts: c.accounts, rows })),
+        .map((rows) => ({ spec: c.spec, accounts: c.accounts, rows, nanoseconds: c.nanoseconds })),
     );
 }
 
@@ -332,5 +349,6 @@ export function relationRowOf(row: SqlCaseRow): RelationRow {
     key_result: row.keyResult ?? absent,
     platform_result: row.platformResult ?? absent,
     route: row.route ?? absent,
+    ...(row.timestampNanos === undefined ? {} : { timestamp_nanos: row.timestampNanos }),
   };
 }

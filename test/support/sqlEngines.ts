@@ -21,9 +21,17 @@ export interface RelationRow {
   readonly key_result: string | undefined;
   readonly platform_result: string | undefined;
   readonly route: string | undefined;
+  /**
+   * The nanoseconds past `timestamp`'s microsecond (0–999, as text), for a relation
+   * loaded with NANOSECOND_COLUMN (compileBillSql's `nanosecondColumn`).
+   */
+  readonly timestamp_nanos?: string;
 }
 
 export const RELATION_COLUMNS = ['request_id', 'timestamp', 'user_id', 'org_id', 'cost_usd', 'key_result', 'platform_result', 'route'] as const;
+
+/** The integer column with the nanoseconds past each timestamp's microsecond, when a relation has one. */
+export const NANOSECOND_COLUMN = 'timestamp_nanos';
 
 /** A bill line as the SQL returns it and as the comparison reads it: counts as numbers, money as text. */
 export type SqlBillLine = Record<(typeof BILL_SQL_COLUMNS)[number], string | number>;
@@ -88,7 +96,13 @@ export class DuckDbEngine {
     }
     appender.closeSync();
     const casts = columns.map((n) =>
-      n === 'timestamp' ? `CAST("timestamp" AS TIMESTAMPTZ) AS "timestamp"` : n === 'cost_usd' ? 'CAST(cost_usd AS DECIMAL(38,12)) AS cost_usd' : `"${n}"`,
+      n === 'timestamp'
+        ? `CAST("timestamp" AS TIMESTAMPTZ) AS "timestamp"`
+        : n === 'cost_usd'
+          ? 'CAST(cost_usd AS DECIMAL(38,12)) AS cost_usd'
+          : n === NANOSECOND_COLUMN
+            ? `CAST("${n}" AS SMALLINT) AS "${n}"`
+            : `"${n}"`,
     );
     await c.run(`CREATE OR REPLACE TABLE requests AS SELECT ${casts.join(', ')} FROM requests_text`);
   }
@@ -141,11 +155,12 @@ export class PostgresEngine {
    * order ties differently.
    */
   async load(rows: readonly RelationRow[], columns: readonly string[] = RELATION_COLUMNS): Promise<void> {
-    const types: Record<string, string> = { timestamp: 'timestamptz', cost_usd: 'numeric(38,12)' };
+    const types: Record<string, string> = { timestamp: 'timestamptz', cost_usd: 'numeric(38,12)', [NANOSECOND_COLUMN]: 'smallint' };
     await this.client.query('DROP TABLE IF EXISTS pg_temp.requests');
     await this.client.query(`CREATE TEMP TABLE requests (${columns.map((n) => `"${n}" ${types[n] ?? 'text COLLATE "und-x-icu"'}`).join(', ')})`);
     const arrays = columns.map((n) => rows.map((row) => (row as unknown as Record<string, string | undefined>)[n] ?? null));
-    const unnest = columns.map((n, i) => `$${i + 1}::${n === 'timestamp' ? 'timestamptz' : n === 'cost_usd' ? 'numeric' : 'text'}[]`);
+    const arrayTypes: Record<string, string> = { timestamp: 'timestamptz', cost_usd: 'numeric', [NANOSECOND_COLUMN]: 'smallint' };
+    const unnest = columns.map((n, i) => `$${i + 1}::${arrayTypes[n] ?? 'text'}[]`);
     await this.client.query(`INSERT INTO requests SELECT * FROM unnest(${unnest.join(', ')})`, arrays);
   }
 

@@ -200,7 +200,21 @@ describe('--engine duckdb reads time zones as the default engine does', () => {
 
 describe('--engine duckdb gives the default engine\'s bill on random messy logs', () => {
   const cell = (usual: readonly string[], odd: readonly string[]) => fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...usual) }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
-  const INSTANTS = ['2025-09-30T23:59:59.999Z', '2025-10-01T00:00:00Z', '2025-10-01T00:00:00.000001Z', '2025-10-15T12:00:00+02:00', '2025-10-31T19:30:00-05:00', '2025-11-01T00:00:00Z', '1759276800000'];
+  // Sub-microsecond instants too: ties within one microsecond, ordered by their nanoseconds.
+  const INSTANTS = [
+    '2025-09-30T23:59:59.999Z',
+    '2025-09-30T23:59:59.999999999Z',
+    '2025-10-01T00:00:00Z',
+    '2025-10-01T00:00:00.000000001Z',
+    '2025-10-01T00:00:00.000000002Z',
+    '2025-10-01T00:00:00.000001Z',
+    '2025-10-01T00:00:00.000001001Z',
+    '2025-10-15T12:00:00.123456789+02:00',
+    '2025-10-15T10:00:00.123456788Z',
+    '2025-10-31T19:30:00-05:00',
+    '2025-11-01T00:00:00Z',
+    '1759276800000',
+  ];
   const rowArb = fc.record({
     id: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r,9', 'r"10', '\u00e9', '\u{1F600}'),
     timestamp: cell(INSTANTS, ['2025-10-01T00:00:00', '2025-13-01T00:00:00Z', '', '2025-10-01T00:00:00.1234567Z']),
@@ -421,23 +435,122 @@ process.stdout.write(JSON.stringify({ code, duckdb: process.report.getReport().s
   });
 });
 
-describe('--engine duckdb: precision, options, formats', () => {
-  it('nanoseconds: bills alike when they order requests as their ids do, refuses when DuckDB\'s microseconds would not', async () => {
+describe('--engine duckdb orders requests to the nanosecond, as the default engine does (POLICY.md D1)', () => {
+  const allowanceOf = (allowance: number) => file(JSON.stringify(policyVariant(defaultPolicy(), { allowance }, { versions: 'allowance-bearing' }).document), '.json');
+
+  it('nanoseconds decide within one microsecond, in either order of the ids', async () => {
+    const policy = allowanceOf(1);
     const same = file(`${HEADER}\nb,2025-10-05T10:00:00.000000002Z,u,,1,ok\na,2025-10-05T10:00:00.000000001Z,u,,2,ok\n`);
-    const policy = file(JSON.stringify(policyVariant(defaultPolicy(), { allowance: 1 }, { versions: 'allowance-bearing' }).document), '.json');
     await expectSameAsDefault([same, '--policy', policy, '--format', 'json']);
+    // b is a nanosecond earlier but its id is later: b takes the free place, a pays 5% of 1.
     const inverted = file(`${HEADER}\na,2025-10-05T10:00:00.000000002Z,u,,1,ok\nb,2025-10-05T10:00:00.000000001Z,u,,2,ok\n`);
-    const run = await byok(['bill', inverted, '--policy', policy, '--engine', 'duckdb']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('DuckDB keeps microseconds');
+    const runs = await expectSameAsDefault([inverted, '--policy', policy, '--format', 'json']);
+    expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+    expect(JSON.parse(runs.duckdb.stdout).lines[0]).toMatchObject({ freeRequests: 1, billableRequests: 1, feeUsd: '0.05' });
   });
 
+  /** Ids whose byte order differs from UTF-16's and from a collation's: ties go by UTF-8 bytes. */
+  const IDS = ['a', 'b', 'B', '0', 'a0', '\u00e9', '\uFFFD', '\u{1F600}', '\u{10000}', 'z'];
+  /** Nanoseconds past 10:00:00.000001Z, all within one microsecond, some in one nanosecond. */
+  const BELOW = [0, 0, 1, 1, 2, 500, 998, 999, 999];
+  const crowdArb = fc.record({
+    requests: fc.uniqueArray(fc.record({ id: fc.constantFrom(...IDS), below: fc.constantFrom(...BELOW), offset: fc.constantFrom('Z', '+05:30', '-04:00'), cost: fc.constantFrom('1', '2', '0.5', '0') }), {
+      selector: (r) => r.id,
+      minLength: 2,
+      maxLength: IDS.length,
+    }),
+    allowance: fc.integer({ min: 1, max: 4 }),
+    order: fc.array(fc.nat(), { minLength: IDS.length, maxLength: IDS.length }),
+  });
+  /** The instant 2025-10-05T10:00:00.000001Z plus `below` nanoseconds, written with an offset. */
+  const timestamp = (below: number, offset: string) => {
+    const hour = offset === 'Z' ? '10:00' : offset === '+05:30' ? '15:30' : '06:00';
+    return `2025-10-05T${hour}:00.000001${String(below).padStart(3, '0')}${offset}`;
+  };
+
+  it('law: many requests in one microsecond, across the allowance boundary, bill as the default engine bills them', async () => {
+    const policies = new Map<number, string>();
+    await fc.assert(
+      fc.asyncProperty(crowdArb, async ({ requests, allowance, order }) => {
+        let policy = policies.get(allowance);
+        if (policy === undefined) policies.set(allowance, (policy = allowanceOf(allowance)));
+        // Rows in a drawn order: the bill must not depend on it.
+        const rows = requests.map((r, i) => ({ r, k: order[i]! })).sort((x, y) => x.k - y.k).map(({ r }) => `${r.id},${timestamp(r.below, r.offset)},u,,${r.cost},ok`);
+        const args = [file(`${HEADER}\n${rows.join('\n')}\n`), '--policy', policy, '--format', 'json'];
+        const js = await billWith('js', args);
+        expect(js.code, js.stderr).toBe(0);
+        expect(await billWith('duckdb', args)).toEqual(js);
+      }),
+      { numRuns: Number(process.env.DUCKDB_PARITY_RUNS ?? Math.min(30, fc.readConfigureGlobal().numRuns ?? 30)) },
+    );
+  }, 300_000);
+
+  it('one request_id a nanosecond apart is a conflict; at the same nanosecond, in another offset, a duplicate', async () => {
+    const log = file(`${HEADER}\nd1,2025-10-05T10:00:00.000000001Z,u,,1,ok\nd1,2025-10-05T10:00:00.000000002Z,u,,1,ok\nd2,2025-10-05T10:00:00.000000001Z,u,,1,ok\nd2,2025-10-05T12:00:00.000000001+02:00,u,,1.0,ok\n`);
+    const runs = await expectSameAsDefault([log, '--format', 'json']);
+    expect(runs.duckdb.code).toBe(2);
+    expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 4, accepted: 2, rejected: 1, duplicates: 1 });
+  });
+});
+
+describe('--engine duckdb: precision, options, formats', () => {
   it('amounts past DECIMAL(38,12) are refused; the largest that fits bills as the default engine bills it', async () => {
     const fits = file(`${HEADER}\nb1,2025-10-05T10:00:00Z,u,,99999999999999999999999999.999999999999,ok\n`);
     await expectSameAsDefault([fits, '--format', 'json']);
     const past = await byok(['bill', file(`${HEADER}\nb1,2025-10-05T10:00:00Z,u,,100000000000000000000000000,ok\n`), '--engine', 'duckdb']);
     expect(past.code).toBe(2);
     expect(past.stderr).toContain('of 10^26 dollars or more');
+  });
+
+  /** A run of --engine duckdb that must stop with exit code 2 and this message alone. */
+  async function expectRefusal(log: string, message: string) {
+    const run = await byok(['bill', log, '--engine', 'duckdb', '--format', 'json']);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `byok: ${message}\n` });
+  }
+
+  it('a line whose costs sum to 10^26 dollars or more is refused, naming its scope and period (exit code 2, not an overflow)', async () => {
+    const huge = '99999999999999999999999999.9';
+    const log = file(`${HEADER}\nh1,2025-10-05T10:00:00Z,u,,${huge},ok\nh2,2025-10-06T10:00:00Z,u,,${huge},ok\n`);
+    const js = await billWith('js', [log, '--format', 'json']);
+    expect(JSON.parse(js.stdout).lines[0].byokCostUsd).toBe('199999999999999999999999999.8');
+    await expectRefusal(
+      log,
+      'scope user:u, period 2025-10: the sum of its costs reaches 10^26 dollars, more than --engine duckdb holds exactly (DECIMAL(38,12)); bill this log with --engine js',
+    );
+    // Exactly 10^26 reaches the limit too.
+    const exact = file(`${HEADER}\ne1,2025-10-05T10:00:00Z,u,acme,50000000000000000000000000,none\ne2,2025-10-05T10:00:01Z,u,acme,50000000000000000000000000,error\n`);
+    await expectRefusal(
+      exact,
+      'scope org:acme, period 2025-10: the sum of its costs reaches 10^26 dollars, more than --engine duckdb holds exactly (DECIMAL(38,12)); bill this log with --engine js',
+    );
+  });
+
+  it('a line whose fees and list costs reach DECIMAL(38,14)\'s limit is refused: fees are summed at scale 12 + the rate\'s', async () => {
+    // September 2025: every BYOK request pays 5%, so 2 × 10^25 dollars of cost make a 10^24 fee.
+    const fees = file(`${HEADER}\nf1,2025-09-05T10:00:00Z,u,,10000000000000000000000000,ok\nf2,2025-09-05T10:00:01Z,u,,10000000000000000000000000,ok\n`);
+    await expectRefusal(
+      fees,
+      'scope user:u, period 2025-09: the sum of its charges (fees and list costs) reaches 10^24 dollars, more than --engine duckdb holds exactly (DECIMAL(38,14)); bill this log with --engine js',
+    );
+    // Platform credits pay their list cost, summed with the fees: here exactly 10^24.
+    const list = file(`${HEADER}\nl1,2025-10-05T10:00:00Z,u,,999999999999999999999999.99999999999,none\nl2,2025-10-05T10:00:01Z,u,,0.00000000001,none\n`);
+    await expectRefusal(
+      list,
+      'scope user:u, period 2025-10: the sum of its charges (fees and list costs) reaches 10^24 dollars, more than --engine duckdb holds exactly (DECIMAL(38,14)); bill this log with --engine js',
+    );
+  });
+
+  it('large sums below the limits bill exactly as the default engine bills them', async () => {
+    // Together past every limit, but each line within them: the lines are summed exactly, then billed.
+    const near = '99999999999999999999999999.999999999999';
+    const log = file(
+      `${HEADER}\n` +
+        `n1,2025-10-05T10:00:00Z,u,,${near},ok\nn2,2025-11-05T10:00:00Z,u,,${near},ok\nn3,2025-10-05T10:00:00Z,v,,${near},ok\n` +
+        `n4,2025-09-05T10:00:00Z,u,,19999999999999999999999999.999999999999,ok\nn5,2025-10-05T10:00:00Z,w,,999999999999999999999999.99999999999,none\n`,
+    );
+    const runs = await expectSameAsDefault([log, '--format', 'json']);
+    expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+    expect(JSON.parse(runs.duckdb.stdout).totals.byokCostUsd).toBe('319999999999999999999999999.999999999996');
   });
 
   it('every output format is the default engine\'s, byte for byte', async () => {

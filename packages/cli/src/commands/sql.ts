@@ -24,6 +24,8 @@ export interface SqlCliOptions {
   readonly relation?: string;
   /** Optional log columns the relation lacks (comma-separated on the command line). */
   readonly absent?: string;
+  /** A column with each instant's nanoseconds past its microsecond (0–999): order and duplicates exact to the nanosecond. */
+  readonly nanosecondColumn?: string;
   readonly quiet?: boolean;
 }
 
@@ -45,6 +47,7 @@ export async function sqlCommand(options: SqlCliOptions, io: ProgramIO): Promise
     if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
   });
   if (options.relation !== undefined && options.relation === '') throw new UsageError('--relation: give a table or view name');
+  if (options.nanosecondColumn !== undefined && options.nanosecondColumn === '') throw new UsageError('--nanosecond-column: give a column name');
   let script: string;
   try {
     script = compileBillSql(policy, accounts, {
@@ -52,6 +55,7 @@ export async function sqlCommand(options: SqlCliOptions, io: ProgramIO): Promise
       money: options.money,
       relation: options.relation,
       absentColumns: parseAbsentColumns(options.absent),
+      nanosecondColumn: options.nanosecondColumn,
     });
   } catch (error) {
     // A scope the dialect cannot write portably (ansi): name the file it came from.
@@ -78,6 +82,7 @@ export function registerSql(program: Command, io: ProgramIO): void {
     .addOption(new Option('--money <form>', 'money columns as canonical text (as byok bill prints them) or exact DECIMAL').choices(['text', 'decimal']).default('text'))
     .option('--relation <name>', 'the table or view to read (default: requests)')
     .option('--absent <columns>', `optional columns the relation lacks, read as NULL (comma-separated: ${OPTIONAL_REQUEST_COLUMNS.join(', ')})`)
+    .option('--nanosecond-column <name>', "an integer column with each instant's nanoseconds past its microsecond (0-999), timestamp holding the instant cut to the microsecond: the allowance order and duplicates are then exact to the nanosecond, as byok bill's")
     .option('--out <file>', 'write the query to this file instead of standard output')
     .option('-q, --quiet', 'no warnings on standard error')
     .addHelpText(

@@ -25,13 +25,18 @@ import type { SqlDialect } from './sqlDialect.js';
  *   zone never matters (periods are computed in the policy's reset zone, explicitly).
  *   Epoch milliseconds must be converted by the loader (DuckDB: `make_timestamptz(ms * 1000)`,
  *   PostgreSQL: `to_timestamp(ms / 1000.0)`).
- * - PRECISION: DuckDB and PostgreSQL keep MICROSECONDS; the JavaScript engine keeps
- *   nanoseconds. Two requests of one scope and month that differ below a microsecond are
- *   a tie in SQL (ordered by request_id) but ordered by time in JavaScript, and may take
- *   the allowance's last free place in another order; two rows with one request_id that
- *   differ only below a microsecond are a duplicate in SQL, a conflict in JavaScript. The
- *   bills are identical whenever the log's timestamps have at most 6 fractional digits.
- *   Engines also differ when loading a 7th digit: DuckDB truncates, PostgreSQL rounds.
+ * - PRECISION: DuckDB's and PostgreSQL's TIMESTAMPTZ keep MICROSECONDS; the JavaScript
+ *   engine keeps nanoseconds. By default two requests of one scope and month that differ
+ *   below a microsecond are a tie in SQL (ordered by request_id) but ordered by time in
+ *   JavaScript, and may take the allowance's last free place in another order; two rows
+ *   with one request_id that differ only below a microsecond are a duplicate in SQL, a
+ *   conflict in JavaScript. The bills are identical whenever the log's timestamps have at
+ *   most 6 fractional digits. Engines also differ when loading a 7th digit: DuckDB
+ *   truncates, PostgreSQL rounds.
+ * - NANOSECONDS (the `nanosecondColumn` option): an integer column, NOT NULL, 0–999, with
+ *   the nanoseconds past the microsecond; `timestamp` then holds the instant CUT (not
+ *   rounded) to the microsecond. The order is timestamp, that column, request_id, and
+ *   duplicates compare it: the bills are identical for up to 9 fractional digits.
  * - `cost_usd` is exact: a DECIMAL with scale 12 (FORMATS.md allows 12 fractional digits).
  *   Never a floating-point type.
  * - Rows are checked: a missing request_id, timestamp, user_id or cost_usd, a negative

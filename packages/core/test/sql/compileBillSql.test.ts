@@ -54,6 +54,18 @@ describe('compileBillSql', () => {
     expect(ansi).toContain("EXTRACT(MONTH FROM (instant AT TIME ZONE 'UTC'))");
   });
 
+  it('with a nanosecond column, orders by the instant, then its nanoseconds, then request_id, and compares them in duplicates', () => {
+    for (const dialect of SQL_DIALECTS) {
+      const sql = compileBillQuery(defaultPolicy(), undefined, { dialect, nanosecondColumn: 'ts "ns"' });
+      expect(sql).toContain('"timestamp" AS instant, "ts ""ns""" AS instant_nanos');
+      expect(sql).toContain('SELECT DISTINCT request_id, instant, instant_nanos,');
+      expect(sql).toMatch(/ORDER BY instant, instant_nanos, request_id/);
+      expect(sql).toContain('WHEN instant_nanos IS NULL OR instant_nanos < 0 OR instant_nanos > 999 THEN');
+      expect(compileBillQuery(defaultPolicy(), undefined, { dialect })).not.toContain('instant_nanos');
+    }
+    expect(() => compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb', nanosecondColumn: '' })).toThrow(/not a usable SQL identifier/);
+  });
+
   it('refuses an unknown dialect or optional column (untyped callers)', () => {
     expect(() => compileBillSql(defaultPolicy(), undefined, { dialect: 'mysql' as never })).toThrow(/unknown SQL dialect/);
     expect(() => compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb', absentColumns: ['cost_usd' as never] })).toThrow(/not an optional column/);

@@ -59,30 +59,20 @@ FROM (SELECT rowid AS row_key, * FROM ${CHECKED_ROWS} WHERE valid) c
 ANTI JOIN (SELECT row_key FROM ${REPEATED_ROWS} WHERE outcome <> 'first') r USING (row_key)`;
 }
 
+/** The column of `requests` with each instant's nanoseconds past its microsecond (compileBillQuery's `nanosecondColumn`). */
+export const REQUEST_NANOSECONDS = 'timestamp_nanos';
+
 /**
- * The `requests` relation of the SQL bill: its instant as TIMESTAMPTZ, which keeps
- * microseconds (see submicrosecondOrderSql for the nanoseconds this drops).
+ * The `requests` relation of the SQL bill. DuckDB's TIMESTAMPTZ keeps microseconds, so
+ * the instant (epoch_ms and nanos past the millisecond, both rounded down: never past
+ * the next microsecond) is cut there, and the three digits below go to
+ * REQUEST_NANOSECONDS: the bill query orders by both, so requests are decided in the
+ * default engine's order to the nanosecond (POLICY.md D1). The period comes from the
+ * cut instant, which is in the same month: months start on a whole second.
  */
 export function createRequestsViewSql(): string {
   return `CREATE VIEW ${REQUESTS} AS
-SELECT request_id, make_timestamptz(epoch_ms * 1000 + nanos // 1000) AS "timestamp", user_id, org_id,
-  cost AS cost_usd, key_result, platform_result, route
+SELECT request_id, make_timestamptz(epoch_ms * 1000 + nanos // 1000) AS "timestamp", (nanos % 1000)::SMALLINT AS ${REQUEST_NANOSECONDS},
+  user_id, org_id, cost AS cost_usd, key_result, platform_result, route
 FROM ${ACCEPTED_ROWS} WHERE NOT before_policy`;
 }
-
-/**
- * Requests that DuckDB, keeping microseconds, would put in another order than the
- * default engine, keeping nanoseconds: two requests in one microsecond whose
- * request_ids (the tie-break of POLICY.md D1) are not in the order of their
- * nanoseconds. None: both engines order every request alike, and bill alike.
- */
-export const submicrosecondOrderSql = `
-WITH requests_by_microsecond AS (
-  SELECT epoch_ms, nanos // 1000 AS micro, nanos % 1000 AS below, request_id FROM ${ACCEPTED_ROWS} WHERE NOT before_policy
-), shared AS (
-  SELECT r.* FROM requests_by_microsecond r
-  SEMI JOIN (SELECT DISTINCT epoch_ms, micro FROM requests_by_microsecond WHERE below <> 0) s USING (epoch_ms, micro)
-)
-SELECT count(*)::BIGINT AS n, min(request_id) AS example FROM (
-  SELECT request_id, below < lag(below) OVER (PARTITION BY epoch_ms, micro ORDER BY request_id COLLATE "binary") AS inverted FROM shared
-) WHERE inverted`;

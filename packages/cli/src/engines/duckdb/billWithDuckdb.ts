@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Accounts, Bill, InputSummary, Policy } from '@byok-billing/core';
+import { type Accounts, type Bill, type InputSummary, type Policy, parseMoney } from '@byok-billing/core';
 import { loadAccountsFile } from '../../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../../io/loadPolicyFile.js';
 import { fileSink } from '../../io/outputSink.js';
@@ -12,8 +12,9 @@ import { checkEngineOptions } from './checkEngineOptions.js';
 import { duckdbFailure } from './duckdbEngineErrors.js';
 import { type DuckdbCliOptions, duckdbSettings } from './duckdbSettings.js';
 import { openDuckdbWorkspace } from './duckdbWorkspace.js';
-import { refuseSubmicrosecondOrder, refuseTooLargeAmounts } from './exactLimits.js';
+import { refuseTooLargeAmounts } from './exactLimits.js';
 import { inputCountsSql } from './inputSummarySql.js';
+import { refuseInexactSums } from './lineSumLimits.js';
 import { loadLogs } from './loadLogs.js';
 import { type LogInput, resolveLogInputs } from './logInputs.js';
 import { CsvNeedsRewriting, normalizeCsv } from './normalizeCsv.js';
@@ -38,7 +39,9 @@ export interface DuckdbBillRun {
  * 1. Every log (CSV, gzipped CSV, Parquet; globs expanded) is read into one table, in
  *    input order, each row checked and parsed in SQL exactly as rowToRequest does
  *    (loadLogs, checkedRowsSql).
- * 2. What DuckDB cannot bill exactly is refused (exactLimits).
+ * 2. What DuckDB cannot bill exactly is refused: amounts past DECIMAL(38,12)
+ *    (exactLimits) and, once the requests are known, bill lines whose sums DECIMAL(38)
+ *    cannot hold (lineSumLimits).
  * 3. Duplicates and conflicting duplicates (POLICY.md D6) are found over the whole
  *    input, as the default engine does with --sort (arrivalsSql).
  * 4. Rows refused are read again by byok's own reader for the default engine's file,
@@ -112,7 +115,6 @@ async function billOnce(connection: DuckDBConnection, inputs: readonly LogInput[
     await connection.run(createAcceptedRowsSql(policy.versions[0]!.effectiveFromMs));
     await connection.run(createRequestsViewSql());
     await reviewRows(connection, loaded, { policy, warn, inputTimeZone: options.inputTimezone, onReject: rejects?.reject });
-    await refuseSubmicrosecondOrder(connection);
     const counts = (await connection.runAndReadAll(inputCountsSql)).getRowObjectsJson()[0]!;
     const fieldCountRejects = loaded.files.reduce((sum, f) => sum + f.fieldCountRejects, 0);
     const rejected = Number(counts.refused) + Number(counts.conflicts) + Number(counts.before_policy) + fieldCountRejects;
@@ -122,6 +124,10 @@ async function billOnce(connection: DuckDBConnection, inputs: readonly LogInput[
       rejected,
       duplicates: Number(counts.duplicates),
     };
+    await refuseInexactSums(connection, policy, accounts, {
+      count: BigInt(String(counts.accepted)),
+      maxCost: counts.max_cost === null ? undefined : parseMoney(String(counts.max_cost)),
+    });
     const routeMismatches = await countRouteMismatches(connection, policy, accounts);
     const bill = await billFromSql(connection, policy, accounts, input, routeMismatches);
     if (routeMismatches > 0) {

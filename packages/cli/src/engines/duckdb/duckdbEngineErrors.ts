@@ -16,8 +16,8 @@ export type DuckdbRefusalCode =
   | 'DUCKDB_INEXACT_COLUMN'
   /** An amount beyond DECIMAL(38,12): 26 integer digits. */
   | 'DUCKDB_AMOUNT_TOO_LARGE'
-  /** Timestamps whose order below a microsecond would change who gets the allowance. */
-  | 'DUCKDB_SUBMICROSECOND_ORDER'
+  /** A bill line whose sums reach DECIMAL(38)'s limit (the default engine's sums have none). */
+  | 'DUCKDB_SUM_TOO_LARGE'
   /** DuckDB itself failed on an input (a corrupt Parquet file, an unreadable path). */
   | 'DUCKDB_READ_FAILED'
   /** DuckDB needed more memory than --duckdb-memory-limit and could not spill enough. */

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Accounts, type Bill, type BillLine, type InputSummary, Money, type Policy, compileBillQuery } from '@byok-billing/core';
 import { compareUtf8, sumBillLines } from '@byok-billing/core/internal';
+import { REQUEST_NANOSECONDS, REQUESTS } from './arrivalsSql.js';
 import { DuckdbEngineBug, duckdbFailure } from './duckdbEngineErrors.js';
 
 /**
@@ -10,7 +11,8 @@ import { DuckdbEngineBug, duckdbFailure } from './duckdbEngineErrors.js';
  * through a JavaScript number), totals summed exactly, lines in FORMATS.md's order.
  */
 export async function billFromSql(connection: DuckDBConnection, policy: Policy, accounts: Accounts | undefined, input: InputSummary, routeMismatches: number): Promise<Bill> {
-  const query = compileBillQuery(policy, accounts, { dialect: 'duckdb', money: 'text' });
+  // Ordered to the nanosecond: the view carries what TIMESTAMPTZ drops (createRequestsViewSql).
+  const query = compileBillQuery(policy, accounts, { dialect: 'duckdb', money: 'text', relation: REQUESTS, nanosecondColumn: REQUEST_NANOSECONDS });
   let rows: Record<string, unknown>[];
   try {
     rows = (await connection.runAndReadAll(query)).getRowObjectsJson();
