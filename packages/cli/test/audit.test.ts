@@ -32,8 +32,21 @@ describe('byok audit', () => {
     expect(report.summary).toMatchObject({ invoicedLines: 5, matchedLines: 5, recomputedTotalUsd: '1.2825', recomputedTotalRoundedUsd: '1.28' });
   });
 
+  it('an invoice stating the exact amounts matches, as does one rounded as the policy presents money', async () => {
+    // catches: an exact invoice reported as a "mismatch" whose difference is 0.
+    const exact = write(GOOD_INVOICE.replace('org:acme,2025-10,8,5,0.06,0.56', 'org:acme,2025-10,8,5,0.0625,0.5625'));
+    const { code, stdout } = await byok(['audit', LOG, '--policy', POLICY, '--invoice', exact]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).findings).toEqual([]);
+    // Another precision is neither: 0.563 is not 0.5625, nor its rounding to cents.
+    const third = write(GOOD_INVOICE.replace('org:acme,2025-10,8,5,0.06,0.56', 'org:acme,2025-10,8,5,0.06,0.563'));
+    const mismatch = await byok(['audit', LOG, '--policy', POLICY, '--invoice', third]);
+    expect(mismatch.code).toBe(1);
+    expect(JSON.parse(mismatch.stdout).findings).toEqual([expect.objectContaining({ field: 'total_usd', invoiced: '0.563', difference: '0.0005' })]);
+  });
+
   it('--tolerance compares against the exact value instead of the rounded one', async () => {
-    const invoice = write(GOOD_INVOICE.replace('org:acme,2025-10,8,5,0.06,0.56', 'org:acme,2025-10,8,5,0.0625,0.5625'));
+    const invoice = write(GOOD_INVOICE.replace('org:acme,2025-10,8,5,0.06,0.56', 'org:acme,2025-10,8,5,0.0628,0.5628'));
     expect((await byok(['audit', LOG, '--policy', POLICY, '--invoice', invoice])).code).toBe(1);
     expect((await byok(['audit', LOG, '--policy', POLICY, '--invoice', invoice, '--tolerance', '0.005'])).code).toBe(0);
     const tight = await byok(['audit', LOG, '--policy', POLICY, '--invoice', join(SCENARIO, 'invoice.csv'), '--tolerance', '0.001']);

@@ -5,7 +5,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '@byok-billing/cli';
-import { csvText } from '../src/io/csvCell.js';
+import { csvExactText } from '../src/io/csvCell.js';
 import { jsonNumberToDecimal } from '../src/import/jsonNumberToDecimal.js';
 import { recordArraySpans } from '../src/import/recordArraySpans.js';
 import { costText } from '../../../test/arbitraries/money.js';
@@ -168,11 +168,10 @@ describe('byok import generations: the shapes exports come in', () => {
     expect(stderr).toContain('the input holds no records');
   });
 
-  it('text cells are formula-safe and quoted; money stays numeric', async () => {
+  it('text cells are written exactly (a log for programs: RFC 4180 quoting, no formula guard); money stays numeric', async () => {
     const { code, stdout } = await importText(record({ external_user: '"=HYPERLINK(\\"x\\")"', model: '"a,b"' }), ['-q']);
     expect(code).toBe(0);
-    expect(stdout.split('\n')[1]).toBe(`gen-1,2025-11-03T10:00:00.123456+00:00,${csvText('=HYPERLINK("x")')},,"a,b",OpenAI,0.0125,byok,0`);
-    expect(stdout.split('\n')[1]).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(stdout.split('\n')[1]).toBe(`gen-1,2025-11-03T10:00:00.123456+00:00,"=HYPERLINK(""x"")",,"a,b",OpenAI,0.0125,byok,0`);
   });
 });
 
@@ -604,7 +603,7 @@ describe('byok import generations: import → bill equals billing the original l
         writeFileSync(
           original,
           `request_id,timestamp,user_id,org_id,model,cost_usd,route,charged_usd\n${c.requests
-            .map((r) => [csvText(r.id), csvText(r.timestamp), csvText(user(r)), csvText(org), csvText(r.model ?? ''), r.cost, r.route, r.charged].join(','))
+            .map((r) => [csvExactText(r.id), csvExactText(r.timestamp), csvExactText(user(r)), csvExactText(org), csvExactText(r.model ?? ''), r.cost, r.route, r.charged].join(','))
             .join('\n')}\n`,
         );
         const lines = c.records.map((x) => gatewayRecord(x.request, x.spelling, c.scoping));

@@ -83,11 +83,13 @@ describe('ImportedLog', () => {
     expect(log.sameContent(first, request({ route: 'platform' }))).toBe(false);
   });
 
-  it('text written alike in the log is still told apart: "=x" (written \'=x) is not "\'=x"', () => {
+  it('the log is written exactly, so "=x" and "\'=x" are different rows and different content', () => {
+    // catches: the spreadsheet formula guard in a log for programs (both were written '=x).
     const log = new ImportedLog();
     log.add(request({ userId: '=x' }), at);
     const first = log.find('gen-1')!;
-    expect(requestLogRow(request({ userId: '=x' }))).toBe(requestLogRow(request({ userId: "'=x" })));
+    expect(requestLogRow(request({ userId: '=x' }))).not.toBe(requestLogRow(request({ userId: "'=x" })));
+    expect(requestLogRow(request({ userId: '=x', orgId: '-o' }))).toContain(',=x,-o,');
     expect(log.sameContent(first, request({ userId: "'=x" }))).toBe(false);
     expect(log.sameContent(first, request({ userId: '=x' }))).toBe(true);
     expect(log.locationOf(first)).toEqual({ file: 'records.jsonl', line: 1, index: undefined });

@@ -6,6 +6,7 @@ import { auditReplay } from '../audit/auditReplay.js';
 import { type Command, Option } from 'commander';
 import { EXIT_DISCREPANCIES, EXIT_OK, UsageError } from '../exitCodes.js';
 import { loadInvoiceFile } from '../io/loadInvoiceFile.js';
+import { readJsonDocument } from '../io/readJsonDocument.js';
 import { AUDIT_FORMATS, type AuditFormat, auditAsJson, formatAudit } from '../output/auditFormats.js';
 import type { ProgramIO } from '../programIO.js';
 import { VERSION } from '../version.js';
@@ -115,15 +116,20 @@ function writeBundle(options: AuditCliOptions, logs: readonly string[], argv: re
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/** Whether a document is a bundle manifest (its format says so, and its parts are there); a hand-edited one may not be. */
+function isBundleManifest(value: unknown): value is BundleManifest {
+  if (value === null || typeof value !== 'object') return false;
+  const m = value as Record<string, unknown>;
+  const objects = [m.engine, m.files, m.options, m.outputs].every((part) => part !== null && typeof part === 'object');
+  return m.format === 'byok-audit-bundle/v1' && objects && Array.isArray(m.logs) && Array.isArray(m.command) && typeof m.cwd === 'string';
+}
+
 /** `byok verify DIR`: re-run a bundle's audit and confirm the same inputs give the same report. */
 export async function verifyCommand(dir: string, io: ProgramIO): Promise<number> {
-  let manifest: BundleManifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
-  } catch (error) {
-    throw new UsageError(`${join(dir, 'manifest.json')}: cannot be read as a bundle manifest (${(error as Error).message})`);
-  }
-  if (manifest.format !== 'byok-audit-bundle/v1') throw new UsageError(`${dir}: not a byok audit bundle`);
+  // Read as every JSON input is (duplicate keys refused, located); its numbers are none of money.
+  const document = readJsonDocument(join(dir, 'manifest.json'), { numbers: 'safe' });
+  if (!isBundleManifest(document)) throw new UsageError(`${dir}: not a byok audit bundle`);
+  const manifest = document;
   const problems: string[] = [];
   for (const log of manifest.logs) {
     const path = resolve(manifest.cwd, log.path);

@@ -100,7 +100,8 @@ Examples:
   $ byok whatif requests.csv --policy current=policy.json --policy generous=generous.json --html report.html
   $ byok whatif requests.csv --vary failover=fallback,strict,credits-first --top 20
 
-Parameters for --vary: allowance (500k, 1M, 2000000), fee (3% or 0.03), scope (org, user),
+Parameters for --vary: allowance (500k, 1M, 2000000), fee (3% or 0.03; a bare number above 1
+is refused, write a rate above 100% with %), scope (org, user),
 counts (served, attempted), failover (fallback, strict, credits-first: forced on every scope),
 zone (an IANA reset time zone). The allowance changes only policy versions that grant one,
 so months before the free tier keep paying on every request; other parameters change every

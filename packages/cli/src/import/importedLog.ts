@@ -16,11 +16,6 @@ export class ImportedLog {
   private readonly rows = new TextArena();
   /** Where each row's tail (requestLogTail) starts. */
   private readonly tailStarts: number[] = [];
-  /**
-   * The exact content of the rare rows whose tail holds a `'`: csvText makes `=x` into
-   * `'=x`, which is also how `'=x` itself is written, so there equal tails are not enough.
-   */
-  private readonly quotedContents = new Map<number, string>();
   private readonly epochMs: number[] = [];
   private readonly nanos: number[] = [];
   private readonly lines: number[] = [];
@@ -52,7 +47,6 @@ export class ImportedLog {
     this.lastId = request.requestId;
     const head = `${requestLogHead(request)},`;
     const tail = requestLogTail(request);
-    if (tail.includes("'")) this.quotedContents.set(index, exactContentOf(request));
     this.rows.add(head + tail);
     this.tailStarts.push(head.length);
     this.epochMs.push(request.instant.epochMs);
@@ -64,14 +58,13 @@ export class ImportedLog {
 
   /**
    * Whether `request` says what the kept request `index` says, as the log would bill it:
-   * the same instant (however it is written) and the same amounts by value.
+   * the same instant (however it is written) and the same amounts by value. The tails are
+   * compared as written: text cells are written exactly (RFC 4180 quoting, no formula
+   * guard) and amounts as canonical decimals, so equal tails mean equal content.
    */
   sameContent(index: number, request: ImportedRequest): boolean {
     if (compareInstants(this.instantAt(index), request.instant) !== 0) return false;
-    const tail = requestLogTail(request);
-    if (this.rows.get(index).slice(this.tailStarts[index]) !== tail) return false;
-    const quoted = this.quotedContents.get(index);
-    return quoted === undefined || quoted === exactContentOf(request);
+    return this.rows.get(index).slice(this.tailStarts[index]) === requestLogTail(request);
   }
 
   locationOf(index: number): RecordLocation {
@@ -95,13 +88,4 @@ export class ImportedLog {
   private instantAt(index: number): Instant {
     return { epochMs: this.epochMs[index]!, nanos: this.nanos[index]! };
   }
-}
-
-/**
- * A request's content besides its id and instant, in an encoding where equal text means
- * equal content: JSON of the text fields (no two strings share an encoding) and the
- * amounts' canonical decimals.
- */
-function exactContentOf(r: ImportedRequest): string {
-  return JSON.stringify([r.userId, r.orgId, r.model, r.provider, r.route, r.cost.toString(), r.charged.toString()]);
 }

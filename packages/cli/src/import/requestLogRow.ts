@@ -1,4 +1,4 @@
-import { csvNumber, csvText } from '../io/csvCell.js';
+import { csvExactText, csvNumber } from '../io/csvCell.js';
 import type { ImportedRequest } from './generationToRequest.js';
 
 /** The request-log columns an import writes (FORMATS.md), route recorded, charge recorded. */
@@ -10,9 +10,11 @@ export interface WrittenLogRow {
 }
 
 /**
- * One request as a CSV row. Text cells go through csvText (quoted when needed, and made
- * formula-safe: ids and names come from outside); money is written as the canonical exact
- * decimal, never through a JavaScript number. A row already written is returned as it is.
+ * One request as a CSV row. The log is for programs (byok bill, audit), so text cells are
+ * written exactly, quoted per RFC 4180 only (csvExactText): a spreadsheet's formula guard
+ * would write `=a` and `'=a` alike and merge two requests. Money is written as the
+ * canonical exact decimal, never through a JavaScript number. A row already written is
+ * returned as it is.
  */
 export function requestLogRow(r: ImportedRequest | WrittenLogRow): string {
   if ('logRow' in r) return r.logRow;
@@ -21,7 +23,7 @@ export function requestLogRow(r: ImportedRequest | WrittenLogRow): string {
 
 /** The row's first cells: the request id and the timestamp as the record wrote it. */
 export function requestLogHead(r: ImportedRequest): string {
-  return `${csvText(r.requestId)},${csvText(r.timestamp)}`;
+  return `${csvExactText(r.requestId)},${csvExactText(r.timestamp)}`;
 }
 
 /**
@@ -30,5 +32,5 @@ export function requestLogHead(r: ImportedRequest): string {
  * the amounts are canonical decimals, so equal text is equal value.
  */
 export function requestLogTail(r: ImportedRequest): string {
-  return `${csvText(r.userId)},${csvText(r.orgId)},${csvText(r.model)},${csvText(r.provider)},${csvNumber(r.cost.toString())},${r.route},${csvNumber(r.charged.toString())}`;
+  return `${csvExactText(r.userId)},${csvExactText(r.orgId)},${csvExactText(r.model)},${csvExactText(r.provider)},${csvNumber(r.cost.toString())},${r.route},${csvNumber(r.charged.toString())}`;
 }

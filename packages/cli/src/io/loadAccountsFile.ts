@@ -1,4 +1,5 @@
 import { type AccountRow, type Accounts, InvalidAccountsError, parseAccounts } from '@byok-billing/core';
+import { readHeaderNames } from './csvHeader.js';
 import { csvRecords } from './csvRecords.js';
 import { InputError } from './inputError.js';
 import { inputSource } from './openInput.js';
@@ -14,7 +15,7 @@ export async function loadAccountsFile(path: string | undefined, warn: (message:
   let columns: number[] | undefined;
   for await (const record of csvRecords(source.open(), source.name)) {
     if (columns === undefined) {
-      const names = record.fields.map((f) => f.trim());
+      const names = readHeaderNames(record.fields, path, record.line);
       columns = ACCOUNT_COLUMNS.map((c) => names.indexOf(c));
       if (columns[0] === -1) throw new InputError({ file: path, line: record.line }, 'missing required column scope (expected scope,failover_mode,free_requests)');
       const unknown = names.filter((n) => !(ACCOUNT_COLUMNS as readonly string[]).includes(n));

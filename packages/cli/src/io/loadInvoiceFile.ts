@@ -1,5 +1,6 @@
 import { ByokError, type InvoiceLine, parseInvoiceRow } from '@byok-billing/core';
 import { lineKey } from '@byok-billing/core/internal';
+import { readHeaderNames } from './csvHeader.js';
 import { csvRecords } from './csvRecords.js';
 import { InputError } from './inputError.js';
 import { inputSource } from './openInput.js';
@@ -12,7 +13,7 @@ export async function loadInvoiceFile(path: string, warn: (message: string) => v
   let names: string[] | undefined;
   for await (const record of csvRecords(source.open(), source.name)) {
     if (names === undefined) {
-      names = record.fields.map((f) => f.trim());
+      names = readHeaderNames(record.fields, path, record.line);
       for (const required of ['scope', 'period', 'total_usd']) {
         if (!names.includes(required)) throw new InputError({ file: path, line: record.line }, `missing required column ${required} (an invoice has scope,period,total_usd and optionally other bill columns)`);
       }

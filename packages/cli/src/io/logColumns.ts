@@ -1,3 +1,4 @@
+import { readHeaderNames } from './csvHeader.js';
 import { InputError } from './inputError.js';
 
 /** The request log's columns (FORMATS.md "Request log"). */
@@ -30,11 +31,8 @@ export interface LogHeader {
 export function readLogHeader(fields: readonly string[], file: string): LogHeader {
   const index = Object.fromEntries(LOG_COLUMNS.map((c) => [c, -1])) as Record<LogColumn, number>;
   const unknown: string[] = [];
-  const seen = new Set<string>();
-  fields.forEach((raw, i) => {
-    const name = raw.trim();
-    if (seen.has(name)) throw new InputError({ file, line: 1, column: i + 1, columnName: name }, `column ${JSON.stringify(name)} appears twice in the header`);
-    seen.add(name);
+  const names = readHeaderNames(fields, file);
+  names.forEach((name, i) => {
     if ((LOG_COLUMNS as readonly string[]).includes(name)) index[name as LogColumn] = i;
     else unknown.push(name);
   });
@@ -47,5 +45,5 @@ export function readLogHeader(fields: readonly string[], file: string): LogHeade
       `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${JSON.stringify(preview)}); is this a request log CSV?`,
     );
   }
-  return { index, width: fields.length, names: fields.map((f) => f.trim()), unknown };
+  return { index, width: fields.length, names, unknown };
 }

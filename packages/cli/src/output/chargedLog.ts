@@ -1,5 +1,5 @@
 import { type DecisionRecord, MAX_MONEY_FRACTION_DIGITS, Money, halfEven, roundMoney } from '@byok-billing/core';
-import { csvNumber, csvText } from '../io/csvCell.js';
+import { csvExactText, csvNumber } from '../io/csvCell.js';
 import type { OutputSink } from '../io/outputSink.js';
 
 /**
@@ -11,6 +11,8 @@ import type { OutputSink } from '../io/outputSink.js';
  * The scope is written back as the org (or user) it came from; the route as decided, so
  * the audit takes it as recorded. A fee can carry more decimals than a log cell holds (12);
  * it is written rounded half-even to 12, which is the precision the audit compares at.
+ * It is a log for programs: ids and names are written exactly (csvExactText, no spreadsheet
+ * guard), so the audit reads back the requests and scopes the meter decided.
  */
 function atLogPrecision(amount: string): string {
   const [int, frac = ''] = amount.split('.');
@@ -23,7 +25,7 @@ export async function writeChargedLog(records: AsyncIterable<DecisionRecord>, si
   for await (const r of records) {
     const org = r.scope.startsWith('org:') ? r.scope.slice(4) : '';
     const user = r.scope.startsWith('user:') ? r.scope.slice(5) : `member-of-${org}`;
-    sink.write(`${csvText(r.requestId)},${r.instant},${csvText(user)},${csvText(org)},${csvNumber(r.costUsd)},${r.route},${csvNumber(atLogPrecision(r.chargeUsd))}\n`);
+    sink.write(`${csvExactText(r.requestId)},${r.instant},${csvExactText(user)},${csvExactText(org)},${csvNumber(r.costUsd)},${r.route},${csvNumber(atLogPrecision(r.chargeUsd))}\n`);
   }
   sink.close();
 }

@@ -37,15 +37,31 @@ function parseAllowance(text: string): number {
   return n;
 }
 
-/** `3%` or `0.03` → the decimal fraction as text, exactly. */
+/**
+ * `3%` or `0.03` → the decimal fraction as text, exactly. A bare number is a fraction, so
+ * it may be at most 1 (100%): `fee=5` would be a 500% fee, and is far more likely someone
+ * meaning 5%, so it is refused with both readings spelled out. A rate above 100% can
+ * still be asked for, written as a percentage (`fee=150%`), where nothing is ambiguous.
+ */
 function parseFee(text: string): string {
+  if (text.endsWith('%')) {
+    const percent = readRate(text.slice(0, -1));
+    // Dividing by 100 moves the decimal point: exact.
+    return new Rate(percent.units, percent.scale + 2).toString();
+  }
+  const rate = readRate(text);
+  if (rate.units > 10n ** BigInt(rate.scale)) {
+    const meant = new Rate(rate.units, rate.scale + 2); // the rate if `text` was meant as a percentage
+    throw new UsageError(
+      `--vary fee=${text} would be a ${rate.toPercentString()} fee: for ${meant.toPercentString()} write fee=${meant.toPercentString()} or fee=${meant.toString()}; a rate above 100% must be written with % (fee=${rate.toPercentString()})`,
+    );
+  }
+  return rate.toString();
+}
+
+function readRate(number: string): Rate {
   try {
-    if (text.endsWith('%')) {
-      const percent = parseRate(text.slice(0, -1));
-      // Dividing by 100 moves the decimal point: exact.
-      return new Rate(percent.units, percent.scale + 2).toString();
-    }
-    return parseRate(text).toString();
+    return parseRate(number);
   } catch (error) {
     throw new UsageError(`--vary fee: ${(error as Error).message} (write 3% or 0.03)`);
   }

@@ -90,8 +90,18 @@ describe('reconcileInvoice', () => {
     expect(report.verdict).toContain('the invoice asks $1.00');
   });
 
+  it('an invoice stating the exact amounts matches (it was reported as a mismatch with difference 0)', () => {
+    // catches: comparing the invoice with the rounded value only (0.5625 ≠ 0.56).
+    const report = audit([line({ billable_requests: '5', fee_usd: '0.0625', total_usd: '0.56250' })]);
+    expect(report.findings).toEqual([]);
+    expect(report.matches).toBe(true);
+    // Neither exact nor rounded as presented: still a mismatch, with its exact difference.
+    const near = audit([line({ fee_usd: '0.063', total_usd: '0.5625' })]);
+    expect(near.findings.map((f) => [f.field, f.difference])).toEqual([['fee_usd', '0.0005']]);
+  });
+
   it('with a tolerance, compares against the exact value', () => {
-    const invoice = [line({ fee_usd: '0.0625', total_usd: '0.5625' })];
+    const invoice = [line({ fee_usd: '0.0628', total_usd: '0.5628' })];
     expect(audit(invoice).matches).toBe(false);
     const tolerant = audit(invoice, LOG, { tolerance: '0.001' });
     expect(tolerant.matches).toBe(true);
@@ -137,6 +147,10 @@ describe('money matching for audits', () => {
     expect(presented(parseMoney('0.125'), { scale: 2, rounding: 'half-up' }).toString()).toBe('0.13');
     expect(moneyMatches(parseMoney('0.12'), parseMoney('0.125'), match)).toBe(true);
     expect(moneyMatches(parseMoney('0.13'), parseMoney('0.125'), match)).toBe(false);
+    // The exact amount itself matches too, at any scale it is written in; other precisions do not.
+    expect(moneyMatches(parseMoney('0.125'), parseMoney('0.125'), match)).toBe(true);
+    expect(moneyMatches(parseMoney('0.1250'), parseMoney('0.125'), match)).toBe(true);
+    expect(moneyMatches(parseMoney('0.1'), parseMoney('0.125'), match)).toBe(false);
     expect(moneyMatches(parseMoney('0.13'), parseMoney('0.125'), { ...match, tolerance: parseMoney('0.005') })).toBe(true);
     expect(moneyMatches(parseMoney('0.12'), parseMoney('0.125'), { ...match, tolerance: parseMoney('0.004') })).toBe(false);
   });
