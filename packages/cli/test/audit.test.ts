@@ -160,14 +160,17 @@ describe('audit bundles and byok verify', () => {
     const audit = await byok(['audit', log, '--policy', join(work, 'in', 'policy.json'), '--invoice', join(SCENARIO, '../10-audit-allowance-not-applied/invoice.csv'), '--bundle', bundle]);
     expect(audit.code).toBe(1);
     const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8'));
-    expect(manifest.format).toBe('byok-audit-bundle/v1');
-    expect(manifest.logs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.format).toBe('byok-audit-bundle/v2');
+    expect(manifest.inputs.logs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.command.slice(0, 2)).toEqual(['byok', 'audit']);
     expect(readFileSync(join(bundle, 'report.json'), 'utf8')).toBe(audit.stdout);
     const ok = await byok(['verify', bundle]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^CONFIRMED/);
+    // The bundle holds its own copy of the log: the original changing later does not touch it, its copy changing does.
     appendFileSync(log, 'late-1,2025-11-02T10:00:00Z,zed,,openai/gpt-4o,openai,1.00,none,ok\n');
+    expect((await byok(['verify', bundle])).code).toBe(0);
+    appendFileSync(join(bundle, manifest.inputs.logs[0].path), 'late-1,2025-11-02T10:00:00Z,zed,,openai/gpt-4o,openai,1.00,none,ok\n');
     const refuted = await byok(['verify', bundle]);
     expect(refuted.code).toBe(1);
     expect(refuted.stdout).toMatch(/^REFUTED/);

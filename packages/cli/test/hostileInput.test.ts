@@ -131,7 +131,7 @@ describe('one JSON reader: duplicate keys refused, located by line, column and J
     expect((await byok(['verify', bundle])).code).toBe(0);
     const manifestPath = join(bundle, 'manifest.json');
     const manifest = readFileSync(manifestPath, 'utf8');
-    writeFileSync(manifestPath, manifest.replace('"format": "byok-audit-bundle/v1",', '"format": "byok-audit-bundle/v1",\n  "format": "byok-audit-bundle/v1",'));
+    writeFileSync(manifestPath, manifest.replace('"format": "byok-audit-bundle/v2",', '"format": "byok-audit-bundle/v2",\n  "format": "byok-audit-bundle/v2",'));
     const twice = await byok(['verify', bundle]);
     expect(twice.code).toBe(EXIT_BAD_INPUT);
     expect(twice.stderr).toBe(`byok: ${manifestPath}, line 3, column 3: duplicate key "format" in $ (first on line 2)\n`);
