@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -171,11 +172,12 @@ describe('byok bill: bad files', () => {
     expect(stderr).toContain(`${path}: is not a readable gzip file`);
   });
 
-  it('a binary file is not CSV', async () => {
+  it('a binary file is not CSV, named at the line of its first NUL byte', async () => {
+    // The PNG signature: "\x89PNG\r\n\x1a\n", then NUL bytes on line 3.
     const path = file(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]), '.png');
     const { code, stderr } = await byok(['bill', path]);
     expect(code).toBe(2);
-    expect(stderr).toContain(`${path}, line 1: is not a CSV text file`);
+    expect(stderr).toContain(`${path}, line 3: is not a CSV text file`);
   });
 
   it('a missing file is refused with its name', async () => {
@@ -294,5 +296,153 @@ describe('byok bill: input forms and outputs', () => {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('Examples:');
+  });
+});
+
+/** A log's bytes: text, and byte values that need not be UTF-8. */
+const logOf = (...parts: (string | number[] | Buffer)[]) => Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : Buffer.from(part as string))));
+
+/** Runs `work`, sampling this process's resident memory: its result, the peak in MB, and the time taken. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number; ms: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const started = Date.now();
+  try {
+    const result = await work();
+    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, ms: Date.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/*
+ * Issue 15, hostile input, the readers: bytes that are not UTF-8, records without bound, NUL
+ * bytes and CR line ends. Both log readers (the byte scanner and the record reader) and the
+ * import refuse the same things in the same words (test/fastReplayParity.test.ts holds the
+ * two log readers to each other on generated logs).
+ */
+describe('byok bill: bytes that are not UTF-8', () => {
+  const twoUsers = () => logOf(`${HEADER}\nr1,2025-10-05T10:00:00Z,al`, [0xff], `ice,,0.25,ok\nr2,2025-10-05T10:00:01Z,al`, [0xfe], 'ice,,0.25,ok\n');
+
+  it('users al\\xffice and al\\xfeice are refused, not read as one user sharing one allowance: exit 2 naming file, line and column', async () => {
+    // catches: decoding with U+FFFD, which made both "al\uFFFDice".
+    const path = file(twoUsers());
+    const { code, stdout, stderr } = await byok(['bill', path, '-q']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${path}, line 2, column 3 (user_id): not valid UTF-8 (byte 0xff at position 3)`);
+  });
+
+  it('with --rejects each row is written as valid UTF-8 text, bad bytes as \\xHH; ids r\\xff and r\\xfe are two refused rows, not a duplicate', async () => {
+    const path = file(
+      logOf(twoUsers(), 'r', [0xff], ',2025-10-05T10:00:02Z,bob,,0.25,ok\nr', [0xfe], ',2025-10-05T10:00:02Z,bob,,0.25,ok\nr\\7,2025-10-05T10:00:03Z,"b\no', [0xc3], '",,0.25,ok\n', `${GOOD}\n`),
+    );
+    const rejects = join(dir, 'rejects-utf8.csv');
+    const { code, stdout } = await byok(['bill', path, '--rejects', rejects, '-q']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).input).toEqual({ rows: 6, accepted: 1, rejected: 5, duplicates: 0 });
+    const bytes = readFileSync(rejects);
+    expect(isUtf8(bytes)).toBe(true);
+    const rows = (parseCsv(bytes.toString('utf8')) as string[][]).slice(1).map(([, line, column, name, reason, text]) => [line, column, name, reason, text]);
+    expect(rows).toEqual([
+      ['2', '3', 'user_id', 'not valid UTF-8 (byte 0xff at position 3)', 'r1,2025-10-05T10:00:00Z,al\\xffice,,0.25,ok'],
+      ['3', '3', 'user_id', 'not valid UTF-8 (byte 0xfe at position 3)', 'r2,2025-10-05T10:00:01Z,al\\xfeice,,0.25,ok'],
+      ['4', '1', 'request_id', 'not valid UTF-8 (byte 0xff at position 2)', 'r\\xff,2025-10-05T10:00:02Z,bob,,0.25,ok'],
+      ['5', '1', 'request_id', 'not valid UTF-8 (byte 0xfe at position 2)', 'r\\xfe,2025-10-05T10:00:02Z,bob,,0.25,ok'],
+      // A quoted field over two lines: named by the line it starts on; a backslash is doubled, so the text maps back to one byte string.
+      ['6', '3', 'user_id', 'not valid UTF-8 (byte 0xc3 at position 4)', 'r\\\\7,2025-10-05T10:00:03Z,"b\no\\xc3",,0.25,ok'],
+    ]);
+  });
+
+  it('a header that is not UTF-8 stops the run, even with --rejects', async () => {
+    const path = file(logOf('request_id,timestamp,user', [0xe9], '_id,org_id,cost_usd,key_result\n', `${GOOD}\n`));
+    const { code, stderr } = await byok(['bill', path, '-q', '--rejects', join(dir, 'r-header.csv')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 1, column 3: the header is not valid UTF-8 (byte 0xe9 at position 5)`);
+  });
+});
+
+describe('byok bill: records longer than --max-line-bytes', () => {
+  it('a 20 MB cell: refused naming file and line; with --rejects the run goes on and the row is shown cut to its first 1024 bytes', async () => {
+    const path = file(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,${'m'.repeat(20 << 20)},,0.25,ok\nr3,2025-10-05T12:00:00Z,bob,,0.5,ok\n`);
+    const stopped = await byok(['bill', path, '-q', '--max-line-bytes', '64K']);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${path}, line 3: the record is longer than 65536 bytes (--max-line-bytes)`);
+    const rejects = join(dir, 'rejects-long.csv');
+    const { code, stdout } = await byok(['bill', path, '-q', '--max-line-bytes', '64K', '--rejects', rejects]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).input).toEqual({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+    const [, refused] = parseCsv(readFileSync(rejects, 'utf8')) as string[][];
+    expect(refused!.slice(0, 3)).toEqual([path, '3', '']);
+    expect(refused![4]).toContain('its text cut to the first 1024 bytes');
+    expect(refused![5]).toBe(`r2,2025-10-05T11:00:00Z,${'m'.repeat(1024 - 24)}`);
+  });
+
+  it('a header and 50 MB without a line end: refused at a small limit, and at the default limit fast and in bounded memory', async () => {
+    const bytes = Buffer.alloc((50 << 20) + HEADER.length + 1, 'x');
+    bytes.write(`${HEADER}\n`);
+    const path = file(bytes);
+    const small = await byok(['bill', path, '-q', '--max-line-bytes', '1K']);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toContain(`${path}, line 2: the record is longer than 1024 bytes`);
+    // The default: it used to grow to 24 GB and be killed. A file this large is scanned by threads.
+    const { result, peakMb, ms } = await measured(() => byok(['bill', path, '-q']));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${path}, line 2: the record is longer than 1048576 bytes (--max-line-bytes)`);
+    expect(ms).toBeLessThan(20_000);
+    expect(peakMb).toBeLessThan(1024);
+    // Standard input, and the record reader of `byok meter`, the same.
+    const stdin = await byok(['bill', '-', '-q', '--max-line-bytes', '1K'], bytes.subarray(0, 4 << 20));
+    expect(stdin.stderr).toContain('<stdin>, line 2: the record is longer than 1024 bytes');
+    const meter = await byok(['meter', path, '-q']);
+    expect(meter.code).toBe(2);
+    expect(meter.stderr).toContain(`${path}, line 2: the record is longer than 1048576 bytes`);
+  });
+
+  it('a 64 MB line inside a 64 KB gzip is skipped as it streams by, and the rows after it are billed', async () => {
+    // catches: a line read whole before being looked at (a 1 GB line in a 4.7 MB gzip ran for more than 11 minutes).
+    const path = file(gzipSync(Buffer.from(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,${'x'.repeat(64 << 20)},,0.25,ok\nr3,2025-10-05T12:00:00Z,bob,,0.5,ok\n`)), '.csv.gz');
+    const { result, ms } = await measured(() => byok(['bill', path, '-q', '--rejects', join(dir, 'rejects-gz.csv')]));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).input).toEqual({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+    expect(ms).toBeLessThan(20_000);
+  });
+
+  it('a quoted field holding line ends past the limit is skipped to where its quotes close: the lines after it are counted and read as rows', async () => {
+    const path = file(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,"${'a\n'.repeat(2000)}",,0.25,ok\nr3,2025-10-05T12:00:00Z,bob,,-1,ok\n`);
+    const rejects = join(dir, 'rejects-quoted.csv');
+    const { code, stdout } = await byok(['bill', path, '-q', '--max-line-bytes', '1K', '--rejects', rejects]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).input).toEqual({ rows: 3, accepted: 1, rejected: 2, duplicates: 0 });
+    const rows = (parseCsv(readFileSync(rejects, 'utf8')) as string[][]).slice(1);
+    // The record spans lines 3 to 2003; the next row is line 2004.
+    expect(rows.map((r) => [r[1], r[3]])).toEqual([
+      ['3', ''],
+      ['2004', 'cost_usd'],
+    ]);
+  });
+
+  it('--max-line-bytes is checked, and the commands that read logs take it', async () => {
+    const path = file(`${HEADER}\n${GOOD}\n`);
+    for (const bad of ['abc', '0', '2G', '-5']) expect((await byok(['bill', path, '--max-line-bytes', bad])).code).toBe(2);
+    expect((await byok(['bill', path, '-q', '--max-line-bytes', '16M'])).code).toBe(0);
+    for (const command of ['bill', 'audit', 'explain', 'whatif']) expect((await byok([command, '--help'])).stdout).toContain('--max-line-bytes');
+  });
+});
+
+describe('byok bill: NUL bytes and CR line ends', () => {
+  it('a NUL byte on line 2 is reported on line 2', async () => {
+    const path = file(logOf(`${HEADER}\nr1,2025-10-05T10:00:00Z,al`, [0], 'ice,,0.25,ok\n'));
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 2: is not a CSV text file (it contains NUL bytes)`);
+  });
+
+  it('a file with CR alone as line end is said to be one, not shown with CRs inside its header', async () => {
+    const path = file(`${HEADER}\r${GOOD}\r`);
+    const { code, stderr } = await byok(['bill', path]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${path}, line 1: missing required column key_result or route (header: "${HEADER}"); its lines seem to end in CR alone`);
+    expect(stderr).not.toContain('\\r');
   });
 });

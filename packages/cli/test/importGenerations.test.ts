@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '@byok-billing/cli';
 import { csvExactText } from '../src/io/csvCell.js';
 import { jsonNumberToDecimal } from '../src/import/jsonNumberToDecimal.js';
-import { recordArraySpans } from '../src/import/recordArraySpans.js';
+import { JsonDocumentSplitter } from '../src/import/jsonDocumentRecords.js';
 import { costText } from '../../../test/arbitraries/money.js';
 import { USERS, requestIdArb } from '../../../test/arbitraries/requestLog.js';
 import { MONTHS, instantIn, renderedTimestamp } from '../../../test/arbitraries/timestamps.js';
@@ -402,17 +402,25 @@ describe('byok import generations: refused records', () => {
     expect(forced.code).toBe(0);
   });
 
-  it('recordArraySpans finds each element despite brackets, commas and escaped quotes inside strings', () => {
+  it('a document is split into its records as it streams, despite brackets, commas and escaped quotes inside strings', () => {
     const text = '{"meta": [1, 2], "data": [\n {"a": "x],\\"{"}, [3, [4]],\n  "s", 5 , null\n], "tail": {"data": [9]}}';
-    const spans = recordArraySpans(text);
-    expect(spans.map((s) => [text.slice(s.start, s.end), s.line])).toEqual([
-      ['{"a": "x],\\"{"}', 2],
-      ['[3, [4]]', 2],
-      ['"s"', 3],
-      ['5', 3],
-      ['null', 3],
-    ]);
-    expect(recordArraySpans('[]')).toEqual([]);
+    const bytes = Buffer.from(text);
+    // Cut anywhere: one byte at a time gives the same records as the whole text at once.
+    for (const step of [1, 7, bytes.length]) {
+      const splitter = new JsonDocumentSplitter('doc.json', 1 << 20);
+      const records = [];
+      for (let at = 0; at < bytes.length; at += step) records.push(...splitter.push(bytes.subarray(at, at + step)));
+      records.push(...splitter.end());
+      expect(records.map((r) => [r.text, r.location.line, r.location.index])).toEqual([
+        ['{"a": "x],\\"{"}', 2, 0],
+        ['[3, [4]]', 2, 1],
+        ['"s"', 3, 2],
+        ['5', 3, 3],
+        ['null', 3, 4],
+      ]);
+    }
+    const empty = new JsonDocumentSplitter('doc.json', 1 << 20);
+    expect([...empty.push(Buffer.from('[]')), ...empty.end()]).toEqual([]);
   });
 });
 
@@ -632,4 +640,87 @@ describe('byok import generations: import → bill equals billing the original l
       }),
     );
   }, 300_000);
+});
+
+/*
+ * Issue 15, hostile input: the import refuses what the log readers refuse — bytes that are not
+ * UTF-8, and records past --max-line-bytes — and strings that are not Unicode (a lone
+ * surrogate escape), each of which made two records one when written to the log.
+ */
+describe('byok import generations: hostile input', () => {
+  let count = 0;
+  const bytesFile = (bytes: Buffer, ext = '.jsonl') => {
+    const path = join(dir, `hostile-${++count}${ext}`);
+    writeFileSync(path, bytes);
+    return path;
+  };
+  const withBytes = (json: string, bad: number) => Buffer.concat(json.split('\u00ff').flatMap((part, k) => (k === 0 ? [Buffer.from(part)] : [Buffer.from([bad]), Buffer.from(part)])));
+
+  it('a record with bytes that are not UTF-8 is refused naming file, line and field; with --rejects it is shown with \\xHH', async () => {
+    const path = bytesFile(
+      Buffer.concat([
+        Buffer.from(`${record({ id: '"a"' })}\n`),
+        withBytes(`${record({ id: '"b"', external_user: '"al\u00ffice"' })}\n`, 0xff),
+        withBytes(`${record({ id: '"c"', external_user: '"al\u00ffice"' })}\n`, 0xfe),
+      ]),
+    );
+    const stopped = await byok(['import', 'generations', path]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${path}, line 2, field external_user: not valid UTF-8 (byte 0xff at position 3)`);
+    const rejects = join(dir, 'hostile-utf8.csv');
+    const { code, stdout } = await byok(['import', 'generations', path, '--rejects', rejects, '-q']);
+    expect(code).toBe(0);
+    expect(rowsOf(stdout).map((r) => r.request_id)).toEqual(['a']);
+    const rows = (parseCsv(readFileSync(rejects, 'utf8')) as string[][]).slice(1);
+    expect(rows.map((r) => r.slice(1, 5))).toEqual([
+      ['2', '', 'external_user', 'not valid UTF-8 (byte 0xff at position 3)'],
+      ['3', '', 'external_user', 'not valid UTF-8 (byte 0xfe at position 3)'],
+    ]);
+    expect(rows[0]![5]).toContain('"external_user":"al\\xffice"');
+  });
+
+  it('ids "g\\ud800" and "g\\udfff" (lone surrogates) are refused, not both imported as g\\uFFFD', async () => {
+    const { code, stderr, stdout, path } = await importText(`${record({ id: '"g\\ud800"' })}\n${record({ id: '"g\\udfff"' })}\n${record({ id: '"g\\ud83d\\ude00"' })}\n`, [
+      '--rejects',
+      join(dir, 'hostile-surrogates.csv'),
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('imported 1 of 3 record(s)');
+    expect(rowsOf(stdout).map((r) => r.request_id)).toEqual(['g\u{1F600}']);
+    const rows = (parseCsv(readFileSync(join(dir, 'hostile-surrogates.csv'), 'utf8')) as string[][]).slice(1);
+    expect(rows.map((r) => r.slice(0, 5))).toEqual([
+      [path, '1', '', 'id', 'id is not a valid Unicode string (a lone surrogate \\ud800 at character 2)'],
+      [path, '2', '', 'id', 'id is not a valid Unicode string (a lone surrogate \\udfff at character 2)'],
+    ]);
+  });
+
+  it('a record longer than --max-line-bytes is refused and skipped, in JSON Lines and in a document; a document itself may be any size', async () => {
+    const long = record({ id: '"long"', model: `"${'m'.repeat(4000)}"` });
+    const lines = await importText(`${record({ id: '"a"' })}\n${long}\n${record({ id: '"b"' })}\n`, ['--max-line-bytes', '1K', '--rejects', join(dir, 'hostile-long.csv'), '-q']);
+    expect(lines.code).toBe(0);
+    expect(rowsOf(lines.stdout).map((r) => r.request_id)).toEqual(['a', 'b']);
+    const [, refused] = parseCsv(readFileSync(join(dir, 'hostile-long.csv'), 'utf8')) as string[][];
+    expect(refused!.slice(1, 4)).toEqual(['2', '', '']);
+    expect(refused![4]).toContain('the record is longer than 1024 bytes (--max-line-bytes)');
+    expect(refused![5]).toBe(long.slice(0, 1024));
+    // One line holding a whole array: its records are read one by one, each within the limit.
+    const many = Array.from({ length: 200 }, (_, k) => record({ id: `"g${k}"` }));
+    const doc = await importText(`[${[...many.slice(0, 100), long, ...many.slice(100)].join(',')}]`, ['--max-line-bytes', '1K', '--rejects', join(dir, 'hostile-doc.csv'), '-q'], '.json');
+    expect(doc.code).toBe(0);
+    expect(rowsOf(doc.stdout)).toHaveLength(200);
+    const [, inDoc] = parseCsv(readFileSync(join(dir, 'hostile-doc.csv'), 'utf8')) as string[][];
+    expect(inDoc!.slice(1, 3)).toEqual(['1', '100']);
+    const stopped = await importText(`{"data": [${long}]}`, ['--max-line-bytes', '1K'], '.json');
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${stopped.path}, line 1, record [0]: the record is longer than 1024 bytes`);
+  });
+
+  it('a 50 MB line at the default limit is refused fast', async () => {
+    const path = bytesFile(Buffer.from(`${record({ id: '"a"', model: `"${'m'.repeat(50 << 20)}"` })}\n${record({ id: '"b"' })}\n`));
+    const started = Date.now();
+    const { code, stderr } = await byok(['import', 'generations', path, '--rejects', join(dir, 'hostile-50.csv')]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('imported 1 of 2 record(s)');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { inputSource } from '../io/openInput.js';
+import { parseMaxLineBytes } from '../io/readLimits.js';
 import { type OutputSink, fileSink } from '../io/outputSink.js';
 import { type ImportResult, type ImportSummary, importGenerations } from '../import/importGenerations.js';
 import { importRejectsWriter } from '../import/importRejectsWriter.js';
@@ -14,6 +15,7 @@ export interface ImportGenerationsOptions {
   readonly out?: string;
   readonly rejects?: string;
   readonly inputFormat?: RecordInputFormat;
+  readonly maxLineBytes?: string;
   readonly quiet?: boolean;
 }
 
@@ -21,12 +23,13 @@ export interface ImportGenerationsOptions {
 export async function importGenerationsCommand(input: string, options: ImportGenerationsOptions, io: ProgramIO): Promise<ImportSummary> {
   if (options.user === '') throw new UsageError('--user must not be empty');
   if (options.org === '') throw new UsageError('--org must not be empty (leave it out for an individual without an organization)');
+  const maxRecordBytes = parseMaxLineBytes(options.maxLineBytes);
   const source = inputSource(input, io.stdin);
   const format = options.inputFormat === undefined || options.inputFormat === 'auto' ? formatFromName(source.name) : options.inputFormat;
   const rejects = options.rejects === undefined ? undefined : importRejectsWriter(fileSink(options.rejects));
   let result: ImportResult;
   try {
-    result = await importGenerations(source.open(), source.name, { user: options.user, org: options.org, format, onReject: rejects?.reject });
+    result = await importGenerations(source.open(), source.name, { user: options.user, org: options.org, format, maxRecordBytes, onReject: rejects?.reject });
   } finally {
     rejects?.close();
   }
@@ -95,6 +98,7 @@ export function registerImport(program: Command, io: ProgramIO): void {
         RECORD_INPUT_FORMATS,
       ),
     )
+    .option('--max-line-bytes <n>', 'longest record read, in bytes (a line of JSON Lines, or one record of a JSON document; K, M, G for KiB, MiB, GiB); a longer one is refused, skipped without being held in memory (default: 1M)')
     .option('-q, --quiet', 'no summary on standard error')
     .addHelpText(
       'after',

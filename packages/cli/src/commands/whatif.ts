@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
+import { MAX_LINE_BYTES_HELP } from '../io/readLimits.js';
 import type { ProgramIO } from '../programIO.js';
 import { type VariantOutcome, buildWhatifReport } from '../whatif/buildReport.js';
 import { type Variant, accountsFor, buildVariants } from '../whatif/variants.js';
@@ -85,6 +86,7 @@ export function registerWhatif(program: Command, io: ProgramIO): void {
     .option('--sort', 'sort the whole input instead of a window (memory grows with the log)')
     .option('--rejects <file>', 'write refused rows here and go on')
     .option('--threads <n>', 'threads that scan a large plain log file beside the one that decides (default: one per other core; 0: none)')
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP)
     .option('--top <n>', 'how many moving scopes to list per variant', '10')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices(WHATIF_FORMATS))
     .option('--out <file>', 'write the comparison to this file')

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { type ImportScope, type ImportedRequest, generationToRequest } from './generationToRequest.js';
 import { type RawRecord, type RecordInputFormat, readGenerationRecords } from './readGenerationRecords.js';
 import { ImportedLog } from './importedLog.js';
@@ -15,6 +14,8 @@ export interface ImportRejection {
 
 export interface ImportOptions extends ImportScope {
   readonly format: RecordInputFormat;
+  /** The longest record read (a JSON Lines line, or one record of a document); default: io/readLimits. */
+  readonly maxRecordBytes?: number | undefined;
   /** With a listener, refused records go to it and the import goes on; without, the first stops it. */
   readonly onReject?: ((rejection: ImportRejection) => void) | undefined;
 }
@@ -49,7 +50,7 @@ export interface ImportResult {
  * The requests come back sorted: exports list newest first, and a month in reverse order
  * is far outside any reorder window `byok bill` would allow.
  */
-export async function importGenerations(stream: Readable, file: string, options: ImportOptions): Promise<ImportResult> {
+export async function importGenerations(stream: AsyncIterable<Uint8Array>, file: string, options: ImportOptions): Promise<ImportResult> {
   const log = new ImportedLog();
   let records = 0;
   let duplicates = 0;
@@ -65,7 +66,7 @@ export async function importGenerations(stream: Readable, file: string, options:
   const importRecord = (raw: RawRecord): void => {
     records++;
     if (!raw.parsed.ok) {
-      reject({ location: raw.location, reason: raw.parsed.reason, text: raw.text });
+      reject({ location: raw.location, field: raw.parsed.field, reason: raw.parsed.reason, text: raw.text });
       return;
     }
     let request: ImportedRequest;
@@ -94,7 +95,7 @@ export async function importGenerations(stream: Readable, file: string, options:
     counts[request.route]++;
   };
 
-  for await (const batch of readGenerationRecords(stream, file, options.format)) {
+  for await (const batch of readGenerationRecords(stream, file, options.format, options.maxRecordBytes)) {
     for (const raw of batch) importRecord(raw);
   }
   return { requests: { [Symbol.iterator]: () => log.rowsInLedgerOrder() }, summary: { records, imported: log.size, ...counts, duplicates, rejected } };

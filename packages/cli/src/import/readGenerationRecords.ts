@@ -1,32 +1,16 @@
-import type { Readable } from 'node:stream';
-import { isLosslessNumber, parse } from 'lossless-json';
-import { InputError } from '../io/inputError.js';
-import { type PhysicalLine, physicalLines } from '../io/physicalLines.js';
-import { recordArraySpans } from './recordArraySpans.js';
-import { parseFlatRecord } from './parseFlatRecord.js';
+import { physicalLines, type PhysicalLine } from '../io/physicalLines.js';
+import { DEFAULT_MAX_LINE_BYTES, previewLength, tooLongReason } from '../io/readLimits.js';
+import { SNIFF_BYTES, assertText } from '../io/textSniff.js';
+import { escapeInvalidUtf8, utf8Prefix } from '../io/utf8.js';
+import { JsonDocumentSplitter } from './jsonDocumentRecords.js';
 import { isJsonObject } from './recordFields.js';
-import type { RecordLocation } from './recordProblem.js';
+import { type RawRecord, parseJson, readRecordBytes, readRecordText } from './recordText.js';
+
+export type { RawRecord } from './recordText.js';
 
 /** How the input holds its records. `auto` looks at the text (see `detectFormat`). */
 export const RECORD_INPUT_FORMATS = ['auto', 'jsonl', 'json'] as const;
 export type RecordInputFormat = (typeof RECORD_INPUT_FORMATS)[number];
-
-/** One record as read: where it is, its source text, and its parsed value or why it does not parse. */
-export interface RawRecord {
-  readonly location: RecordLocation;
-  readonly text: string;
-  readonly parsed: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
-}
-
-/**
- * lossless-json keeps every number as its source text (a LosslessNumber), so amounts are
- * never a JavaScript number on the way in; duplicate keys with different values are a
- * syntax error (its default), which is right for a billing record. A record of the usual
- * flat shape takes the fast path, which gives the same value (see parseFlatRecord).
- */
-function parseJson(text: string): unknown {
-  return parseFlatRecord(text) ?? parse(text);
-}
 
 /** The format a file's name says; `auto` for standard input and other names. */
 export function formatFromName(name: string): RecordInputFormat {
@@ -38,108 +22,115 @@ export function formatFromName(name: string): RecordInputFormat {
 
 /**
  * The records of an input: JSON Lines (one record per line, blank lines skipped) or one
- * JSON document holding an array of records, `{"data": [...]}`, or a single record.
- * JSON Lines stream; a document is read whole (a JSON parser needs all of it). Records
- * come in batches (for JSON Lines, one per chunk read), in input order.
+ * JSON document holding an array of records, `{"data": [...]}`, or a single record. Both
+ * stream: no record is held past `maxRecordBytes` (a longer one is refused, its start kept)
+ * and a document is split into its records as it is read. Records come in batches (one per
+ * chunk read), in input order.
  */
-export async function* readGenerationRecords(stream: Readable, file: string, format: RecordInputFormat): AsyncGenerator<RawRecord[]> {
-  const batches = physicalLines(stream, file, 'JSON')[Symbol.asyncIterator]();
-  // The lines up to the first that is not blank, and the rest of its batch: that line
-  // decides the format when it is `auto`.
-  const head: PhysicalLine[] = [];
-  let first: PhysicalLine | undefined;
-  while (first === undefined) {
-    const next = await batches.next();
-    if (next.done) return; // nothing but blank lines: no records
-    for (const line of next.value) {
-      if (first === undefined && line.text.trim() !== '') first = line;
-      head.push(line);
-    }
-  }
-  const chosen = format === 'auto' ? detectFormat(first.text) : format;
+export async function* readGenerationRecords(
+  stream: AsyncIterable<Uint8Array>,
+  file: string,
+  format: RecordInputFormat,
+  maxRecordBytes = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<RawRecord[]> {
+  const head = await readHead(stream, format === 'auto' ? maxRecordBytes : 0);
+  assertText(head.bytes, file, 'JSON');
+  const chosen = format === 'auto' ? detectFormat(head.bytes, maxRecordBytes) : format;
+  const all = replayHead(head);
   if (chosen === 'jsonl') {
-    yield lineRecords(head, file);
-    for (let next = await batches.next(); !next.done; next = await batches.next()) yield lineRecords(next.value, file);
+    for await (const lines of physicalLines(all, file, 'JSON', maxRecordBytes)) yield lineRecords(lines, file, maxRecordBytes);
     return;
   }
-  const parts = head.map((l) => l.text);
-  for (let next = await batches.next(); !next.done; next = await batches.next()) {
-    for (const line of next.value) parts.push(line.text);
+  const splitter = new JsonDocumentSplitter(file, maxRecordBytes);
+  for await (const chunk of all) {
+    const records = splitter.push(chunk as Buffer);
+    if (records.length > 0) yield records;
   }
-  yield [...documentRecords(parts.join('\n'), file)];
+  const rest = splitter.end();
+  if (rest.length > 0) yield rest;
+}
+
+/** The start of an input, read before anything else, and the rest of it. */
+interface Head {
+  readonly bytes: Buffer;
+  readonly rest: AsyncIterator<Uint8Array>;
+  readonly ended: boolean;
+}
+
+/**
+ * Reads the first bytes: enough to look for NUL bytes (textSniff) and, when `lineBytes` is
+ * not 0, to hold the first line that is not blank (up to that many bytes) for detectFormat.
+ */
+async function readHead(stream: AsyncIterable<Uint8Array>, lineBytes: number): Promise<Head> {
+  const rest = stream[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    if (size >= SNIFF_BYTES && (lineBytes === 0 || firstLineKnown(chunks, lineBytes))) break;
+    const next = await rest.next();
+    if (next.done) return { bytes: Buffer.concat(chunks), rest, ended: true };
+    chunks.push(next.value);
+    size += next.value.length;
+  }
+  return { bytes: Buffer.concat(chunks), rest, ended: false };
+}
+
+/** Whether the first line with text has ended, or is known to be longer than `lineBytes`. */
+function firstLineKnown(chunks: readonly Uint8Array[], lineBytes: number): boolean {
+  const bytes = Buffer.concat(chunks);
+  const first = firstTextAt(bytes);
+  // Nothing but white space so far: past a record's length of it, JSON Lines (blank lines) it is.
+  if (first === -1) return bytes.length > lineBytes + SNIFF_BYTES;
+  if (bytes[first] === 91 /* [ */) return true;
+  return bytes.indexOf(10, first) !== -1 || bytes.length - first > lineBytes;
+}
+
+/** The offset of the first byte that is not white space (after a BOM), or -1. */
+function firstTextAt(bytes: Uint8Array): number {
+  let i = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
+  return i < bytes.length ? i : -1;
+}
+
+async function* replayHead(head: Head): AsyncGenerator<Uint8Array> {
+  if (head.bytes.length > 0) yield head.bytes;
+  if (head.ended) return;
+  for (let next = await head.rest.next(); !next.done; next = await head.rest.next()) yield next.value;
 }
 
 /**
  * For standard input and unknown names: an array (`[`) is a document; a first line that is a
- * complete record makes JSON Lines; anything else (a pretty-printed document, or
- * `{"data": [...]}` on one line) is read as one document.
+ * complete record makes JSON Lines; anything else (a pretty-printed document, `{"data": [...]}`
+ * on one line, or a first line longer than a record may be) is read as one document.
  */
-function detectFormat(firstLine: string): 'jsonl' | 'json' {
-  const trimmed = firstLine.trimStart();
-  if (trimmed.startsWith('[')) return 'json';
+function detectFormat(head: Buffer, maxRecordBytes: number): 'jsonl' | 'json' {
+  const first = firstTextAt(head);
+  if (first === -1) return 'jsonl';
+  if (head[first] === 91 /* [ */) return 'json';
+  const nl = head.indexOf(10, first);
+  const end = nl === -1 ? head.length : nl;
+  if (end - first > maxRecordBytes) return 'json';
   try {
-    const value = parseJson(firstLine);
+    const value = parseJson(head.subarray(first, end).toString('utf8'));
     return isJsonObject(value) && Array.isArray(value.data) ? 'json' : 'jsonl';
   } catch {
     return 'json';
   }
 }
 
-function lineRecords(lines: readonly PhysicalLine[], file: string): RawRecord[] {
+/** The records of JSON Lines: every line that is not blank. */
+function lineRecords(lines: readonly PhysicalLine[], file: string, maxRecordBytes: number): RawRecord[] {
   const records: RawRecord[] = [];
   for (const line of lines) {
-    if (line.text.trim() === '') continue;
     const location = { file, line: line.line };
-    try {
-      records.push({ location, text: line.text, parsed: { ok: true, value: parseJson(line.text) } });
-    } catch (error) {
-      records.push({ location, text: line.text, parsed: { ok: false, reason: `not valid JSON: ${(error as Error).message}` } });
+    if (line.tooLong !== undefined) {
+      const text = escapeInvalidUtf8(utf8Prefix(line.tooLong.head, previewLength(maxRecordBytes)));
+      records.push({ location, text, parsed: { ok: false, reason: tooLongReason(maxRecordBytes) } });
+      continue;
     }
+    if (line.invalid === undefined && line.text.trim() === '') continue;
+    const read = line.invalid === undefined ? readRecordText(line.text) : readRecordBytes(line.invalid);
+    records.push({ location, text: read.text, parsed: read.ok ? { ok: true, value: read.value } : { ok: false, reason: read.problem.reason, field: read.problem.field } });
   }
   return records;
-}
-
-function* documentRecords(text: string, file: string): Generator<RawRecord> {
-  let document: unknown;
-  try {
-    document = parseJson(text);
-  } catch (error) {
-    // The whole document is unreadable: no record can be located, so no --rejects either.
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = position === null ? undefined : lineAt(text, Number(position[1]));
-    const hint = /Expected end of input/.test(message) ? ' (one record per line? name the file .jsonl, or give --input-format jsonl)' : '';
-    throw new InputError({ file, line }, `not valid JSON: ${message}${hint}`);
-  }
-  let records: unknown[];
-  if (Array.isArray(document)) records = document;
-  else if (isJsonObject(document) && Array.isArray(document.data)) records = document.data;
-  else if (isJsonObject(document)) {
-    yield { location: { file, line: firstLineOf(text) }, text: text.trim(), parsed: { ok: true, value: document } };
-    return;
-  } else {
-    throw new InputError({ file, line: 1 }, `expected an array of generation records, not ${isLosslessNumber(document) ? 'a number' : typeof document}`);
-  }
-  const spans = recordArraySpans(text);
-  // The scan and the parser agree on valid JSON; if they ever did not, locate by index alone.
-  const located = spans.length === records.length;
-  for (let index = 0; index < records.length; index++) {
-    const span = located ? spans[index]! : undefined;
-    yield {
-      location: { file, line: span?.line ?? 1, index },
-      text: span === undefined ? '' : text.slice(span.start, span.end),
-      parsed: { ok: true, value: records[index] },
-    };
-  }
-}
-
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
-function firstLineOf(text: string): number {
-  const start = text.search(/\S/);
-  return start < 0 ? 1 : lineAt(text, start);
 }

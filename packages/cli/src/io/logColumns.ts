@@ -1,5 +1,6 @@
 import { readHeaderNames } from './csvHeader.js';
 import { InputError } from './inputError.js';
+import { CR_ONLY_HINT } from './textSniff.js';
 
 /** The request log's columns (FORMATS.md "Request log"). */
 export const LOG_COLUMNS = [
@@ -39,10 +40,12 @@ export function readLogHeader(fields: readonly string[], file: string): LogHeade
   const missing = REQUIRED.filter((c) => index[c] === -1);
   if (index.key_result === -1 && index.route === -1) missing.push('key_result or route' as LogColumn);
   if (missing.length > 0) {
-    const preview = fields.slice(0, 6).join(',').slice(0, 80);
+    // A file with CR alone as line end reads as one long header: show it up to its first CR.
+    const cr = fields.join(',').indexOf('\r');
+    const preview = (cr === -1 ? fields.slice(0, 6).join(',') : fields.join(',').slice(0, cr)).slice(0, 80);
     throw new InputError(
       { file, line: 1 },
-      `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${JSON.stringify(preview)}); is this a request log CSV?`,
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${JSON.stringify(preview)}); ${cr === -1 ? 'is this a request log CSV?' : CR_ONLY_HINT}`,
     );
   }
   return { index, width: fields.length, names, unknown };

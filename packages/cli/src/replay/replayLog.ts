@@ -4,6 +4,7 @@ import { type CsvRecord, csvRecordBatches } from '../io/csvRecords.js';
 import { InputError, type InputLocation } from '../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../io/logColumns.js';
 import type { InputSource } from '../io/openInput.js';
+import { faultProblem } from '../io/recordFault.js';
 import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
 import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
 import type { Rejection, RowSource } from './rowSource.js';
@@ -39,6 +40,8 @@ export interface ReplayOptions {
    * summary still accounts for every row. The window and `onDecision` are not used.
    */
   readonly onArrival?: ArrivalHandler | undefined;
+  /** The longest record read (default: DEFAULT_MAX_LINE_BYTES, io/readLimits.ts). */
+  readonly maxLineBytes?: number | undefined;
 }
 
 export interface ReplayResult {
@@ -95,7 +98,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     let header: LogHeader | undefined;
     const stream = input.open(options.onBytes);
     try {
-      for await (const batch of csvRecordBatches(stream, input.name)) {
+      for await (const batch of csvRecordBatches(stream, input.name, options.maxLineBytes)) {
         for (const record of batch) {
           if (header === undefined) {
             header = readLogHeader(record.fields, input.name);
@@ -130,6 +133,8 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     const excluded = options.exclude?.get(inputIndex)?.get(record.line);
     let request;
     try {
+      // Too long, or not UTF-8: refused as read, before its fields mean anything.
+      if (record.fault !== undefined) throw faultProblem(record.fault, header);
       request = rowToRequest(record.fields, header, { inputTimeZone: options.inputTimeZone });
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;

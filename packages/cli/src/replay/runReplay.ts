@@ -19,6 +19,7 @@ import { type FastDecided, type FastReplayResult, type FastReplayTerms, fastRepl
 import { ConflictReplan, type Exclusions, LateRowReplan, mergeExclusions } from './replans.js';
 import { spoolStdin } from '../io/stdinSpool.js';
 import { FirstRefusal } from './firstRefusal.js';
+import { MAX_LINE_BYTES_HELP, parseMaxLineBytes } from '../io/readLimits.js';
 import { InputError } from '../io/inputError.js';
 import type { Rejection } from './rowSource.js';
 import { parallelScan } from './fast/parallelScan.js';
@@ -38,6 +39,8 @@ export interface ReplayCliOptions {
   readonly details?: string;
   readonly quiet?: boolean;
   readonly threads?: string;
+  /** `--max-line-bytes` as written (default: io/readLimits.ts). */
+  readonly maxLineBytes?: string;
 }
 
 
@@ -51,6 +54,7 @@ export function addReplayOptions(command: Command): Command {
     .option('--sort', 'sort the whole input (on disk, in bounded memory) from the start instead of trying the window first')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
     .option('--threads <n>', 'threads that scan a large plain log file beside the one that decides (default: one per other core; 0: none)')
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP)
     .option('-q, --quiet', 'no progress display and no warnings on standard error');
 }
 
@@ -128,6 +132,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
       throw new UsageError(`--input-timezone: ${(error as Error).message}`);
     }
   }
+  const maxLineBytes = parseMaxLineBytes(options.maxLineBytes);
   const windowMs = hooks.onArrival || options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
   const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
   const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
@@ -171,6 +176,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
             inputs,
             terms: [{ policy, accounts }, ...(hooks.variants?.(policy, accounts, loaded) ?? [])],
             inputTimeZone: options.inputTimezone,
+            maxLineBytes,
             windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
             late: 'replan',
             exclude,
@@ -200,6 +206,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
             policy,
             accounts,
             inputTimeZone: options.inputTimezone,
+            maxLineBytes,
             windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
             late: hooks.onArrival === undefined ? 'replan' : 'reject',
             exclude,
@@ -258,6 +265,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
             terms: again.terms,
             alongside: again.alongside,
             inputTimeZone: options.inputTimezone,
+            maxLineBytes,
             // The first pass chose the plan: sorted if any row came later than the window.
             windowMs: sorted ? Number.POSITIVE_INFINITY : windowMs,
             exclude,

@@ -32,6 +32,8 @@ export interface FastReplayOptions {
   /** The policy the bill is for, then any others decided in the same pass (what-if variants). */
   readonly terms: readonly [FastReplayTerms, ...FastReplayTerms[]];
   readonly inputTimeZone?: string | undefined;
+  /** The longest record read (default: io/readLimits.ts); a longer one is a refused row. */
+  readonly maxLineBytes?: number | undefined;
   /** Reorder window in ms; `Infinity` sorts the whole input (on disk, in bounded memory). */
   readonly windowMs: number;
   /**
@@ -366,7 +368,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           options.onWarning?.(`${source.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
         }
       };
-      const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, onBytes: options.onBytes, onHeader });
+      const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, maxLineBytes: options.maxLineBytes, onBytes: options.onBytes, onHeader });
       try {
         for await (const { batch, lineBase, origin, recycle } of batches) {
           let toGlobal = toGlobalByOrigin.get(origin);

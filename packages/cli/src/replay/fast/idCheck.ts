@@ -15,7 +15,8 @@ import { join } from 'node:path';
  */
 const HEADER = 40;
 const PARTITIONS = 64;
-const decoder = new TextDecoder();
+// ignoreBOM: an id may begin with U+FEFF, and must read back as it was written.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** An id that more than one accepted row has, with those rows. */
 export interface RepeatedId {

@@ -1,8 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../io/inputError.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../io/readLimits.js';
 import { type BatchSource, type PlacedBatch, scanInline } from './batchSource.js';
-import { scanPiece } from './pieceScan.js';
+import { type PieceExtent, scanPiece } from './pieceScan.js';
 import { type RowBatch, batchTransferList } from './rowBatch.js';
 import { RowScanner } from './rowScanner.js';
 import type { PieceOrder, ScanWorkerData, ScanWorkerMessage } from './scanWorker.js';
@@ -50,7 +51,8 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       // The header, read here: every piece is scanned knowing it.
       const head = Buffer.allocUnsafeSlow(Math.min(HEAD_BYTES, size));
       const headLength = readSync(fd, head, 0, head.length, 0);
-      const headScanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader });
+      const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+      const headScanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader, maxLineBytes });
       headScanner.scan(head.subarray(0, headLength), headLength >= size);
       const header = headScanner.header;
       if (header === undefined || headScanner.headerEnd < 0) {
@@ -70,7 +72,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       const pieces = new Map<number, PieceState>();
       let wake: (() => void) | undefined;
       let failure: Error | undefined;
-      const data: ScanWorkerData & { kind: string } = { kind: 'byok-scan', path, file: input.name, size, header, inputTimeZone: options.inputTimeZone };
+      const data: ScanWorkerData & { kind: string } = { kind: 'byok-scan', path, file: input.name, size, header, inputTimeZone: options.inputTimeZone, maxLineBytes };
       for (let w = 0; w < parallel.workers; w++) {
         const worker = new Worker(WORKER_SCRIPT, {
           workerData: data,
@@ -143,9 +145,17 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
             batch.count = 0;
             yield { batch, lineBase, origin };
           }
-          localScanner ??= new RowScanner({ file: input.name, header, inputTimeZone: options.inputTimeZone });
+          localScanner ??= new RowScanner({ file: input.name, header, inputTimeZone: options.inputTimeZone, maxLineBytes });
           const rescanned: RowBatch[] = [];
-          const extent = scanPiece(fd, size, localScanner, expected, limitOf(piece), (batch) => rescanned.push(batch));
+          let extent: PieceExtent;
+          try {
+            extent = scanPiece(fd, size, localScanner, expected, limitOf(piece), (batch) => rescanned.push(batch));
+          } catch (error) {
+            // The rows before what stopped the scan are given first, as on every other path.
+            for (const batch of rescanned) yield { batch, lineBase, origin: -1 };
+            if (error instanceof InputError) throw new InputError({ ...error.location, line: error.location.line === undefined ? undefined : error.location.line + lineBase }, error.reason);
+            throw error;
+          }
           for (const batch of rescanned) yield { batch, lineBase, origin: -1 };
           expected = extent.end;
           lineBase += extent.lines;

@@ -5,6 +5,8 @@ import type { RowScanner } from './rowScanner.js';
 
 const NEWLINE = 10;
 const GROW = 1 << 16;
+/** Bytes read at a time while an over-long record is skipped (nothing of them is kept). */
+const SKIP_READ = 1 << 20;
 
 /** Where a piece's records began and ended (byte offsets in the file), and the lines they span. */
 export interface PieceExtent {
@@ -32,16 +34,25 @@ function readAt(fd: number, position: number, length: number): Buffer {
   return filled === length ? buffer : buffer.subarray(0, filled);
 }
 
-/** The first line start at or after `offset` (a piece's first record, if no quoted field spans it). */
-export function lineStartAtOrAfter(fd: number, offset: number, size: number): number {
+/**
+ * The first line start at or after `offset` and before `limit` (a piece's first record, if no
+ * quoted field spans it); `limit` (or the file's size) when the piece holds none. The search
+ * stops at the limit: inside one long line, every piece searching to its end made reading
+ * the line cost its length times the pieces it spans.
+ */
+export function lineStartAtOrAfter(fd: number, offset: number, size: number, limit = Number.POSITIVE_INFINITY): number {
+  const end = Math.min(size, limit);
   let position = offset - 1;
-  while (position < size) {
-    const block = readAt(fd, position, Math.min(GROW, size - position));
-    const nl = block.indexOf(NEWLINE);
+  const block = Buffer.allocUnsafe(GROW);
+  while (position < end - 1) {
+    const wanted = Math.min(GROW, end - 1 - position);
+    const n = readSync(fd, block, 0, wanted, position);
+    if (n === 0) break;
+    const nl = block.subarray(0, n).indexOf(NEWLINE);
     if (nl !== -1) return position + nl + 1;
-    position += block.length;
+    position += n;
   }
-  return size;
+  return end;
 }
 
 /**
@@ -59,15 +70,26 @@ export function scanPiece(fd: number, size: number, scanner: RowScanner, start: 
     const { batch, consumed } = scanner.scan(bytes, atEnd, limit - base);
     const next = base + consumed;
     let rest: Buffer | undefined;
-    if (next < limit && !atEnd) rest = Buffer.from(bytes.subarray(consumed));
+    // Read on while the last record that starts before the limit goes on past the bytes read,
+    // or while an over-long record is being skipped to its end.
+    if ((next < limit || scanner.skipping) && !atEnd) rest = Buffer.from(bytes.subarray(consumed));
     emit(batch);
+    // Bad input stops the piece once the rows before it are given.
+    scanner.throwIfFailed();
     if (rest === undefined) return { start, end: next, lines: scanner.linesRead };
-    // The last record that starts before the limit goes on past the bytes read: read on.
-    const more = readAt(fd, base + length, Math.min(GROW, size - base - length));
-    const grown = ownBuffer(rest.length + more.length);
-    rest.copy(grown, 0);
-    more.copy(grown, rest.length);
-    bytes = grown;
+    // As much again as is held: a record is scanned again from its start each time, so
+    // growing by a fixed step cost its length squared (and a buffer per step).
+    // No further than where the record is certainly past the limit (the scanner then refuses it).
+    const step = scanner.skipping ? SKIP_READ : Math.max(GROW, Math.min(rest.length, scanner.maxLineBytes + 2 - rest.length));
+    const more = readAt(fd, base + length, Math.min(step, size - base - length));
+    if (rest.length === 0) {
+      bytes = more;
+    } else {
+      const grown = ownBuffer(rest.length + more.length);
+      rest.copy(grown, 0);
+      more.copy(grown, rest.length);
+      bytes = grown;
+    }
     base = next;
   }
 }

@@ -147,7 +147,8 @@ export function compareIds(a: RowBatch, ra: number, b: RowBatch, rb: number): nu
   return la === lb ? 0 : la < lb ? -1 : 1;
 }
 
-const decoder = new TextDecoder();
+// A BOM at the start of a row is text like any other (the record reader keeps it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function rowText(batch: RowBatch, row: number): string {
   const text = batch.side.get(row)?.text;

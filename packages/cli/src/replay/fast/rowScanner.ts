@@ -1,10 +1,15 @@
 import { isAscii } from 'node:buffer';
 import { KEY_RESULTS, MAX_MONEY_FRACTION_DIGITS, PLATFORM_RESULTS, ROUTES, type UsageRequest, daysInMonth } from '@byok-billing/core';
 import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, daysFromCivil } from '@byok-billing/core/internal';
-import { countQuotes, parseQuotedRecord } from '../../io/csvRecords.js';
+import { parseQuotedRecord } from '../../io/csvRecords.js';
 import { InputError } from '../../io/inputError.js';
 import { type LogHeader, readLogHeader } from '../../io/logColumns.js';
+import { countQuoteBytes } from '../../io/physicalLines.js';
+import { previewLength, DEFAULT_MAX_LINE_BYTES } from '../../io/readLimits.js';
+import { type RecordFault, faultProblem, faultText, headerFaultError, utf8Fault } from '../../io/recordFault.js';
 import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
+import { SNIFF_BYTES, assertText } from '../../io/textSniff.js';
+import { isUtf8, lossyText } from '../../io/utf8.js';
 import { NameTable } from './nameTable.js';
 import { CHARGED_ABSENT, ROW_REJECTED, type RowBatch, type SideRow, createRowBatch, growRowBatch, hashBytes } from './rowBatch.js';
 
@@ -19,6 +24,7 @@ const COMMA = 44;
 const QUOTE = 34;
 const NEWLINE = 10;
 const CR = 13;
+const LF = Buffer.from([NEWLINE]);
 
 const words = (list: readonly string[]) => list.map((w) => Buffer.from(w, 'latin1'));
 const KEY_WORDS = words(KEY_RESULTS);
@@ -32,7 +38,16 @@ export interface RowScannerOptions {
   readonly header?: LogHeader | undefined;
   /** Told the header when the scanner reads it. */
   readonly onHeader?: ((header: LogHeader) => void) | undefined;
+  /** The longest record (default: DEFAULT_MAX_LINE_BYTES, io/readLimits.ts). */
+  readonly maxLineBytes?: number | undefined;
 }
+
+/** Where a record with a quote character ends (quotedRecordEnd). */
+type QuotedEnd =
+  /** Its lines' byte ranges (start, end without CR, in pairs), the lines it spans and the offset after it. */
+  | { readonly kind: 'record'; readonly bounds: readonly number[]; readonly lines: number; readonly next: number }
+  /** Longer than the limit: the line ends passed, the quote characters up to `next`, and whether a line is still open there. */
+  | { readonly kind: 'too-long'; readonly lines: number; readonly quotes: number; readonly next: number; readonly open: boolean };
 
 /**
  * Reads request-log CSV bytes into row batches. A plain row (ASCII, no quote character,
@@ -51,8 +66,18 @@ export class RowScanner {
   private commas = new Int32Array(64);
   private ms = 0;
   private ns = 0;
-  private readonly decoder = new TextDecoder();
+  // A BOM inside the file is text like any other (the record reader keeps it): only the file's first is dropped.
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly encoder = new TextEncoder();
+  /** The longest record read (its readers size what they hold by it). */
+  readonly maxLineBytes: number;
+  /**
+   * Quote characters of an over-long record being skipped to its end: the first line end with
+   * an even count (outside quotes). Undefined when no record is being skipped.
+   */
+  private skipQuotes: number | undefined;
+  /** Whether the start of the input was looked at for NUL bytes (a piece of a file starts elsewhere). */
+  private sniffed: boolean;
 
   /** The header's column positions as plain fields (read per row). */
   private columns: Columns | undefined;
@@ -61,6 +86,21 @@ export class RowScanner {
     this.header = options.header;
     this.columns = options.header === undefined ? undefined : columnsOf(options.header);
     this.atFileStart = options.header === undefined;
+    this.sniffed = !this.atFileStart;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /** What stopped the scan of the file, once the rows before it were given. */
+  private failure: InputError | undefined;
+
+  /** Throws what stopped the scan, if anything did: after the last scan, the caller asks. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Whether the scan stopped inside an over-long record it is skipping: more bytes are needed to find its end. */
+  get skipping(): boolean {
+    return this.skipQuotes !== undefined;
   }
 
   /**
@@ -69,19 +109,25 @@ export class RowScanner {
    * the bytes are the end of the input and everything is consumed.
    */
   scan(bytes: Buffer, final: boolean, limit = Number.POSITIVE_INFINITY): { batch: RowBatch; consumed: number } {
-    if (this.atFileStart && bytes.length > 0 && bytes.indexOf(0) !== -1) {
-      throw new InputError({ file: this.options.file, line: 1 }, 'is not a CSV text file (it contains NUL bytes)');
+    this.throwIfFailed();
+    if (!this.sniffed) {
+      // The file's start is looked at for NUL bytes before any line is read (io/textSniff).
+      if (bytes.length < SNIFF_BYTES && !final) return { batch: createRowBatch(bytes, 0), consumed: 0 };
+      assertText(bytes, this.options.file, 'CSV');
+      this.sniffed = true;
     }
     // Request-log rows are rarely under 80 bytes; the batch grows if they are.
     const batch = createRowBatch(bytes, Math.ceil(bytes.length / 80) + 16);
     const firstLine = this.line;
-    let pos = 0;
     const length = bytes.length;
+    let pos = this.skipQuotes === undefined ? 0 : this.skipRecord(bytes, 0, final);
     const width = this.header === undefined ? 0 : this.header.width;
+    const max = this.maxLineBytes;
     let commas = this.commas;
     if (commas.length < width + 1) commas = this.commas = new Int32Array(width + 1);
     // ASCII bytes without quotes (the usual log) are searched a word (4 bytes) at a time for
-    // commas and line ends; quotes are found by the native search, row by row.
+    // commas and line ends; quotes are found by the native search, row by row. Such bytes are
+    // UTF-8: only rows with other bytes are checked (`high`).
     const ascii = isAscii(bytes);
     const base = bytes.byteOffset;
     const alignedFrom = (4 - (base & 3)) & 3;
@@ -89,91 +135,136 @@ export class RowScanner {
     const wordsEnd = words === undefined ? 0 : alignedFrom + words.length * 4;
     let nextQuote = bytes.indexOf(QUOTE);
     if (nextQuote === -1) nextQuote = length;
-    while (pos < length && pos < limit) {
-      // One pass over the line: where it ends, its commas, and whether it is plain ASCII without quotes.
-      let n = 0;
-      let plain = true;
-      let nl = pos;
-      if (words !== undefined) {
-        for (;;) {
-          if (nl >= alignedFrom && nl < wordsEnd && ((nl - alignedFrom) & 3) === 0) {
-            const w = words[(nl - alignedFrom) >> 2]!;
-            const xn = w ^ 0x0a0a0a0a;
-            const xc = w ^ 0x2c2c2c2c;
-            // A zero byte in xn or xc: a line end or a comma in these four bytes.
-            if ((((xn - 0x01010101) & ~xn) | ((xc - 0x01010101) & ~xc)) & 0x80808080) {
-              // Look at them one by one (below).
-            } else {
-              nl += 4;
-              continue;
+    try {
+      while (pos < length && pos < limit) {
+        // One pass over the line: where it ends, its commas, and whether it is plain ASCII without quotes.
+        let n = 0;
+        let plain = true;
+        let high = false;
+        let nl = pos;
+        if (words !== undefined) {
+          for (;;) {
+            if (nl >= alignedFrom && nl < wordsEnd && ((nl - alignedFrom) & 3) === 0) {
+              const w = words[(nl - alignedFrom) >> 2]!;
+              const xn = w ^ 0x0a0a0a0a;
+              const xc = w ^ 0x2c2c2c2c;
+              // A zero byte in xn or xc: a line end or a comma in these four bytes.
+              if ((((xn - 0x01010101) & ~xn) | ((xc - 0x01010101) & ~xc)) & 0x80808080) {
+                // Look at them one by one (below).
+              } else {
+                nl += 4;
+                continue;
+              }
+            }
+            if (nl >= length) break;
+            const c = bytes[nl]!;
+            if (c === NEWLINE) break;
+            if (c === COMMA) {
+              if (n < width) commas[n] = nl;
+              n++;
+            }
+            nl++;
+          }
+          if (nextQuote < pos) {
+            nextQuote = bytes.indexOf(QUOTE, pos);
+            if (nextQuote === -1) nextQuote = length;
+          }
+          if (nextQuote < nl) plain = false;
+        } else {
+          for (; nl < length; nl++) {
+            const c = bytes[nl]!;
+            if (c === NEWLINE) break;
+            if (c === COMMA) {
+              if (n < width) commas[n] = nl;
+              n++;
+            } else if (c >= 128) {
+              plain = false;
+              high = true;
+            } else if (c === QUOTE) {
+              plain = false;
             }
           }
-          if (nl >= length) break;
-          const c = bytes[nl]!;
-          if (c === NEWLINE) break;
-          if (c === COMMA) {
-            if (n < width) commas[n] = nl;
-            n++;
-          }
-          nl++;
         }
-        if (nextQuote < pos) {
-          nextQuote = bytes.indexOf(QUOTE, pos);
-          if (nextQuote === -1) nextQuote = length;
+        const recordLine = this.line + 1;
+        const bom = this.atFileStart && length - pos >= 3 && bytes[pos] === 0xef && bytes[pos + 1] === 0xbb && bytes[pos + 2] === 0xbf ? 3 : 0;
+        const start = pos + bom;
+        if (nl === length && !final) {
+          // Without its line end yet: wait for it, unless the line is already past the limit
+          // (n bytes without their end hold at least n - 1: a CR may end them).
+          if (length - start < max + 2) break;
+          this.atFileStart = false;
+          this.refuseTooLong(batch, bytes, start, recordLine);
+          this.skipQuotes = countQuoteBytes(bytes, start, length);
+          pos = length;
+          break;
         }
-        if (nextQuote < nl) plain = false;
-      } else {
-        for (; nl < length; nl++) {
-          const c = bytes[nl]!;
-          if (c === NEWLINE) break;
-          if (c === COMMA) {
-            if (n < width) commas[n] = nl;
-            n++;
-          } else if (c >= 128 || c === QUOTE) {
-            plain = false;
-          }
-        }
-      }
-      if (nl === length && !final) break;
-      const recordLine = this.line + 1;
-      let start = pos;
-      const end = nl > start && bytes[nl - 1] === CR ? nl - 1 : nl;
-      if (this.atFileStart) {
         this.atFileStart = false;
-        if (end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
-      }
-      if (end === start) {
-        this.line++;
-        pos = nl + 1;
-        continue; // a blank line is not a record
-      }
-      if (width > 0 && (plain || bytes.subarray(start, end).indexOf(QUOTE) === -1)) {
-        if (batch.count === batch.capacity) growRowBatch(batch);
-        if (!plain || n !== width - 1 || !this.plainRow(batch, bytes, start, end, recordLine)) {
-          const text = this.decoder.decode(bytes.subarray(start, end));
-          this.takeSlow(batch, text.split(','), text, recordLine, start, end, false);
+        const end = nl > start && bytes[nl - 1] === CR ? nl - 1 : nl;
+        if (end === start) {
+          this.line++;
+          pos = nl + 1;
+          continue; // a blank line is not a record
+        }
+        if (end - start > max) {
+          this.refuseTooLong(batch, bytes, start, recordLine);
+          this.line++;
+          const quotes = countQuoteBytes(bytes, start, nl);
+          pos = nl + 1;
+          // A quoted field still open: the record goes on to where it closes, skipped unread.
+          if (quotes % 2 === 1) {
+            this.skipQuotes = quotes;
+            pos = this.skipRecord(bytes, pos, final);
+          }
+          continue;
+        }
+        if (width > 0 && (plain || bytes.subarray(start, end).indexOf(QUOTE) === -1)) {
+          if (batch.count === batch.capacity) growRowBatch(batch);
+          if (!plain || n !== width - 1 || !this.plainRow(batch, bytes, start, end, recordLine)) {
+            const row = bytes.subarray(start, end);
+            if (high && !isUtf8(row)) {
+              this.takeFault(batch, utf8Fault(row)!, row, recordLine, start, end);
+            } else {
+              const text = this.decoder.decode(row);
+              this.takeSlow(batch, text.split(','), text, recordLine, start, end, false);
+            }
+          }
+          this.line++;
+          pos = nl + 1;
+          continue;
+        }
+        // A record with a quote character may go on over further lines: find its end.
+        if (bytes.subarray(start, end).indexOf(QUOTE) !== -1) {
+          const closed = this.quotedRecordEnd(bytes, start, end, nl, final);
+          if (closed === -1) break; // wait for more bytes
+          this.line += closed.lines;
+          pos = closed.next;
+          if (closed.kind === 'too-long') {
+            this.refuseTooLong(batch, bytes, start, recordLine);
+            this.skipQuotes = closed.quotes;
+            if (closed.quotes % 2 === 1 || closed.open) pos = this.skipRecord(bytes, pos, final);
+            else this.skipQuotes = undefined;
+            continue;
+          }
+          if (batch.count === batch.capacity) growRowBatch(batch);
+          this.takeQuoted(batch, bytes, closed.bounds, recordLine, start, end, ascii);
+          if (this.headerEnd !== -2) continue;
+          this.headerEnd = Math.min(pos, length);
+          return this.finishScan(batch, firstLine, pos, length, final, limit);
         }
         this.line++;
         pos = nl + 1;
-        continue;
-      }
-      // A record with a quote character may go on over further lines: find its end.
-      if (bytes.subarray(start, end).indexOf(QUOTE) !== -1) {
-        const closed = this.quotedRecordEnd(bytes, start, end, nl, final);
-        if (closed === -1) break; // wait for more bytes
-        this.line += closed.lines;
-        if (batch.count === batch.capacity) growRowBatch(batch);
-        this.takeQuoted(batch, closed.text, recordLine, start, end);
-        pos = closed.next;
-        if (this.headerEnd !== -2) continue;
+        const row = bytes.subarray(start, end);
+        if (high && !isUtf8(row)) throw headerFaultError(utf8Fault(row)!, this.options.file, recordLine, row);
+        this.readHeader(this.decoder.decode(row).split(','));
         this.headerEnd = Math.min(pos, length);
         return this.finishScan(batch, firstLine, pos, length, final, limit);
       }
-      this.line++;
-      pos = nl + 1;
-      this.readHeader(this.decoder.decode(bytes.subarray(start, end)).split(','));
-      this.headerEnd = Math.min(pos, length);
-      return this.finishScan(batch, firstLine, pos, length, final, limit);
+    } catch (error) {
+      // Bad input that stops the file (malformed CSV, a bad header): the rows before it are
+      // still given, as the record reader gives them; the next scan throws (throwIfFailed).
+      if (!(error instanceof InputError)) throw error;
+      this.failure = error;
+      pos = length;
     }
     batch.lines = this.line - firstLine;
     batch.firstNewName = this.namesReported;
@@ -200,6 +291,8 @@ export class RowScanner {
   /** Counts lines from 0 again: the scanner goes on with another piece of the file. */
   startPiece(): void {
     this.line = 0;
+    this.skipQuotes = undefined;
+    this.failure = undefined;
   }
 
   /** Byte offset, in the bytes of the scan that read it, just after the header record. */
@@ -213,36 +306,105 @@ export class RowScanner {
   }
 
   /**
-   * Where a quoted record that starts on the line `start..end` ends: its text (lines
-   * without CR, joined by `\n`, as the record reader builds it), the lines it spans and
-   * the offset after it; -1 when the bytes end before the record does and more will come.
+   * Where a quoted record that starts on the line `start..end` ends: its lines' byte ranges,
+   * the lines it spans and the offset after it; -1 when the bytes end before the record does
+   * and more will come. Found on the bytes (a quote is ASCII): the text is decoded once, after.
+   * A record longer than the limit (all its lines, without the line end that ends it) is
+   * reported as soon as that is certain, so the rest of it is never held.
    */
-  private quotedRecordEnd(bytes: Buffer, start: number, end: number, nl: number, final: boolean): { text: string; lines: number; next: number } | -1 {
-    let text = this.decoder.decode(bytes.subarray(start, end));
-    let quotes = countQuotes(text);
+  private quotedRecordEnd(bytes: Buffer, start: number, end: number, nl: number, final: boolean): QuotedEnd | -1 {
+    const max = this.maxLineBytes;
+    let quotes = countQuoteBytes(bytes, start, end);
+    const bounds = [start, end];
     let lines = 1;
     let next = nl + 1;
     while (quotes % 2 === 1) {
+      // The record goes on past the line end just read: it is at least this long already.
+      if (next - start > max) return { kind: 'too-long', lines, quotes, next, open: false };
       if (next >= bytes.length) {
         if (!final) return -1;
         throw new InputError({ file: this.options.file, line: this.line + 1 }, 'malformed CSV: a quoted field is never closed');
       }
       let lineNl = bytes.indexOf(NEWLINE, next);
       if (lineNl === -1) {
-        if (!final) return -1;
+        if (!final) {
+          if (bytes.length - start < max + 2) return -1;
+          return { kind: 'too-long', lines, quotes: quotes + countQuoteBytes(bytes, next, bytes.length), next: bytes.length, open: true };
+        }
         lineNl = bytes.length;
       }
       const lineEnd = lineNl > next && bytes[lineNl - 1] === CR ? lineNl - 1 : lineNl;
-      const part = this.decoder.decode(bytes.subarray(next, lineEnd));
-      text += `\n${part}`;
-      quotes += countQuotes(part);
+      quotes += countQuoteBytes(bytes, next, lineNl);
+      bounds.push(next, lineEnd);
       lines++;
       next = lineNl + 1;
     }
-    return { text, lines, next };
+    if (bounds[bounds.length - 1]! - start > max) return { kind: 'too-long', lines, quotes, next, open: false };
+    return { kind: 'record', bounds, lines, next };
   }
 
-  private takeQuoted(batch: RowBatch, text: string, line: number, start: number, end: number): void {
+  /**
+   * Skips the rest of a refused over-long record from `from`: to the first line end with an
+   * even count of quote characters since the record's start (or the input's end). Returns
+   * where the scan goes on; `skipping` stays set when the bytes ended first.
+   */
+  private skipRecord(bytes: Buffer, from: number, final: boolean): number {
+    let pos = from;
+    for (;;) {
+      const nl = bytes.indexOf(NEWLINE, pos);
+      const stop = nl === -1 ? bytes.length : nl;
+      this.skipQuotes! += countQuoteBytes(bytes, pos, stop);
+      if (nl === -1) {
+        if (final) {
+          if (pos < bytes.length) this.line++;
+          this.skipQuotes = undefined;
+        }
+        return bytes.length;
+      }
+      this.line++;
+      pos = nl + 1;
+      if (this.skipQuotes! % 2 === 0) {
+        this.skipQuotes = undefined;
+        return pos;
+      }
+    }
+  }
+
+  /** A record longer than the limit starting at `start`: refused (the header: the file), shown by its first bytes. */
+  private refuseTooLong(batch: RowBatch, bytes: Buffer, start: number, line: number): void {
+    const fault: RecordFault = { kind: 'too-long', maxLineBytes: this.maxLineBytes };
+    const head = bytes.subarray(start, start + previewLength(this.maxLineBytes));
+    if (this.header === undefined) throw headerFaultError(fault, this.options.file, line, head);
+    if (batch.count === batch.capacity) growRowBatch(batch);
+    this.takeFault(batch, fault, head, line, start, start);
+  }
+
+  /** A row refused as read (too long, not UTF-8): its reason, and its text as the record reader gives it. */
+  private takeFault(batch: RowBatch, fault: RecordFault, bytes: Uint8Array, line: number, start: number, end: number): void {
+    const i = batch.count++;
+    batch.line[i] = line;
+    batch.rowStart[i] = start;
+    batch.rowEnd[i] = end;
+    batch.status[i] = ROW_REJECTED;
+    const { reason, column, columnName } = faultProblem(fault, this.header!);
+    batch.side.set(i, { text: faultText(fault, bytes), problem: { reason, column, columnName } });
+  }
+
+  /** A whole quoted record: its lines decoded and joined by `\n`, as the record reader builds its text. */
+  private takeQuoted(batch: RowBatch, bytes: Buffer, bounds: readonly number[], line: number, start: number, end: number, ascii: boolean): void {
+    const parts: Uint8Array[] = [];
+    for (let k = 0; k < bounds.length; k += 2) parts.push(bytes.subarray(bounds[k]!, bounds[k + 1]!));
+    if (!ascii && !parts.every((part) => isUtf8(part))) {
+      const record = Buffer.concat(parts.flatMap((part, k) => (k === 0 ? [part] : [LF, part])));
+      const fault = utf8Fault(record);
+      // Not well-formed CSV either: refused as malformed, in the words csv-parse has for it.
+      if (fault === undefined) parseQuotedRecord(lossyText(record), this.options.file, line);
+      if (fault === undefined) throw new InputError({ file: this.options.file, line }, 'malformed CSV: the record could not be read');
+      if (this.header === undefined) throw headerFaultError(fault, this.options.file, line, record);
+      this.takeFault(batch, fault, record, line, start, end);
+      return;
+    }
+    const text = parts.map((part) => this.decoder.decode(part)).join('\n');
     const fields = parseQuotedRecord(text, this.options.file, line);
     if (this.header === undefined) {
       this.readHeader(fields);

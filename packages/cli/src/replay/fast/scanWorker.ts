@@ -18,6 +18,7 @@ export interface ScanWorkerData {
   readonly size: number;
   readonly header: LogHeader;
   readonly inputTimeZone: string | undefined;
+  readonly maxLineBytes: number;
 }
 
 /** Scan this piece: records starting in [nominalStart, limit), the first at a line start. */
@@ -37,7 +38,7 @@ export type ScanWorkerMessage =
 if (parentPort !== null && workerData?.kind === 'byok-scan') {
   const port = parentPort;
   const data = workerData as ScanWorkerData & { kind: string };
-  const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone });
+  const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone, maxLineBytes: data.maxLineBytes });
   port.on('message', (order: PieceOrder | { recycle: ArrayBuffer[] }) => {
     if ('recycle' in order) {
       for (const buffer of order.recycle) scanBuffers.give(buffer);
@@ -45,7 +46,7 @@ if (parentPort !== null && workerData?.kind === 'byok-scan') {
     }
     // The file is opened per piece: a thread may be stopped at any time, and must not keep it open.
     const fd = openSync(data.path, 'r');
-    const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size);
+    const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size, order.limit);
     try {
       const extent = scanPiece(fd, data.size, scanner, start, order.limit, (batch) => {
         port.postMessage({ type: 'batch', piece: order.piece, batch } satisfies ScanWorkerMessage, batchTransferList(batch));

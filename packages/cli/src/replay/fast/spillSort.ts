@@ -33,7 +33,8 @@ const I_CODES = 17;
 const I_LENGTH = 18;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: an id may begin with U+FEFF, and must read back as it was written.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Sorted rows as a batch, with the input each row came from (rows of several inputs interleave). */
 export interface SortedBatch {
