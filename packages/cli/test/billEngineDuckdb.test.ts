@@ -78,6 +78,9 @@ describe('--engine duckdb refuses rows as the default engine does', () => {
     ['same request_id, different content', 'r1,2025-10-05T10:00:00Z,alice,,0.26,ok'],
     ['wrong number of fields', 'r2,2025-10-05T11:00:00Z,alice,0.5,ok'],
     ['too many fields', 'r2,2025-10-05T11:00:00Z,alice,,0.5,ok,extra'],
+    // catches: DuckDB's reader writes one reject per missing or extra field, counted as that many rows.
+    ['three fields missing', 'r2,2025-10-05T11:00:00Z,alice'],
+    ['three fields too many', 'r2,2025-10-05T11:00:00Z,alice,,0.5,ok,x,y,z'],
     ['empty user_id', 'r2,2025-10-05T11:00:00Z,,,0.5,ok'],
     ['empty request_id', ',2025-10-05T11:00:00Z,alice,,0.5,ok'],
     ['an unterminated quote', 'r2,"2025-10-05T11:00:00Z,alice,,0.5,ok'],
@@ -171,6 +174,107 @@ describe('--engine duckdb refuses rows as the default engine does', () => {
     // A recorded route unlike the derived one is counted and noted as the default engine does.
     expect(runs.duckdbRejecting.stderr).toContain('1 request(s) have a recorded route that differs');
     await expectSameAsDefault([log, '--policy', policy, '--format', 'table']);
+  });
+});
+
+/** A log's bytes: text as UTF-8, number arrays as raw bytes (which need not be UTF-8). */
+function logOf(...parts: readonly (string | readonly number[])[]): Buffer {
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+}
+
+/** A data row (HEADER's columns) of exactly `bytes` bytes, its user id the padding; `quoted` writes that id in quotes. */
+function rowOfLength(id: string, bytes: number, quoted = false): string {
+  const row = (user: string) => `${id},2025-10-05T11:00:00Z,${quoted ? `"${user}"` : user},,0.25,ok`;
+  return row('m'.repeat(bytes - row('').length));
+}
+
+describe('--engine duckdb refuses records as read as the default engine does: not UTF-8, past --max-line-bytes', () => {
+  it('users al\\xffice and al\\xfeice: two refused rows, not one user sharing one allowance', async () => {
+    const path = file(logOf(`${HEADER}\n${GOOD}\nr2,2025-10-05T10:00:01Z,al`, [0xff], 'ice,,0.25,ok\nr3,2025-10-05T10:00:02Z,al', [0xfe], 'ice,,0.25,ok\n'));
+    const runs = await expectSameAsDefault([path, '--format', 'json']);
+    expect(runs.duckdb.code).toBe(2);
+    expect(runs.duckdb.stderr).toContain(`${path}, line 3, column 3 (user_id): not valid UTF-8 (byte 0xff at position 3)`);
+    expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 3, accepted: 1, rejected: 2, duplicates: 0 });
+    expect(runs.duckdbRejecting.rejects).toContain(',4,3,user_id,not valid UTF-8 (byte 0xfe at position 3),"r3,2025-10-05T10:00:02Z,al\\xfeice,,0.25,ok"');
+  });
+
+  it('request ids r\\xff and r\\xfe, otherwise the same row: two refused rows, not a duplicate', async () => {
+    const path = file(logOf(`${HEADER}\n${GOOD}\nr`, [0xff], ',2025-10-05T10:00:02Z,bob,,0.25,ok\nr', [0xfe], ',2025-10-05T10:00:02Z,bob,,0.25,ok\n'));
+    const runs = await expectSameAsDefault([path, '--format', 'json']);
+    expect(runs.duckdb.code).toBe(2);
+    expect(runs.duckdb.stderr).toContain(`${path}, line 3, column 1 (request_id): not valid UTF-8 (byte 0xff at position 2)`);
+    expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 3, accepted: 1, rejected: 2, duplicates: 0 });
+  });
+
+  it('bytes that are not UTF-8 anywhere: an unknown column, a quoted field over two lines, a row with too few fields, gzip', async () => {
+    const header = 'request_id,note,timestamp,user_id,cost_usd,key_result';
+    const text = logOf(
+      `${header}\nn1,ok,2025-10-05T10:00:00Z,u,0.1,ok\nn2,`, [0xc3, 0x28], ',2025-10-05T10:00:01Z,u,0.1,ok\n',
+      'n3,"a\nb', [0xed, 0xa0, 0x80], '",2025-10-05T10:00:02Z,u,0.1,ok\n',
+      'n4,x,2025-10-05T10:00:03Z,u', [0xe2, 0x82], '\n',
+      'n\\5,"q""', [0x80], '",2025-10-05T10:00:04Z,u,0.1,ok\nn6,y,2025-10-05T10:00:05Z,u,0.2,ok\n',
+    );
+    for (const path of [file(text), file(gzipSync(text), '.csv.gz')]) {
+      const runs = await expectSameAsDefault([path, '--format', 'json']);
+      expect(runs.duckdb.stderr).toContain(`${path}, line 3, column 2 (note): not valid UTF-8 (byte 0xc3 at position 1)`);
+      expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 6, accepted: 2, rejected: 4, duplicates: 0 });
+    }
+  });
+
+  it('a header that is not UTF-8, or longer than --max-line-bytes, stops the run even with --rejects', async () => {
+    await expectSameAsDefault([file(logOf('request_id,timestamp,user', [0xe9], `_id,org_id,cost_usd,key_result\n${GOOD}\n`)), '--format', 'json']);
+    await expectSameAsDefault([file(`${HEADER}\n${GOOD}\n`), '--max-line-bytes', '32', '--format', 'json']);
+  });
+
+  /** Around --max-line-bytes 64K, and past DuckDB's own longest line, 3 × 64K + 64. */
+  const LIMIT = 64 << 10;
+  for (const length of [LIMIT, LIMIT + 1, 100 << 10, 300 << 10]) {
+    it(`--max-line-bytes 64K, a row of ${length} bytes: ${length > LIMIT ? 'refused' : 'read'} as by the default engine, with and without --rejects`, async () => {
+      const path = file(`${HEADER}\n${GOOD}\n${rowOfLength('r2', length)}\nr3,2025-10-05T12:00:00Z,bob,,0.5,ok\n`);
+      const runs = await expectSameAsDefault([path, '--max-line-bytes', '64K', '--format', 'json']);
+      if (length <= LIMIT) {
+        expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+        expect(JSON.parse(runs.duckdb.stdout).input).toEqual({ rows: 3, accepted: 3, rejected: 0, duplicates: 0 });
+        return;
+      }
+      expect(runs.duckdb.code).toBe(2);
+      expect(runs.duckdb.stderr).toContain(`${path}, line 3: the record is longer than 65536 bytes (--max-line-bytes)`);
+      expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+      expect(runs.duckdbRejecting.rejects).toContain(`${path},3,,,"the record is longer than 65536 bytes (--max-line-bytes): skipped to its end, its text cut to the first 1024 bytes"`);
+    });
+  }
+
+  it('the limit counts what DuckDB does not show: the quotes of a quoted field, the lines of a quoted field, not the CRLF that ends a row', async () => {
+    const logs = [
+      // At the limit with its quotes: read; over it only with its quotes: refused (each file on its own: a row of another sort would make the file read again anyway).
+      [HEADER, rowOfLength('q1', 1024, true), rowOfLength('q2', 1025, true), 'q3,2025-10-05T12:00:00Z,bob,,0.5,ok'].join('\n') + '\n',
+      [HEADER, `q1,2025-10-05T11:00:00Z,"${'m\n'.repeat(600)}",,0.25,ok`, 'q3,2025-10-05T12:00:00Z,bob,,0.5,ok'].join('\n') + '\n',
+      // At the limit before its CRLF: read.
+      [HEADER, rowOfLength('q1', 1024), rowOfLength('q2', 1025), 'q3,2025-10-05T12:00:00Z,bob,,0.5,ok'].join('\r\n') + '\r\n',
+    ];
+    for (const log of logs) {
+      const runs = await expectSameAsDefault([file(log), '--max-line-bytes', '1K', '--format', 'json']);
+      expect(runs.duckdb.stderr).toMatch(/line [23]: the record is longer than 1024 bytes/);
+      expect(JSON.parse(runs.duckdbRejecting.stdout).input.rejected).toBe(1);
+    }
+  });
+
+  it('refused records among other bad rows and across files keep the default engine\'s order and accounting', async () => {
+    const a = file(logOf(`${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,bob,,-1,ok\n${rowOfLength('r3', 2000)}\nr`, [0xff], ',2025-10-05T10:00:02Z,bob,,0.25,ok\nr1,2025-10-05T10:00:00Z,alice,,0.250,ok\n'));
+    const b = file(`${HEADER}\n${rowOfLength('r5', 1500)}\nr1,2025-10-05T10:00:00Z,alice,,0.3,ok\nr6,2025-10-05T11:00:00Z,bob,,0.5,ok\n`);
+    // First a's r1 is the request (b's conflicts), then b's (a's two conflict).
+    for (const [order, input] of [
+      [[a, b], { rows: 8, accepted: 2, rejected: 5, duplicates: 1 }],
+      [[b, a], { rows: 8, accepted: 2, rejected: 6, duplicates: 0 }],
+    ] as const) {
+      const runs = await expectSameAsDefault([...order, '--max-line-bytes', '1K', '--format', 'json']);
+      expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual(input);
+    }
+  });
+
+  it('--max-line-bytes is checked as the default engine checks it', async () => {
+    const runs = await expectSameAsDefault([file(`${HEADER}\n${GOOD}\n`), '--max-line-bytes', 'lots']);
+    expect(runs.duckdb.code).toBe(2);
   });
 });
 

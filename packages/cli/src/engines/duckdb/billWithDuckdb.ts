@@ -3,6 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Accounts, type Bill, type InputSummary, type Policy, parseMoney } from '@byok-billing/core';
 import { loadAccountsFile } from '../../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../../io/loadPolicyFile.js';
+import { parseMaxLineBytes } from '../../io/readLimits.js';
 import { fileSink } from '../../io/outputSink.js';
 import { rejectsWriter } from '../../output/rejectsWriter.js';
 import type { ProgramIO } from '../../programIO.js';
@@ -59,6 +60,7 @@ export async function billWithDuckdb(logs: readonly string[], options: DuckdbBil
     if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
   };
   checkEngineOptions(options, warn);
+  const maxLineBytes = parseMaxLineBytes(options.maxLineBytes);
   const settings = duckdbSettings(options);
   const policy = loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
   const accounts = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
@@ -75,6 +77,7 @@ export async function billWithDuckdb(logs: readonly string[], options: DuckdbBil
           accounts,
           inputTimezone: options.inputTimezone,
           rejects: options.rejects,
+          maxLineBytes,
           rewritten,
           warn: (m) => attemptWarnings.push(m),
         });
@@ -82,7 +85,7 @@ export async function billWithDuckdb(logs: readonly string[], options: DuckdbBil
         return { ...run, policy, warnings };
       } catch (error) {
         if (error instanceof CsvNeedsRewriting && !rewritten.has(error.fileIndex)) {
-          rewritten.set(error.fileIndex, await normalizeCsv(inputs[error.fileIndex]!, workspace.directory));
+          rewritten.set(error.fileIndex, await normalizeCsv(inputs[error.fileIndex]!, workspace.directory, maxLineBytes));
           await workspace.fresh();
           continue;
         }
@@ -100,21 +103,23 @@ interface Attempt {
   readonly accounts: Accounts | undefined;
   readonly inputTimezone: string | undefined;
   readonly rejects: string | undefined;
+  /** `--max-line-bytes`, parsed: every read of a CSV file refuses what the default engine's does. */
+  readonly maxLineBytes: number;
   readonly rewritten: ReadonlyMap<number, string>;
   readonly warn: (message: string) => void;
 }
 
 /** One run over the inputs; throws CsvNeedsRewriting when a CSV file must be read through byok's rewriting. */
 async function billOnce(connection: DuckDBConnection, inputs: readonly LogInput[], options: Attempt): Promise<{ bill: Bill; routeMismatches: number }> {
-  const { policy, accounts, warn } = options;
+  const { policy, accounts, warn, maxLineBytes } = options;
   const rejects = options.rejects === undefined ? undefined : rejectsWriter(fileSink(options.rejects));
   try {
-    const loaded = await loadLogs(connection, inputs, { inputTimeZone: options.inputTimezone, rewritten: options.rewritten });
+    const loaded = await loadLogs(connection, inputs, { inputTimeZone: options.inputTimezone, rewritten: options.rewritten, maxLineBytes });
     await refuseTooLargeAmounts(connection);
     await connection.run(createRepeatedRowsSql());
     await connection.run(createAcceptedRowsSql(policy.versions[0]!.effectiveFromMs));
     await connection.run(createRequestsViewSql());
-    await reviewRows(connection, loaded, { policy, warn, inputTimeZone: options.inputTimezone, onReject: rejects?.reject });
+    await reviewRows(connection, loaded, { policy, warn, inputTimeZone: options.inputTimezone, maxLineBytes, onReject: rejects?.reject });
     const counts = (await connection.runAndReadAll(inputCountsSql)).getRowObjectsJson()[0]!;
     const fieldCountRejects = loaded.files.reduce((sum, f) => sum + f.fieldCountRejects, 0);
     const rejected = Number(counts.refused) + Number(counts.conflicts) + Number(counts.before_policy) + fieldCountRejects;

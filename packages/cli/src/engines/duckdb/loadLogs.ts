@@ -8,7 +8,7 @@ import { DuckdbRefusal, duckdbFailure } from './duckdbEngineErrors.js';
 import { duckdbString } from './duckdbText.js';
 import { type LocalOffsetStep, localOffsetSteps } from './localTimeOffsets.js';
 import type { LogInput } from './logInputs.js';
-import { FIELD_COUNT_REJECTS, csvSourceSql, dropReaderRejectsSql, parquetSourceSql, readerRejectsSql } from './logSourceSql.js';
+import { csvSourceSql, dropReaderRejectsSql, parquetSourceSql, readerRejectsSql } from './logSourceSql.js';
 import { CsvNeedsRewriting } from './normalizeCsv.js';
 import { parquetColumnText, parquetTypedValue } from './parquetColumns.js';
 import { readCsvHeader } from './readCsvHeader.js';
@@ -51,6 +51,8 @@ export interface LoadOptions {
   readonly inputTimeZone: string | undefined;
   /** CSV files to read through byok's rewriting (normalizeCsv): file index → the rewritten file. */
   readonly rewritten: ReadonlyMap<number, string>;
+  /** `--max-line-bytes`, parsed: byok's reader refuses a longer record. */
+  readonly maxLineBytes: number;
 }
 
 /** A file ready to be read: its header and the subquery of its rows. */
@@ -73,21 +75,21 @@ export async function loadLogs(connection: DuckDBConnection, inputs: readonly Lo
   let fatal: unknown;
   for (const input of inputs) {
     try {
-      sources.push(input.format === 'csv' ? await csvFile(input, options.rewritten.get(input.index)) : await parquetFile(connection, input));
+      sources.push(input.format === 'csv' ? await csvFile(input, options.rewritten.get(input.index), options.maxLineBytes) : await parquetFile(connection, input));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       fatal = error;
       break;
     }
   }
-  const localSteps = options.inputTimeZone === undefined ? undefined : await localStepsOf(connection, sources, options.inputTimeZone);
+  const localSteps = options.inputTimeZone === undefined ? undefined : await localStepsOf(connection, sources, options.inputTimeZone, options);
   await connection.run(createCheckedRowsSql());
   const files: LoadedFile[] = [];
   let firstRowKey = 0;
   for (const source of sources) {
     let loaded: LoadedFile;
     try {
-      loaded = await loadFile(connection, source, firstRowKey, localSteps, options.rewritten.has(source.input.index));
+      loaded = await loadFile(connection, source, firstRowKey, localSteps, readAs(source.input, options));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       return { files, fatal: error };
@@ -98,8 +100,8 @@ export async function loadLogs(connection: DuckDBConnection, inputs: readonly Lo
   return { files, fatal };
 }
 
-async function csvFile(input: LogInput, rewrittenPath: string | undefined): Promise<FileSource> {
-  const found = await readCsvHeader(input);
+async function csvFile(input: LogInput, rewrittenPath: string | undefined, maxLineBytes: number): Promise<FileSource> {
+  const found = await readCsvHeader(input, maxLineBytes);
   if (found === undefined) return { input, header: undefined, sql: undefined, parquetColumns: undefined };
   const sql = csvSourceSql({
     fileIndex: input.index,
@@ -108,6 +110,7 @@ async function csvFile(input: LogInput, rewrittenPath: string | undefined): Prom
     header: found.header,
     // The rewriting has no blank lines.
     linesBeforeHeader: rewrittenPath === undefined ? found.line - 1 : 0,
+    maxLineBytes,
   });
   return { input, header: found.header, sql, parquetColumns: undefined };
 }
@@ -141,7 +144,7 @@ async function parquetFile(connection: DuckDBConnection, input: LogInput): Promi
 }
 
 /** The input time zone's steps over the wall-clock times the logs write without an offset. */
-async function localStepsOf(connection: DuckDBConnection, sources: readonly FileSource[], zone: string): Promise<LocalOffsetStep[]> {
+async function localStepsOf(connection: DuckDBConnection, sources: readonly FileSource[], zone: string, options: LoadOptions): Promise<LocalOffsetStep[]> {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const source of sources) {
@@ -151,7 +154,7 @@ async function localStepsOf(connection: DuckDBConnection, sources: readonly File
       range = (await connection.runAndReadAll(localTimeRangeSql(source.sql))).getRowObjectsJson()[0]!;
     } catch (error) {
       const failure = duckdbFailure(error);
-      throw failure === error ? await unreadable(source.input, error) : failure;
+      throw failure === error ? await unreadable(source.input, error, readAs(source.input, options)) : failure;
     } finally {
       if (source.input.format === 'csv') await connection.run(dropReaderRejectsSql);
     }
@@ -163,17 +166,28 @@ async function localStepsOf(connection: DuckDBConnection, sources: readonly File
   return lo > hi ? [] : localOffsetSteps(zone, lo, hi);
 }
 
+/** How a file is read: whether through byok's rewriting, and `--max-line-bytes`. */
+interface ReadAs {
+  readonly rewritten: boolean;
+  readonly maxLineBytes: number;
+}
+
+function readAs(input: LogInput, options: LoadOptions): ReadAs {
+  return { rewritten: options.rewritten.has(input.index), maxLineBytes: options.maxLineBytes };
+}
+
 /**
  * Appends one file's rows to `checked_rows`, in a transaction: a CSV file whose rows
- * DuckDB's reader refuses for anything but their number of fields (invalid UTF-8, say)
- * is rolled back and read again rewritten, so that a row's position stays its position.
+ * DuckDB's reader refuses for anything but their number of fields (invalid UTF-8, a line
+ * past its max_line_size, say) is rolled back and read again rewritten, so that a row's
+ * position stays its position.
  */
 async function loadFile(
   connection: DuckDBConnection,
   source: FileSource,
   firstRowKey: number,
   localSteps: readonly LocalOffsetStep[] | undefined,
-  rewritten: boolean,
+  { rewritten, maxLineBytes }: ReadAs,
 ): Promise<LoadedFile> {
   const { input, header } = source;
   const unknown = header?.unknown ?? [];
@@ -194,20 +208,19 @@ async function loadFile(
   } catch (error) {
     await connection.run('ROLLBACK');
     const failure = duckdbFailure(error);
-    throw failure === error ? await unreadable(input, error, rewritten) : failure;
+    throw failure === error ? await unreadable(input, error, { rewritten, maxLineBytes }) : failure;
   }
   let fieldCountRejects = 0;
   let otherReaderRejects = 0;
   if (input.format === 'csv') {
-    for (const row of (await connection.runAndReadAll(readerRejectsSql)).getRowObjectsJson()) {
-      if (FIELD_COUNT_REJECTS.has(String(row.error_type))) fieldCountRejects += Number(row.n);
-      else otherReaderRejects += Number(row.n);
-    }
+    const rejects = (await connection.runAndReadAll(readerRejectsSql)).getRowObjectsJson()[0]!;
+    fieldCountRejects = Number(rejects.field_count);
+    otherReaderRejects = Number(rejects.other);
     await connection.run(dropReaderRejectsSql);
   }
   if (otherReaderRejects > 0) {
     await connection.run('ROLLBACK');
-    throw needsRewriting(input, rewritten, `DuckDB's CSV reader refused ${otherReaderRejects} row(s) byok's reader reads`);
+    throw needsRewriting(input, rewritten, `DuckDB's CSV reader refused ${otherReaderRejects} row(s) for another reason than their number of fields`);
   }
   const rowCount = await rowsSince(connection, firstRowKey);
   await connection.run('COMMIT');
@@ -219,11 +232,12 @@ async function loadFile(
  * default engine's words (a truncated gzip, malformed quoting); when byok's reader
  * reads the file, DuckDB reads it differently, and the file is rewritten for it.
  */
-async function unreadable(input: LogInput, duckdbError: unknown, rewritten = false): Promise<unknown> {
+async function unreadable(input: LogInput, duckdbError: unknown, { rewritten, maxLineBytes }: ReadAs): Promise<unknown> {
   if (input.format === 'parquet') return parquetUnreadable(input, duckdbError);
   const stream = input.source.open();
   try {
-    for await (const batch of csvRecordBatches(stream, input.name)) void batch;
+    // Records it refuses (too long, not UTF-8) are not errors here: the rewriting refuses them as rows.
+    for await (const batch of csvRecordBatches(stream, input.name, maxLineBytes)) void batch;
   } catch (error) {
     return asInputError(error, input.name);
   } finally {

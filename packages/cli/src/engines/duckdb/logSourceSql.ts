@@ -26,6 +26,48 @@ export interface CsvSource {
   readonly header: LogHeader;
   /** Physical lines before the header (blank lines byok's reader skips). */
   readonly linesBeforeHeader: number;
+  /** `--max-line-bytes`: byok's reader refuses a longer record. */
+  readonly maxLineBytes: number;
+}
+
+/**
+ * The longest line DuckDB's reader takes. It counts lines otherwise than byok (its line
+ * end included, and not always the same way near its limit), so it is never the limit
+ * that refuses a row: it is well above every record byok takes, as written or as byok's
+ * rewriting writes it (each field quoted: at most 3 × the record, for a record of empty
+ * fields), and rows past --max-line-bytes are found by mayBeTooLongSql instead. DuckDB
+ * cannot allocate for more than 1 GiB; a record past that is refused by DuckDB's reader
+ * and the file is rewritten (and refused if even its rewriting holds such a record).
+ */
+function duckdbMaxLineSize(maxLineBytes: number): number {
+  return Math.min(3 * maxLineBytes + 64, DUCKDB_LARGEST_LINE_SIZE);
+}
+
+const DUCKDB_LARGEST_LINE_SIZE = 1 << 30;
+
+/**
+ * DuckDB's read buffer: by default 16 × max_line_size, which a larger max_line_size would
+ * grow past what a small --duckdb-memory-limit holds. It stays DuckDB's usual 32 MiB, or
+ * max_line_size when that is larger (the least DuckDB takes).
+ */
+function duckdbBufferSize(maxLineSize: number): number {
+  return Math.max(DUCKDB_USUAL_BUFFER_SIZE, maxLineSize);
+}
+
+const DUCKDB_USUAL_BUFFER_SIZE = 32 << 20;
+
+/**
+ * Whether a row may be longer than --max-line-bytes as byok counts it (its bytes as
+ * written, without its line end): DuckDB gives the values, not the text. In a row with no
+ * quote and no CR in any value (else it is reread anyway), the text is the values, the
+ * commas between them and at most two quotes around each: so a row whose values and
+ * commas and two quotes per field exceed the limit may be refused by byok, and is reread
+ * (reviewCsvFile), where byok's reader says whether it is.
+ */
+function mayBeTooLongSql(width: number, maxLineBytes: number): string {
+  // An empty value is NULL: counted as 0, where a NULL would make the whole sum NULL.
+  const lengths = Array.from({ length: width }, (_, i) => `coalesce(strlen(${field(i)}), 0)`).join(' + ');
+  return `${lengths} + ${width - 1 + 2 * width} > ${maxLineBytes}`;
 }
 
 /**
@@ -34,7 +76,8 @@ export interface CsvSource {
  * fields, LF or CRLF). Rows with another number of fields than the header are set aside
  * in the reader's rejects table rather than stopping the scan. `reread` marks a row
  * with a quote or a carriage return in some field, where DuckDB's CSV dialect and
- * byok's could differ: its file is read again by byok's reader to check (reviewCsvFile).
+ * byok's could differ, or that may be longer than --max-line-bytes: its file is read
+ * again by byok's reader to check (reviewCsvFile).
  */
 export function csvSourceSql(source: CsvSource): string {
   const { header } = source;
@@ -43,6 +86,8 @@ export function csvSourceSql(source: CsvSource): string {
   // No coalesce on each field (a NULL field makes its test NULL, and the OR ignores it):
   // it would cost more than the whole test.
   const tests = Array.from({ length: header.width }, (_, i) => `contains(${field(i)}, '"') OR contains(${field(i)}, chr(13))`);
+  tests.push(mayBeTooLongSql(header.width, source.maxLineBytes));
+  const maxLineSize = duckdbMaxLineSize(source.maxLineBytes);
   const options = [
     'header = true',
     'auto_detect = false',
@@ -51,6 +96,8 @@ export function csvSourceSql(source: CsvSource): string {
     `quote = '"'`,
     `escape = '"'`,
     `compression = '${source.gzipped ? 'gzip' : 'none'}'`,
+    `max_line_size = ${maxLineSize}`,
+    `buffer_size = ${duckdbBufferSize(maxLineSize)}`,
     `columns = {${columns}}`,
     'store_rejects = true',
     `rejects_table = '${READER_REJECTS}'`,
@@ -59,12 +106,16 @@ export function csvSourceSql(source: CsvSource): string {
   return `SELECT ${source.fileIndex} AS file_index, ${known.join(', ')}, coalesce(${tests.join(' OR ')}, false) AS reread, ${UNTYPED} FROM read_csv(${duckdbString(source.path)}, ${options})`;
 }
 
-/** The reader's rejects of the last CSV file read, by kind, then cleared for the next file. */
-export const readerRejectsSql = `SELECT error_type, count(*)::BIGINT AS n FROM ${READER_REJECTS} GROUP BY error_type`;
+/**
+ * The reader's rejects of the last CSV file read, in rows: those set aside only for their
+ * number of fields (`field_count`; byok's reader refuses them for it too), and those for
+ * anything else (`other`: invalid UTF-8, a line past max_line_size). DuckDB writes one
+ * reject per missing or extra field, and one per other error, so a row is counted once,
+ * by the byte its line starts at.
+ */
+export const readerRejectsSql = `SELECT count(*) FILTER (WHERE field_count_only)::BIGINT AS field_count, count(*) FILTER (WHERE NOT field_count_only)::BIGINT AS other
+FROM (SELECT bool_and(error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')) AS field_count_only FROM ${READER_REJECTS} GROUP BY scan_id, file_id, line_byte_position)`;
 export const dropReaderRejectsSql = `DROP TABLE IF EXISTS ${READER_REJECTS}; DROP TABLE IF EXISTS ${READER_SCANS}`;
-
-/** The DuckDB reader's kinds of reject that byok's reader reports as a wrong number of fields. */
-export const FIELD_COUNT_REJECTS: ReadonlySet<string> = new Set(['MISSING COLUMNS', 'TOO MANY COLUMNS']);
 
 export interface ParquetSource {
   readonly fileIndex: number;

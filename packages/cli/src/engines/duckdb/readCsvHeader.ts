@@ -12,12 +12,13 @@ export interface CsvHeader {
 /**
  * A CSV log's header, read by byok's own reader so that a file without the required
  * columns, with a column twice, or that is no text at all fails with the default
- * engine's very message. Undefined for an empty file (no rows, no error).
+ * engine's very message (a header past `maxLineBytes` or not UTF-8 too). Undefined for an
+ * empty file (no rows, no error).
  */
-export async function readCsvHeader(input: LogInput): Promise<CsvHeader | undefined> {
+export async function readCsvHeader(input: LogInput, maxLineBytes: number): Promise<CsvHeader | undefined> {
   const stream = input.source.open();
   try {
-    for await (const batch of csvRecordBatches(stream, input.name)) {
+    for await (const batch of csvRecordBatches(stream, input.name, maxLineBytes)) {
       const first = batch[0];
       if (first !== undefined) return { header: readLogHeader(first.fields, input.name), line: first.line };
     }

@@ -2,6 +2,7 @@ import { conflictingDuplicateReason } from '@byok-billing/core/internal';
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
+import { faultProblem } from '../../io/recordFault.js';
 import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
 import { asInputError } from '../../replay/replayLog.js';
 import type { Rejection } from '../../replay/rowSource.js';
@@ -25,7 +26,12 @@ import type { ReviewSink, RowPlace, RowsToReview } from './rowsToReview.js';
  *   a request before the policy's first version) are located;
  * - records DuckDB's reader may have split otherwise (a quote or a carriage return in a
  *   field) are compared field by field with what DuckDB read; a difference, or another
- *   count of rows, throws CsvNeedsRewriting (the run starts over with the file rewritten).
+ *   count of rows, throws CsvNeedsRewriting (the run starts over with the file rewritten);
+ * - a record byok's reader refuses as read (longer than --max-line-bytes, not UTF-8:
+ *   `record.fault`) is one DuckDB read as a row, or set aside for its own reasons, in the
+ *   file as written: that throws CsvNeedsRewriting too. In byok's rewriting it is a line
+ *   DuckDB sets aside for its number of fields (normalizeCsv), and it is refused here as
+ *   the default engine refuses it.
  *
  * Malformed CSV throws the default engine's InputError. Rejections and places go to
  * `sink` as they are found (the sink throws the first rejection when the run has no
@@ -39,13 +45,20 @@ export async function reviewCsvFile(input: InputSource, header: LogHeader, rows:
   const reject = (rejection: Rejection): void => sink.reject(rejection);
   const stream = input.open();
   try {
-    reading: for await (const batch of csvRecordBatches(stream, file)) {
+    reading: for await (const batch of csvRecordBatches(stream, file, rows.maxLineBytes)) {
       for (const record of batch) {
         if (!seenHeader) {
           seenHeader = true;
           continue;
         }
         const place: RowPlace = { file, line: record.line, text: record.text };
+        if (record.fault !== undefined) {
+          const problem = problemOf(faultProblem(record.fault, header));
+          if (!rows.rewritten) throw readOtherwise(rows, `line ${record.line}: byok's reader refuses the record as read (${problem.reason})`);
+          fieldCountRejects++;
+          reject({ ...place, ...problem });
+          continue;
+        }
         if (record.fields.length !== header.width) {
           fieldCountRejects++;
           reject({ ...place, ...rowProblem(record.fields, header, rows.inputTimeZone)! });
@@ -98,9 +111,13 @@ export function rowProblem(fields: readonly string[], header: LogHeader, inputTi
     rowToRequest(fields, header, { inputTimeZone });
     return undefined;
   } catch (error) {
-    if (error instanceof RowProblem) return { reason: error.reason, column: error.column, columnName: error.columnName };
+    if (error instanceof RowProblem) return problemOf(error);
     throw error;
   }
+}
+
+function problemOf(problem: RowProblem): Problem {
+  return { reason: problem.reason, column: problem.column, columnName: problem.columnName };
 }
 
 /** The first log column whose value DuckDB read otherwise than byok's reader. */

@@ -23,6 +23,8 @@ export interface ReviewOptions {
   /** Told each file's warning (unknown columns) when the review reaches the file, as the default engine tells it when it reads it. */
   readonly warn: (message: string) => void;
   readonly inputTimeZone: string | undefined;
+  /** `--max-line-bytes`, parsed: CSV records are read again as the default engine reads them. */
+  readonly maxLineBytes: number;
   /** `--rejects`: every refused row goes here. Without it the first one stops the run. */
   readonly onReject: ((rejection: Rejection) => void) | undefined;
 }
@@ -71,7 +73,7 @@ export async function reviewRows(connection: DuckDBConnection, loaded: LoadedLog
     if (file.warning !== undefined) options.warn(file.warning);
     if (file.header === undefined) continue;
     if (!toReview.has(file.input.index) && file.fieldCountRejects === 0) continue;
-    const rows = await rowsToReview(connection, file, places, options.inputTimeZone);
+    const rows = await rowsToReview(connection, file, places, options);
     const sink: ReviewSink = {
       reject,
       located: (ordinal, place) => places.set(file.firstRowKey + ordinal, place),
@@ -85,7 +87,12 @@ export async function reviewRows(connection: DuckDBConnection, loaded: LoadedLog
   for (const rejection of await beforePolicyRejections(connection, options.policy, places)) reject(rejection);
 }
 
-async function rowsToReview(connection: DuckDBConnection, file: LoadedFile, places: ReadonlyMap<number, RowPlace>, inputTimeZone: string | undefined): Promise<RowsToReview> {
+async function rowsToReview(
+  connection: DuckDBConnection,
+  file: LoadedFile,
+  places: ReadonlyMap<number, RowPlace>,
+  { inputTimeZone, maxLineBytes }: Pick<ReviewOptions, 'inputTimeZone' | 'maxLineBytes'>,
+): Promise<RowsToReview> {
   const refused = new Set<number>();
   const conflicts = new Map<number, () => string>();
   const located = new Set<number>();
@@ -123,6 +130,7 @@ async function rowsToReview(connection: DuckDBConnection, file: LoadedFile, plac
   }
   return {
     inputTimeZone,
+    maxLineBytes,
     refused,
     conflicts,
     located,

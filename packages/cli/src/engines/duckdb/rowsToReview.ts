@@ -14,13 +14,15 @@ export interface RowPlace {
  */
 export interface RowsToReview {
   readonly inputTimeZone: string | undefined;
+  /** `--max-line-bytes`: byok's reader refuses a longer record, as the default engine does. */
+  readonly maxLineBytes: number;
   /** Rows SQL refused. */
   readonly refused: ReadonlySet<number>;
   /** Rows that repeat an earlier request_id with other content → where that first row is ("file, line N"). */
   readonly conflicts: ReadonlyMap<number, () => string>;
   /** Rows whose place is wanted. */
   readonly located: ReadonlySet<number>;
-  /** Rows DuckDB's reader may have split otherwise → the log columns' values it read ('' when empty or absent). */
+  /** Rows DuckDB's reader may have split otherwise, or that may be too long → the log columns' values it read ('' when empty or absent). */
   readonly compare: ReadonlyMap<number, readonly string[]>;
   /** Whether every row must be read and checked (the file has refused or doubtful rows), or only up to `lastOrdinalWanted`. */
   readonly checkAll: boolean;
