@@ -18,7 +18,7 @@ export { compileCondition, type CompiledCondition } from './rules/compileConditi
 export { compileRules, decide, type CompiledRule, type RuleDecision } from './rules/decisionTable.js';
 
 // the fast replay's ledger, ordering and sums
-export { CompactLine, type CompactLedger, type CompactLedgerOptions, type CompactRequests, type CompactOutcome, createCompactLedger, sharesDecisions } from './ledger/compactLedger.js';
+export { type CompactLedger, type CompactLedgerOptions, type CompactLines, type CompactRequests, type CompactOutcome, createCompactLedger, sharesDecisions } from './ledger/compactLedger.js';
 export { UnitSum } from './ledger/unitSum.js';
 export { sumBillLines } from './ledger/sumBillLines.js';
 export { compareUtf8 } from './ledger/compareUtf8.js';

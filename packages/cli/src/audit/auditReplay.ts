@@ -59,7 +59,7 @@ function requestView(): { view: CompactAuditRequest; point: (d: FastDecided) => 
 
 function observePerUser(collector: CompactAuditCollector, d: FastDecided): void {
   const cost = d.batch.cost[d.row]!;
-  collector.observePerUser(d.outcome.line, d.alongside[0]!, cost, cost === cost ? undefined : d.batch.side.get(d.row)!.costBig);
+  collector.observePerUser(d.outcome, d.alongside[0]!, cost, cost === cost ? undefined : d.batch.side.get(d.row)!.costBig);
 }
 
 /**

@@ -2,8 +2,8 @@ import type { Bill } from '@byok-billing/core';
 import { type Command, Option } from 'commander';
 import { BILL_ENGINES, type BillEngine, refuseDuckdbOptions, runDuckdbEngine } from '../engines/duckdb/duckdbEngine.js';
 import { type DuckdbCliOptions, addDuckdbOptions } from '../engines/duckdb/duckdbSettings.js';
-import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
-import { writeOutput } from '../output/writeOutput.js';
+import { BILL_FORMATS, type BillFormat, billChunks } from '../output/billFormats.js';
+import { writeOutputChunks } from '../output/writeOutput.js';
 import type { ProgramIO } from '../programIO.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 
@@ -18,7 +18,7 @@ export async function billCommand(logs: readonly string[], options: BillCliOptio
   const run = options.engine === 'duckdb' ? await runDuckdbEngine(logs, options, io) : await runReplay(logs, refuseDuckdbOptions(options), io);
   const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
   const notes = run.routeMismatches > 0 ? [`route mismatches: ${run.routeMismatches.toLocaleString('en-US')} (recorded route differs from the failover mode's route)`] : [];
-  writeOutput(formatBill(run.bill, format, presentationOf(run.policy), notes), options.out, io);
+  writeOutputChunks(billChunks(run.bill, format, presentationOf(run.policy), notes), options.out, io);
   return run.bill;
 }
 

@@ -36,12 +36,12 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
         return;
       }
       const { outcome } = d;
-      if (!lineMatches!(outcome.line)) return;
+      if (!lineMatches!(outcome)) return;
       tally ??= emptyLineTally();
-      tally.allowance = outcome.line.allowance;
-      tally.version ??= outcome.line.terms.version;
+      tally.allowance = outcome.lines.allowance(outcome.line);
+      tally.version ??= outcome.terms.version;
       const cost = costOf(d);
-      const fee = outcome.chargeKind === CHARGE_CODE.fee ? cost.multiply(outcome.line.terms.version.parameters.feeRate) : Money.ZERO;
+      const fee = outcome.chargeKind === CHARGE_CODE.fee ? cost.multiply(outcome.terms.version.parameters.feeRate) : Money.ZERO;
       const charge = outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO;
       const route = outcome.route === ROUTE_CODE.byok ? 'byok' : outcome.route === ROUTE_CODE.platform ? 'platform' : 'failed';
       tallyRequest(tally, { route, free: outcome.within, cost, fee, charge }, () => decisionOf(d));

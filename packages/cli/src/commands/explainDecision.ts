@@ -1,5 +1,5 @@
 import { type Accounts, type Decision, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest } from '@byok-billing/core';
-import { type CompactLine, placeRequest } from '@byok-billing/core/internal';
+import { type CompactOutcome, placeRequest } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../io/csvRecords.js';
 import { rowToRequest } from '../io/rowToRequest.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
@@ -24,7 +24,7 @@ export function fullDecision(d: FastDecided, policy: Policy, accounts: Accounts 
   const request = rowToRequest(fields, d.header, { inputTimeZone });
   const { ordinal } = d.outcome;
   // The line has already counted this request when it counts.
-  const countedBefore = ordinal > 0 ? ordinal - 1 : d.outcome.line.counted;
+  const countedBefore = ordinal > 0 ? ordinal - 1 : d.outcome.lines.counted(d.outcome.line);
   const decision = decideRequest(placeRequest(policy, accounts, request), countedBefore, request);
   return { decision, source: { file: d.file, line: d.line, text, timestamp: fields[d.header.index.timestamp] ?? '' } };
 }
@@ -45,14 +45,16 @@ function sameBytes(bytes: Uint8Array, start: number, end: number, target: Uint8A
   return true;
 }
 
-/** Whether a compact line is the bill line `scope`/`period`; asked once per line, not per request. */
-export function compactLineMatcher(scope: string, period: string): (line: CompactLine) => boolean {
-  let last: CompactLine | undefined;
+/** Whether an outcome's compact line is the bill line `scope`/`period`; asked once per line, not per request. */
+export function compactLineMatcher(scope: string, period: string): (outcome: CompactOutcome) => boolean {
+  let lastLines: CompactOutcome['lines'] | undefined;
+  let last = -1;
   let lastMatches = false;
-  return (line) => {
-    if (line !== last) {
+  return ({ line, lines }) => {
+    if (line !== last || lines !== lastLines) {
       last = line;
-      lastMatches = line.scope === scope && line.period === period;
+      lastLines = lines;
+      lastMatches = lines.period(line) === period && lines.scope(line) === scope;
     }
     return lastMatches;
   };

@@ -2,6 +2,7 @@ import {
   BILL_AMOUNT_FIELDS,
   type Bill,
   type BillAmounts,
+  type BillJson,
   Money,
   ROUNDING_MODES,
   type RoundingModeName,
@@ -22,26 +23,66 @@ export const BILL_CSV_COLUMNS = ['scope', 'period', ...BILL_AMOUNT_FIELDS.map(sn
 
 /** FORMATS.md's JSON bill. */
 export function billAsJson(bill: Bill): string {
-  return `${JSON.stringify(billToJson(bill), null, 2)}\n`;
+  return [...billJsonChunks(bill)].join('');
 }
 
 /** One JSON object per bill line (the same objects as the JSON bill's `lines`). */
 export function billAsNdjson(bill: Bill): string {
-  return billToJson(bill)
-    .lines.map((line) => `${JSON.stringify(line)}\n`)
-    .join('');
+  return [...billNdjsonChunks(bill)].join('');
 }
 
 /** The bill lines as CSV with FORMATS.md's snake_case columns; money exact. */
 export function billAsCsv(bill: Bill): string {
-  const json = billToJson(bill);
-  const rows = [BILL_CSV_COLUMNS.join(',')];
-  for (const line of json.lines) {
-    rows.push(
-      [csvText(line.scope), csvText(line.period), ...BILL_AMOUNT_FIELDS.map((f) => csvNumber(line[f]))].join(','),
-    );
+  return [...billCsvChunks(bill)].join('');
+}
+
+/**
+ * Bill lines per piece of output: a bill of many lines is written a piece at a time, never
+ * as one string (nor as one tree of JSON objects), so its text costs no memory per line.
+ */
+const LINES_PER_CHUNK = 2048;
+
+/** The JSON lines (FORMATS.md) of `bill`, `LINES_PER_CHUNK` at a time. */
+function* jsonLineChunks(bill: Bill): Generator<BillJson['lines']> {
+  for (let from = 0; from < bill.lines.length; from += LINES_PER_CHUNK) {
+    yield billToJson({ ...bill, lines: bill.lines.slice(from, from + LINES_PER_CHUNK) }).lines;
   }
-  return `${rows.join('\n')}\n`;
+}
+
+/** A value as `JSON.stringify(…, null, 2)` writes it nested `depth` levels deep. */
+function nestedJson(value: unknown, depth: number): string {
+  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`);
+}
+
+/** `billAsJson`'s text in pieces: exactly `JSON.stringify(billToJson(bill), null, 2)` and a line end. */
+export function* billJsonChunks(bill: Bill): Generator<string> {
+  const head = billToJson({ ...bill, lines: [] });
+  yield `{\n  "policy": ${nestedJson(head.policy, 1)},\n  "input": ${nestedJson(head.input, 1)},\n  "lines": `;
+  if (bill.lines.length === 0) {
+    yield '[]';
+  } else {
+    let first = true;
+    for (const lines of jsonLineChunks(bill)) {
+      // Each line is an element of an array nested one level deep: indented by two levels.
+      const elements = lines.map((line) => `    ${nestedJson(line, 2)}`).join(',\n');
+      yield `${first ? '[\n' : ',\n'}${elements}`;
+      first = false;
+    }
+    yield '\n  ]';
+  }
+  yield `,\n  "totals": ${nestedJson(head.totals, 1)}\n}\n`;
+}
+
+export function* billNdjsonChunks(bill: Bill): Generator<string> {
+  for (const lines of jsonLineChunks(bill)) yield lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+}
+
+export function* billCsvChunks(bill: Bill): Generator<string> {
+  yield `${BILL_CSV_COLUMNS.join(',')}\n`;
+  for (const lines of jsonLineChunks(bill)) {
+    const rows = lines.map((line) => [csvText(line.scope), csvText(line.period), ...BILL_AMOUNT_FIELDS.map((f) => csvNumber(line[f]))].join(','));
+    yield `${rows.join('\n')}\n`;
+  }
 }
 
 export interface Presentation {
@@ -102,15 +143,21 @@ export function billAsTable(bill: Bill, presentation: Presentation, notes: reado
 }
 
 export function formatBill(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = []): string {
+  return [...billChunks(bill, format, presentation, notes)].join('');
+}
+
+/** `formatBill`'s text in pieces, to write one after another. */
+export function billChunks(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = []): Iterable<string> {
   switch (format) {
     case 'json':
-      return billAsJson(bill);
+      return billJsonChunks(bill);
     case 'ndjson':
-      return billAsNdjson(bill);
+      return billNdjsonChunks(bill);
     case 'csv':
-      return billAsCsv(bill);
+      return billCsvChunks(bill);
     case 'table':
-      return billAsTable(bill, presentation, notes);
+      // Aligned columns need every row first: one piece.
+      return [billAsTable(bill, presentation, notes)];
     default: {
       const unknown: never = format;
       throw new Error(`unknown format ${String(unknown)}`);

@@ -1,5 +1,5 @@
 import { ROUTES, formatInstant } from '@byok-billing/core';
-import { type CompactLedger, type CompactOutcome } from '@byok-billing/core/internal';
+import { type CompactLedger, type CompactLines, type CompactOutcome } from '@byok-billing/core/internal';
 import { ByteSink } from '../io/byteSink.js';
 import { csvText } from '../io/csvCell.js';
 import { fileSink } from '../io/outputSink.js';
@@ -55,7 +55,7 @@ function decisionTexts(d: CompactDecided) {
 /** The fee as canonical text ('0' when the charge is not a fee). */
 function feeText(d: CompactDecided): string {
   if (d.outcome.chargeKind !== 1) return '0';
-  const rate = d.outcome.line.terms.version.parameters.feeRate;
+  const rate = d.outcome.terms.version.parameters.feeRate;
   const cost = d.batch.cost[d.row]!;
   const units = cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!;
   return unitsText(units * rate.units, 12 + rate.scale);
@@ -71,7 +71,7 @@ function ndjsonWriter(path: string): CompactDecisionWriter {
   return {
     decision(d) {
       const { outcome } = d;
-      const line = outcome.line;
+      const { line, lines, terms } = outcome;
       const { recorded, route, mismatch, status } = decisionTexts(d);
       const cost = costText(d);
       const fee = feeText(d);
@@ -81,16 +81,16 @@ function ndjsonWriter(path: string): CompactDecisionWriter {
           line: d.line,
           request_id: rowId(d.batch, d.row),
           timestamp_utc: formatInstant({ epochMs: d.epochMs, nanos: d.nanos }),
-          scope: line.scope,
-          period: line.period,
-          policy_version: line.terms.version.version,
-          failover_mode: line.terms.failoverMode,
+          scope: lines.scope(line),
+          period: lines.period(line),
+          policy_version: terms.version.version,
+          failover_mode: terms.failoverMode,
           route,
           route_rule: d.ledger.routeRule(outcome),
           recorded_route: recorded === '' ? null : recorded,
           route_mismatch: mismatch,
           ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
-          allowance: line.allowance,
+          allowance: lines.allowance(line),
           status: status === '' ? null : status,
           cost_usd: cost,
           fee_usd: fee,
@@ -178,18 +178,25 @@ function csvWriter(path: string): CompactDecisionWriter {
     readonly statuses: Uint8Array[];
     readonly tails: (Uint8Array | undefined)[];
   }
+  // By line number of the ledger whose lines these are (a pass that starts again has its own).
+  let caches: (LineCache | undefined)[] = [];
+  let cachesOf: CompactLines | undefined;
   const lineCache = (d: CompactDecided): LineCache => {
-    const line = d.outcome.line;
-    let cache = line.writerCache as LineCache | undefined;
+    const { line, lines, terms } = d.outcome;
+    if (lines !== cachesOf) {
+      cachesOf = lines;
+      caches = [];
+    }
+    let cache = caches[line];
     if (cache === undefined) {
-      const allowance = `,${line.allowance},`;
+      const allowance = `,${lines.allowance(line)},`;
       cache = {
-        line: encoder.encode(`${csvText(line.scope)},${line.period},${csvText(line.terms.version.version)},${line.terms.failoverMode},`),
+        line: encoder.encode(`${csvText(lines.scope(line))},${lines.period(line)},${csvText(terms.version.version)},${terms.failoverMode},`),
         middles: [],
         statuses: [encoder.encode(`${allowance},`), encoder.encode(`${allowance}free,`), encoder.encode(`${allowance}billable,`)],
         tails: [],
       };
-      line.writerCache = cache;
+      caches[line] = cache;
     }
     return cache;
   };

@@ -1,4 +1,4 @@
-import { type Bill, Money, Rate, parseMoney } from '@byok-billing/core';
+import { type Bill, type BillLine, Money, Rate, parseMoney } from '@byok-billing/core';
 import { compareUtf8, pow10 } from '@byok-billing/core/internal';
 import type { Variant } from './variants.js';
 import type { VariantParameters, VariantResult, WhatifReport } from './whatifReport.js';
@@ -41,20 +41,79 @@ function parametersOf(variant: Variant): VariantParameters {
   };
 }
 
+/**
+ * Each scope's fee and total over the whole log, in the bill's scope order: parallel arrays
+ * (no object or map entry per scope), a scope of one line keeping that line's amounts.
+ */
 interface ScopeTotals {
-  fee: Money;
-  total: Money;
+  readonly scopes: string[];
+  readonly fees: Money[];
+  readonly totals: Money[];
 }
 
-function perScope(bill: Bill): Map<string, ScopeTotals> {
-  const scopes = new Map<string, ScopeTotals>();
-  for (const line of bill.lines) {
-    const s = scopes.get(line.scope) ?? { fee: Money.ZERO, total: Money.ZERO };
-    s.fee = s.fee.add(line.feeUsd);
-    s.total = s.total.add(line.totalUsd);
-    scopes.set(line.scope, s);
+function perScope(bill: Bill): ScopeTotals {
+  const out: ScopeTotals = { scopes: [], fees: [], totals: [] };
+  for (const line of linesByScope(bill)) {
+    const last = out.scopes.length - 1;
+    if (last >= 0 && out.scopes[last] === line.scope) {
+      out.fees[last] = out.fees[last]!.add(line.feeUsd);
+      out.totals[last] = out.totals[last]!.add(line.totalUsd);
+    } else {
+      out.scopes.push(line.scope);
+      out.fees.push(line.feeUsd);
+      out.totals.push(line.totalUsd);
+    }
   }
-  return scopes;
+  return out;
+}
+
+/** The bill's lines with each scope's lines together, in UTF-8 order of scope (as bills come). */
+function linesByScope(bill: Bill): readonly BillLine[] {
+  const { lines } = bill;
+  for (let i = 1; i < lines.length; i++) {
+    if (compareUtf8(lines[i - 1]!.scope, lines[i]!.scope) > 0) return [...lines].sort((a, b) => compareUtf8(a.scope, b.scope));
+  }
+  return lines;
+}
+
+interface Mover {
+  readonly scope: string;
+  readonly before: Money;
+  readonly after: Money;
+  readonly change: Money;
+}
+
+/** The scopes whose total differs between two bills: one merge of their scope orders. */
+function changedScopes(base: ScopeTotals, variant: ScopeTotals): Mover[] {
+  const movers: Mover[] = [];
+  let b = 0;
+  let v = 0;
+  while (b < base.scopes.length || v < variant.scopes.length) {
+    const order = b === base.scopes.length ? 1 : v === variant.scopes.length ? -1 : compareUtf8(base.scopes[b]!, variant.scopes[v]!);
+    const scope = order <= 0 ? base.scopes[b]! : variant.scopes[v]!;
+    const before = order <= 0 ? base.totals[b++]! : Money.ZERO;
+    const after = order >= 0 ? variant.totals[v++]! : Money.ZERO;
+    const change = after.subtract(before);
+    if (!change.isZero()) movers.push({ scope, before, after, change });
+  }
+  return movers;
+}
+
+/** Fee and total per period, in `periods`' order. */
+function byPeriodOf(bill: Bill, periods: readonly string[]): VariantResult['byPeriod'] {
+  const sums = new Map<string, { fee: Money; total: Money }>();
+  for (const line of bill.lines) {
+    const s = sums.get(line.period);
+    if (s === undefined) sums.set(line.period, { fee: Money.ZERO.add(line.feeUsd), total: Money.ZERO.add(line.totalUsd) });
+    else {
+      s.fee = s.fee.add(line.feeUsd);
+      s.total = s.total.add(line.totalUsd);
+    }
+  }
+  return periods.map((period) => {
+    const { fee, total } = sums.get(period) ?? { fee: Money.ZERO, total: Money.ZERO };
+    return { period, feeRevenueUsd: fee.toString(), platformRevenueUsd: total.subtract(fee).toString(), totalUsd: total.toString() };
+  });
 }
 
 function feeStatistics(fees: Money[]): VariantResult['feePerPayingScope'] {
@@ -81,32 +140,18 @@ function histogram(fees: readonly Money[]): VariantResult['feeHistogram'] {
 export function buildWhatifReport(outcomes: readonly VariantOutcome[], top: number): WhatifReport {
   const baseline = outcomes[0]!;
   const baseScopes = perScope(baseline.bill);
-  const periods = [...new Set(outcomes.flatMap((o) => o.bill.lines.map((l) => l.period)))].sort();
+  const periodSet = new Set<string>();
+  for (const o of outcomes) for (const line of o.bill.lines) periodSet.add(line.period);
+  const periods = [...periodSet].sort();
   const variants = outcomes.map((outcome): VariantResult => {
     const { bill } = outcome;
     const fee = bill.totals.feeUsd;
     const total = bill.totals.totalUsd;
-    const scopes = perScope(bill);
-    const payingFees = [...scopes.values()].filter((s) => !s.fee.isZero()).map((s) => s.fee);
+    const scopes = outcome === baseline ? baseScopes : perScope(bill);
+    const payingFees = scopes.fees.filter((f) => !f.isZero());
     const feeDiff = fee.subtract(baseline.bill.totals.feeUsd);
     const totalDiff = total.subtract(baseline.bill.totals.totalUsd);
-    const byPeriod = periods.map((period) => {
-      let f = Money.ZERO;
-      let t = Money.ZERO;
-      for (const line of bill.lines) {
-        if (line.period !== period) continue;
-        f = f.add(line.feeUsd);
-        t = t.add(line.totalUsd);
-      }
-      return { period, feeRevenueUsd: f.toString(), platformRevenueUsd: t.subtract(f).toString(), totalUsd: t.toString() };
-    });
-    const movers = [...new Set([...baseScopes.keys(), ...scopes.keys()])]
-      .map((scope) => {
-        const before = baseScopes.get(scope)?.total ?? Money.ZERO;
-        const after = scopes.get(scope)?.total ?? Money.ZERO;
-        return { scope, before, after, change: after.subtract(before) };
-      })
-      .filter((m) => !m.change.isZero())
+    const movers = changedScopes(baseScopes, scopes)
       .sort((a, b) => {
         const x = a.change.isNegative() ? a.change.negate() : a.change;
         const y = b.change.isNegative() ? b.change.negate() : b.change;
@@ -130,7 +175,7 @@ export function buildWhatifReport(outcomes: readonly VariantOutcome[], top: numb
         totalUsd: totalDiff.toString(),
         totalPct: percentOf(totalDiff, baseline.bill.totals.totalUsd),
       },
-      byPeriod,
+      byPeriod: byPeriodOf(bill, periods),
       feeHistogram: histogram(payingFees),
       movers,
     };

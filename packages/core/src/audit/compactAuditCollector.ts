@@ -1,5 +1,6 @@
 import type { Bill } from '../ledger/billLine.js';
-import type { CompactLine, CompactOutcome } from '../ledger/compactLedger.js';
+import type { CompactLines, CompactOutcome } from '../ledger/compactLedger.js';
+import type { DecisionTerms } from '../kernel/decisionTerms.js';
 import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
 import { Money } from '../money/money.js';
 import { ROUNDING_MODES, roundMoney } from '../money/rounding/roundMoney.js';
@@ -45,9 +46,11 @@ class LineSums {
   feePerUser: Money = Money.ZERO;
   chargedDifference: Money = Money.ZERO;
   chargedRequests = 0;
+  /** The terms and allowance of the line's first compact line. */
   constructor(
     readonly key: string,
-    readonly line: CompactLine,
+    readonly terms: DecisionTerms,
+    readonly allowance: number,
   ) {}
 }
 
@@ -55,10 +58,10 @@ export interface CompactAuditCollector {
   /** Takes each request the main replay decided, in allowance order. */
   observe(request: CompactAuditRequest): void;
   /**
-   * Takes the per-user decision (scope mode `user`) of a request whose main line is
-   * `mainLine`: the fee it would have paid had each org member their own allowance.
+   * Takes the per-user decision (scope mode `user`) of a request whose main outcome is
+   * `main`: the fee it would have paid had each org member their own allowance.
    */
-  observePerUser(mainLine: CompactLine, perUser: CompactOutcome, cost: number, costBig: bigint | undefined): void;
+  observePerUser(main: CompactOutcome, perUser: CompactOutcome, cost: number, costBig: bigint | undefined): void;
   /** Whether any decided request had a recorded charge. */
   readonly sawCharged: boolean;
   /** The evidence, with the bills under other reset zones when they were computed. */
@@ -80,7 +83,9 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
   const scale = match.scale;
   const sums = new Map<string, LineSums>();
   // A bill line can span two policy versions (two compact lines): both map to one key.
-  const byLine = new Map<CompactLine, LineSums>();
+  // By line number of the ledger whose lines these are (a pass that starts again has its own).
+  let byLine: (LineSums | undefined)[] = [];
+  let byLineOf: CompactLines | undefined;
   const divisors = new Map<number, bigint>();
   const requestFindings: Finding[] = [];
   let requestFindingCount = 0;
@@ -94,13 +99,18 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
     if (requestFindings.length < maxFindings) requestFindings.push(finding);
   };
 
-  function sumsOf(line: CompactLine): LineSums {
-    let s = byLine.get(line);
+  function sumsOf(outcome: CompactOutcome): LineSums {
+    const { line, lines } = outcome;
+    if (lines !== byLineOf) {
+      byLineOf = lines;
+      byLine = [];
+    }
+    let s = byLine[line];
     if (s === undefined) {
-      const key = lineKey(line.scope, line.period);
+      const key = lineKey(lines.scope(line), lines.period(line));
       s = sums.get(key);
-      if (s === undefined) sums.set(key, (s = new LineSums(key, line)));
-      byLine.set(line, s);
+      if (s === undefined) sums.set(key, (s = new LineSums(key, lines.terms(line), lines.allowance(line))));
+      byLine[line] = s;
     }
     return s;
   }
@@ -148,8 +158,8 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
     else kind = 'charge on a failed request';
     record({
       kind: 'wrong-charge',
-      scope: outcome.line.scope,
-      period: outcome.line.period,
+      scope: outcome.lines.scope(outcome.line),
+      period: outcome.lines.period(outcome.line),
       field: 'charged_usd',
       invoiced: charged.toString(),
       recomputed: charge.toString(),
@@ -164,11 +174,11 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
   return {
     observe(r) {
       const { outcome } = r;
-      const line = outcome.line;
-      const s = sumsOf(line);
+      const { terms } = outcome;
+      const s = sumsOf(outcome);
       // Not counted has ordinal 0, never past twice an allowance.
-      if (outcome.route === ROUTE_BYOK && outcome.ordinal > 2 * s.line.allowance) s.pastDouble += units(r.cost, r.costBig);
-      const rate = line.terms.version.parameters.feeRate;
+      if (outcome.route === ROUTE_BYOK && outcome.ordinal > 2 * s.allowance) s.pastDouble += units(r.cost, r.costBig);
+      const rate = terms.version.parameters.feeRate;
       let fee = 0n;
       if (outcome.chargeKind === CHARGE_FEE) {
         fee = units(r.cost, r.costBig) * rate.units;
@@ -179,14 +189,14 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
         const route = ROUTES[outcome.route]!;
         record({
           kind: 'route-mismatch',
-          scope: line.scope,
-          period: line.period,
+          scope: outcome.lines.scope(outcome.line),
+          period: outcome.lines.period(outcome.line),
           field: 'route',
           invoiced: ROUTES[r.recorded],
           recomputed: route,
           requestId: r.requestId(),
           ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
-          cause: `the ${line.terms.failoverMode} failover mode gives ${route} (${line.terms.routeRule[outcome.routeIndex]})`,
+          cause: `the ${terms.failoverMode} failover mode gives ${route} (${terms.routeRule[outcome.routeIndex]})`,
           source: r.source(),
         });
       }
@@ -196,10 +206,10 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
         outcome.chargeKind === CHARGE_FEE ? new Money(fee, PICO_SCALE + rate.scale) : outcome.chargeKind === CHARGE_LIST ? new Money(cost, PICO_SCALE) : Money.ZERO;
       checkCharge(r, s, charge, cost);
     },
-    observePerUser(mainLine, perUser, cost, costBig) {
+    observePerUser(main, perUser, cost, costBig) {
       if (perUser.chargeKind !== CHARGE_FEE) return;
-      const rate = perUser.line.terms.version.parameters.feeRate;
-      const s = sumsOf(mainLine);
+      const rate = perUser.terms.version.parameters.feeRate;
+      const s = sumsOf(main);
       s.feePerUser = s.feePerUser.add(new Money(units(cost, costBig) * rate.units, PICO_SCALE + rate.scale));
     },
     get sawCharged() {
@@ -209,8 +219,8 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       const alternatives = new Map<string, LineAlternatives>();
       for (const [key, s] of sums) {
         alternatives.set(key, {
-          rate: s.line.terms.version.parameters.feeRate,
-          allowance: s.line.allowance,
+          rate: s.terms.version.parameters.feeRate,
+          allowance: s.allowance,
           costPastDoubleAllowance: new Money(s.pastDouble, PICO_SCALE),
           feeRoundedPerRequest: { 'half-even': new Money(s.halfEven, scale), 'half-up': new Money(s.halfUp, scale) },
           feePerUser: s.feePerUser,

@@ -1,55 +1,60 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_FAILED, routeIndex } from '../kernel/codes.js';
+import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_FAILED, ROUTE_PLATFORM, routeIndex } from '../kernel/codes.js';
 import { type KernelOutcome, createKernelOutcome, decideOutcome } from '../kernel/decide.js';
-import { type DecisionTerms, chargeIndex, decisionTerms, sameDecisions } from '../kernel/decisionTerms.js';
-import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
-import { parsePeriod, formatPeriod } from '../time/periodCalendar.js';
-import { assembleBill } from './assembleBill.js';
-import type { Bill, InputSummary } from './billLine.js';
-import { placeRequest } from './decideRequest.js';
-import type { UsageRequest } from './usageRequest.js';
-import { LineAccumulator } from './lineAccumulator.js';
-import { UnitSum } from './unitSum.js';
+import { type DecisionTerms, chargeIndex, sameDecisions } from '../kernel/decisionTerms.js';
+import type { Money } from '../money/money.js';
+import type { Policy } from '../policy/policyTypes.js';
+import { billOf, comparePeriods } from './assembleBill.js';
+import type { Bill, BillLine, InputSummary } from './billLine.js';
+import { type LineCounts, billLineOf, normalizedMoney, unitsIn } from './compactBill.js';
+import {
+  INDEXED_LINE_INTS,
+  BYOK_COST,
+  BYOK_REQUESTS,
+  COUNTED,
+  FAILED_COST,
+  FAILED_REQUESTS,
+  FEE_BASE,
+  FREE_REQUESTS,
+  LINE_FIELDS,
+  LINE_INTS,
+  LIST_CHARGE,
+  PLACEMENT,
+  PLATFORM_COST,
+  PLATFORM_REQUESTS,
+  RIDE_ALONG_FIELDS,
+} from './compactLayout.js';
+import { compareUtf8 } from './compareUtf8.js';
+import { type LineIndex, type Placing, ScopeIndex, SharedIndex } from './lineIndex.js';
+import { COST_SCALE } from './lineAccumulator.js';
+import { LineColumns } from './lineColumns.js';
+import { type LinePlacement, PlacementTable } from './linePlacements.js';
+import { RideAlong, type SharedTerms } from './rideAlong.js';
 
 /**
- * A bill line being summed, with the instants it is valid for: the intersection of its
- * period and its policy version's time in force. A request of the same scope whose instant
- * falls inside belongs to this line without asking the policy again.
+ * The lines of a compact ledger, by number (0 to `count` − 1, in the order they opened).
+ * A line is a row of typed-array columns, not an object: ask the ledger about it here.
  */
-export class CompactLine extends LineAccumulator {
-  /** The variants' allowances for this line, with what each counts within it; undefined without variants. */
-  classes: WithinAllowance[] | undefined;
-  /** Per variant: its class, and the version it bills this line under. */
-  variantClass: number[] | undefined;
-  variantVersion: PolicyVersion[] | undefined;
-  /** A slot for an output writer's per-line cache (formatted cells), so it needs no map lookup per request. */
-  writerCache: unknown = undefined;
-
-  constructor(
-    scope: string,
-    period: string,
-    terms: DecisionTerms,
-    allowance: number,
-    readonly fromMs: number,
-    readonly toMs: number,
-  ) {
-    super(scope, period, terms, allowance);
-  }
-}
-
-/**
- * Of one line, the counted requests within one allowance, by route: a variant with that
- * allowance splits the line's requests into free and billable by it.
- */
-export class WithinAllowance {
-  readonly count = [0, 0, 0];
-  readonly cost = [new UnitSum(), new UnitSum(), new UnitSum()];
-  constructor(readonly allowance: number) {}
+export interface CompactLines {
+  readonly count: number;
+  /** `org:<id>` or `user:<id>` (made on each call: ask once per line). */
+  scope(line: number): string;
+  period(line: number): string;
+  /** The line's decision tables: its policy version and failover mode. */
+  terms(line: number): DecisionTerms;
+  allowance(line: number): number;
+  /** Requests counted toward the allowance so far: the last ordinal given. */
+  counted(line: number): number;
 }
 
 /** What the last `decide` gave, for callers that write one record per request. */
 export interface CompactOutcome extends KernelOutcome {
-  line: CompactLine;
+  /** The request's bill line, by number among `lines`. */
+  line: number;
+  /** The line's decision tables (policy version, failover mode, rule names). */
+  terms: DecisionTerms;
+  /** The lines of the ledger that decided. */
+  readonly lines: CompactLines;
 }
 
 /** Requests as columns of numbers, in allowance order (see `decide` for each column's meaning). */
@@ -81,7 +86,14 @@ export interface CompactLedgerOptions {
    * `sharesDecisions`). They cost a comparison per request and allowance instead of a
    * ledger each; `sharedBill` gives their bills.
    */
-  readonly shared?: readonly { readonly policy: Policy; readonly accounts?: Accounts | undefined }[] | undefined;
+  readonly shared?: readonly SharedTerms[] | undefined;
+  /**
+   * A ledger (without variants riding along) deciding the same requests before this one
+   * does: when its policy places every request in the same scope, version and period
+   * (`sharesLines`), this ledger numbers its lines as that ledger does and keeps no index
+   * of its own (what-if variants that cannot ride along: other failover modes or counting).
+   */
+  readonly lineIndex?: CompactLedger | undefined;
 }
 
 export interface CompactLedger {
@@ -97,6 +109,8 @@ export interface CompactLedger {
    * ledger decided, a batch at a time: one tight loop per ledger instead of a call per request).
    */
   decideAll(requests: CompactRequests): void;
+  /** The lines opened so far. */
+  readonly lines: CompactLines;
   /** Requests whose recorded route differs from the derived one. */
   readonly routeMismatches: number;
   /** Requests that failed because a strict scope's key failed. */
@@ -109,93 +123,107 @@ export interface CompactLedger {
   chargeRule(outcome: CompactOutcome): string;
 }
 
+/** A line's counts, refilled for each line a bill states (no object per line). */
+type Counts = { -readonly [K in keyof LineCounts]: LineCounts[K] };
+
+/** The lines in the bill's order, with what every bill of them shares (scopes, list costs). */
+interface BillOrder {
+  /** `decisions` when it was made: a later decision makes it stale. */
+  readonly decisions: number;
+  /** Line numbers, sorted by scope (UTF-8 byte order), then period. */
+  readonly order: readonly number[];
+  /** Scope by line number. */
+  readonly scopes: readonly string[];
+  /** List costs by position in `order`: the same in every variant's bill, so made once. */
+  readonly byokCost: readonly Money[];
+  readonly platformCost: readonly Money[];
+}
+
+/** What a ledger lends a ledger that shares its lines (`CompactLedgerOptions.lineIndex`). */
+interface LineSharing {
+  readonly policy: Policy;
+  readonly index: ScopeIndex;
+  orderForBill(): BillOrder;
+}
+
+const lineSharing = new WeakMap<CompactLedger, LineSharing>();
+
 /**
  * The ledger of `createLedger` for requests given as numbers instead of objects: the
- * same placements, rules and sums, without allocating per request. The log replay's fast
- * path decides through it; the property tests hold it equal to `createLedger`.
+ * same placements, rules and sums, without allocating per request or per line. Lines are
+ * rows of typed-array columns (`LineColumns`); what many lines share (period, terms,
+ * allowance) is a `LinePlacement` they point to by number. The log replay's fast path
+ * decides through it; the property tests hold it equal to `createLedger`.
  */
 export function createCompactLedger(options: CompactLedgerOptions): CompactLedger {
   const { policy, accounts, names } = options;
   const shared = options.shared ?? [];
-  const lines = new Map<string, CompactLine>();
-  const byOrg: (CompactLine | undefined)[] = [];
-  const byUser: (CompactLine | undefined)[] = [];
+  const lender = options.lineIndex === undefined ? undefined : lineSharing.get(options.lineIndex);
+  const borrowing = lender !== undefined && shared.length === 0 && sharesLines(lender.policy, policy);
+  const columns = new LineColumns(shared.length > 0 ? RIDE_ALONG_FIELDS : LINE_FIELDS, borrowing ? INDEXED_LINE_INTS : LINE_INTS);
+  const table = new PlacementTable(policy);
+  const placements = table.placements;
+  const rideAlong = shared.length > 0 ? new RideAlong(shared, columns) : undefined;
+  const placing: Placing = { policy, accounts, names, table, variants: rideAlong === undefined ? undefined : (request) => rideAlong.placementOf(request) };
+  const ownIndex = borrowing ? undefined : new ScopeIndex(columns, placing);
+  const sharedIndex = borrowing ? new SharedIndex(columns, placing, lender.index) : undefined;
+  const index: LineIndex = ownIndex ?? sharedIndex!;
   let routeMismatches = 0;
   let strictFailed = 0;
-  const outcome: CompactOutcome = { ...createKernelOutcome(), line: undefined as unknown as CompactLine };
+  let decisions = 0;
+  let billOrder: BillOrder | undefined;
 
-  /** Places a new line under each shared variant: its allowance picks (or opens) a class. */
-  function attachVariants(line: CompactLine, request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>): void {
-    line.classes = [];
-    line.variantClass = [];
-    line.variantVersion = [];
-    for (const variant of shared) {
-      const placement = placeRequest(variant.policy, variant.accounts, request);
-      let index = line.classes.findIndex((c) => c.allowance === placement.allowance);
-      if (index < 0) index = line.classes.push(new WithinAllowance(placement.allowance)) - 1;
-      line.variantClass.push(index);
-      line.variantVersion.push(placement.version);
+  const placementOf = (line: number): LinePlacement => placements[columns.ints[line * columns.intStride + PLACEMENT]!]!;
+  const lines: CompactLines = {
+    get count() {
+      return columns.count;
+    },
+    scope: (line) => index.scope(line),
+    period: (line) => placementOf(line).period,
+    terms: (line) => placementOf(line).terms,
+    allowance: (line) => placementOf(line).allowance,
+    counted: (line) => columns.values[line * columns.stride + COUNTED]!,
+  };
+  const outcome: CompactOutcome = { ...createKernelOutcome(), line: -1, terms: undefined as unknown as DecisionTerms, lines };
+
+  /** Sums one decided request into the line whose numbers start at `at`. */
+  function sum(at: number, route: number, chargeKind: number, ordinal: number, within: boolean, cost: number, costBig: bigint | undefined): void {
+    const values = columns.values;
+    if (ordinal > values[at + COUNTED]!) values[at + COUNTED] = ordinal;
+    const routeCost = route === ROUTE_BYOK ? BYOK_COST : route === ROUTE_PLATFORM ? PLATFORM_COST : FAILED_COST;
+    if (costBig === undefined) {
+      if (chargeKind === CHARGE_FEE) columns.addUnits(at + FEE_BASE, cost);
+      else if (chargeKind === CHARGE_LIST) columns.addUnits(at + LIST_CHARGE, cost);
+      columns.addUnits(at + routeCost, cost);
+    } else {
+      if (chargeKind === CHARGE_FEE) columns.addBig(at + FEE_BASE, costBig);
+      else if (chargeKind === CHARGE_LIST) columns.addBig(at + LIST_CHARGE, costBig);
+      columns.addBig(at + routeCost, costBig);
     }
-  }
-
-  function placeLine(userIndex: number, orgIndex: number, epochMs: number): CompactLine {
-    const request = { userId: names[userIndex]!, orgId: orgIndex < 0 ? '' : names[orgIndex]!, instant: { epochMs, nanos: 0 } };
-    const placement = placeRequest(policy, accounts, request);
-    const key = `${placement.scope}\n${placement.period}\n${placement.version.version}`;
-    let line = lines.get(key);
-    if (line === undefined) {
-      const { version } = placement;
-      const index = policy.versions.indexOf(version);
-      const following = policy.versions[index + 1];
-      const [periodFrom, periodTo] = periodBounds(version, placement.period, epochMs);
-      const fromMs = Math.max(periodFrom, version.effectiveFromMs ?? -Infinity);
-      const toMs = Math.min(periodTo, following?.effectiveFromMs ?? Infinity);
-      line = new CompactLine(placement.scope, placement.period, placement.terms, placement.allowance, fromMs, toMs);
-      if (shared.length > 0) attachVariants(line, request);
-      lines.set(key, line);
-    }
-    if (orgIndex >= 0 && line.scope.startsWith('org:')) byOrg[orgIndex] = line;
-    else byUser[userIndex] = line;
-    return line;
-  }
-
-  /** Keeps the per-name caches dense arrays as the name table grows (sparse ones are slow). */
-  function growCaches(): void {
-    while (byUser.length < names.length) {
-      byUser.push(undefined);
-      byOrg.push(undefined);
+    if (route === ROUTE_BYOK) {
+      values[at + BYOK_REQUESTS]!++;
+      if (within) values[at + FREE_REQUESTS]!++;
+    } else if (route === ROUTE_PLATFORM) {
+      values[at + PLATFORM_REQUESTS]!++;
+    } else {
+      values[at + FAILED_REQUESTS]!++;
     }
   }
 
   function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome {
-    if (userIndex >= byUser.length || orgIndex >= byOrg.length) growCaches();
-    // Most requests fall in the line of their scope's previous request.
-    let line = orgIndex >= 0 ? byOrg[orgIndex] : undefined;
-    if (line === undefined || epochMs < line.fromMs || epochMs >= line.toMs) {
-      line = byUser[userIndex];
-      if (line === undefined || epochMs < line.fromMs || epochMs >= line.toMs || (orgIndex >= 0 && line.terms.version.parameters.scopeMode === 'org')) {
-        line = placeLine(userIndex, orgIndex, epochMs);
-      }
-    }
-    const index = routeIndex(key, platform, recorded);
-    decideOutcome(line.terms, index, line.counted, line.allowance, outcome);
+    const line = index.lineOf(userIndex, orgIndex, epochMs);
+    const placement = placementOf(line);
+    const { terms } = placement;
+    const at = line * columns.stride;
+    decideOutcome(terms, routeIndex(key, platform, recorded), columns.values[at + COUNTED]!, placement.allowance, outcome);
     const { route, ordinal } = outcome;
-    line.add(route, outcome.chargeKind, ordinal, outcome.within, cost, costBig);
+    if (rideAlong !== undefined && ordinal > 0) rideAlong.count(line, placement.variants!, route, ordinal, cost, costBig);
+    sum(at, route, outcome.chargeKind, ordinal, outcome.within, cost, costBig);
     if (key !== ABSENT && recorded !== ABSENT && recorded !== route) routeMismatches++;
-    if (route === ROUTE_FAILED && line.failoverMode === 'strict') strictFailed++;
-    const classes = line.classes;
-    if (classes !== undefined) {
-      if (ordinal > 0) {
-        for (let c = 0; c < classes.length; c++) {
-          const cls = classes[c]!;
-          if (ordinal > cls.allowance) continue;
-          cls.count[route]!++;
-          if (costBig === undefined) cls.cost[route]!.add(cost);
-          else cls.cost[route]!.addBig(costBig);
-        }
-      }
-    }
+    if (route === ROUTE_FAILED && terms.failoverMode === 'strict') strictFailed++;
+    decisions++;
     outcome.line = line;
+    outcome.terms = terms;
     return outcome;
   }
 
@@ -207,72 +235,105 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     }
   }
 
-  return {
+  /** The bill's order and shared amounts, made once for the ledger's bill and every variant's. */
+  function orderForBill(): BillOrder {
+    if (billOrder !== undefined && billOrder.decisions === decisions) return billOrder;
+    const { order, scopes } = lender !== undefined && sharedIndex !== undefined ? lentOrder(lender, sharedIndex) : ownOrder();
+    const costOf = (field: number) => order.map((line) => normalizedMoney(unitsIn(columns, line * columns.stride + field), COST_SCALE));
+    billOrder = { decisions, order, scopes, byokCost: costOf(BYOK_COST), platformCost: costOf(PLATFORM_COST) };
+    return billOrder;
+  }
+
+  /** The bill lines in the bill's order, made by `lineAt(line, position, counts)`. */
+  function billLines(lineAt: (line: number, position: number, counts: Counts) => BillLine): BillLine[] {
+    const { order } = orderForBill();
+    const counts = { byokRequests: 0, freeRequests: 0, platformRequests: 0, failedRequests: 0 };
+    return order.map((line, position) => {
+      const at = line * columns.stride;
+      counts.byokRequests = columns.values[at + BYOK_REQUESTS]!;
+      counts.freeRequests = columns.values[at + FREE_REQUESTS]!;
+      counts.platformRequests = columns.values[at + PLATFORM_REQUESTS]!;
+      counts.failedRequests = columns.values[at + FAILED_REQUESTS]!;
+      return lineAt(line, position, counts);
+    });
+  }
+
+  function finish(input: InputSummary): Bill {
+    const { scopes, byokCost, platformCost } = orderForBill();
+    const lineAt = (line: number, position: number, counts: Counts): BillLine => {
+      const placement = placementOf(line);
+      const at = line * columns.stride;
+      const rate = placement.terms.version.parameters.feeRate;
+      return billLineOf(scopes[line]!, placement.period, counts, byokCost[position]!, platformCost[position]!, unitsIn(columns, at + FEE_BASE), unitsIn(columns, at + LIST_CHARGE), rate, COST_SCALE);
+    };
+    return billOf(policy, billLines(lineAt), input, routeMismatches);
+  }
+
+  /**
+   * A variant riding along bills the same requests, routes and ordinals; its allowance
+   * splits the counted ones into free and billable, its rules charge each part, and its
+   * rate prices the fees.
+   */
+  function sharedBill(variant: number, input: InputSummary): Bill {
+    const { scopes, byokCost, platformCost } = orderForBill();
+    const lineAt = (line: number, position: number, counts: Counts): BillLine => {
+      const placement = placementOf(line);
+      const split = rideAlong!.split(line, placement, variant);
+      counts.freeRequests = split.freeRequests;
+      const rate = split.version.parameters.feeRate;
+      return billLineOf(scopes[line]!, placement.period, counts, byokCost[position]!, platformCost[position]!, split.feeBase, split.listCharge, rate, COST_SCALE);
+    };
+    return billOf(shared[variant]!.policy, billLines(lineAt), input, routeMismatches);
+  }
+
+  /** The lines sorted by scope (UTF-8 byte order), then period, and their scopes. */
+  function ownOrder(): { order: number[]; scopes: string[] } {
+    const count = columns.count;
+    const scopes: string[] = [];
+    for (let line = 0; line < count; line++) scopes.push(index.scope(line));
+    const order = Array.from({ length: count }, (_, line) => line);
+    order.sort((a, b) => compareUtf8(scopes[a]!, scopes[b]!) || comparePeriods(placementOf(a).period, placementOf(b).period));
+    return { order, scopes };
+  }
+
+  const ledger: CompactLedger = {
     decide,
     decideAll,
+    lines,
     get routeMismatches() {
       return routeMismatches;
     },
     get strictFailed() {
       return strictFailed;
     },
-    finish(input) {
-      return assembleBill(policy, lines.values(), input, routeMismatches);
-    },
-    sharedBill(index, input) {
-      const variant = shared[index]!;
-      return assembleBill(variant.policy, [...lines.values()].map((line) => variantAccumulator(line, index)), input, routeMismatches);
-    },
-    routeRule: (o) => o.line.terms.routeRule[o.routeIndex]!,
-    chargeRule: (o) => o.line.terms.chargeRule[chargeIndex(o.route, o.within)]!,
+    finish,
+    sharedBill,
+    routeRule: (o) => o.terms.routeRule[o.routeIndex]!,
+    chargeRule: (o) => o.terms.chargeRule[chargeIndex(o.route, o.within)]!,
   };
+  if (ownIndex !== undefined) lineSharing.set(ledger, { policy, index: ownIndex, orderForBill });
+  return ledger;
+}
+
+/** The lender's order and scope strings, of the lines this ledger decided on (the same lines: one set of scope strings for both bills). */
+function lentOrder(lender: LineSharing, index: SharedIndex): { order: readonly number[]; scopes: readonly string[] } {
+  const { order, scopes } = lender.orderForBill();
+  return { order: order.filter((line) => index.has(line)), scopes };
 }
 
 /**
- * The instants (epoch ms) a period spans. At the edges of the years a timestamp can write
- * (December 9999, before year 0) the next period has no label: the line is then valid for
- * its own millisecond only, and the next request asks the policy again.
+ * Whether a ledger under `variant` places every request in the same scope, version and
+ * period as one under `base` (the same versions in force at the same instants, with the
+ * same scope mode and reset zone): then it can share `base`'s line numbers.
  */
-function periodBounds(version: PolicyVersion, period: string, epochMs: number): [number, number] {
-  try {
-    const { year, month } = parsePeriod(period);
-    if (year >= 9999 && month === 12) return [version.calendar.periodStartMs(period), Infinity];
-    const next = month === 12 ? formatPeriod(year + 1, 1) : formatPeriod(year, month + 1);
-    return [version.calendar.periodStartMs(period), version.calendar.periodStartMs(next)];
-  } catch {
-    return [epochMs, epochMs + 1];
-  }
-}
-
-/**
- * A line as a variant sharing the ledger's decisions bills it: the same requests, routes and
- * ordinals; its allowance splits the counted ones into free and billable, its rules charge
- * each part, and its rate prices the fees.
- */
-function variantAccumulator(line: CompactLine, variant: number): LineAccumulator {
-  const cls = line.classes![line.variantClass![variant]!]!;
-  const terms = decisionTerms(line.variantVersion![variant]!, line.failoverMode);
-  const out = new LineAccumulator(line.scope, line.period, terms, cls.allowance);
-  out.byokRequests = line.byokRequests;
-  out.platformRequests = line.platformRequests;
-  out.failedRequests = line.failedRequests;
-  out.counted = line.counted;
-  out.freeRequests = cls.count[ROUTE_BYOK]!;
-  out.billableRequests = line.byokRequests - out.freeRequests;
-  out.byokCost.addBig(line.byokCost.total());
-  out.platformCost.addBig(line.platformCost.total());
-  out.failedCost.addBig(line.failedCost.total());
-  const routeCost = [line.byokCost.total(), line.platformCost.total(), line.failedCost.total()];
-  // Each route's counted requests within the variant's allowance, and the rest, pay what its tables say.
-  for (let route = 0; route < routeCost.length; route++) {
-    const within = cls.cost[route]!.total();
-    for (const [inside, amount] of [[true, within], [false, routeCost[route]! - within]] as const) {
-      const kind = terms.charge[chargeIndex(route, inside)];
-      if (kind === CHARGE_FEE) out.feeBase.addBig(amount);
-      else if (kind === CHARGE_LIST) out.listCharge.addBig(amount);
-    }
-  }
-  return out;
+export function sharesLines(base: Policy, variant: Policy): boolean {
+  const a = base.versions;
+  const b = variant.versions;
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => {
+    const y = b[i]!;
+    return x.effectiveFromMs === y.effectiveFromMs && x.parameters.scopeMode === y.parameters.scopeMode && x.parameters.resetTimeZone === y.parameters.resetTimeZone;
+  });
 }
 
 /**

@@ -94,7 +94,8 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   const sharedIndex = rest.map((t) => sharesDecisions(first, t));
   const shared = rest.filter((_, i) => sharedIndex[i]);
   const baseline = createCompactLedger({ policy: first.policy, accounts: first.accounts, names, shared });
-  const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names })));
+  // The others number their lines as the baseline does when they place requests alike (one index).
+  const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names, lineIndex: baseline })));
   const others = own.filter((l): l is CompactLedger => l !== undefined);
   const alongside = (options.alongside ?? []).map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names }));
   const feed = createFeed(FEED_ROWS);
