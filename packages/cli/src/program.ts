@@ -7,6 +7,7 @@ import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
 import { registerImport } from './commands/importGenerations.js';
 import { registerWhatif } from './commands/whatif.js';
+import { checkCommandOutputs } from './io/outputChecks.js';
 import type { ProgramIO } from './programIO.js';
 import { VERSION } from './version.js';
 
@@ -40,6 +41,9 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
     '\nExit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.\n' +
       'Documentation: the README of the byok-billing project.',
   );
+  // Every command's outputs are checked before it starts: none may name an input, or a
+  // place that cannot hold a file (io/outputChecks.ts).
+  program.hook('preAction', (_program, action) => checkCommandOutputs(action.args, action.opts()));
   const setExitCode = (code: number) => {
     state.exitCode = code;
   };

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { exitCodeFor } from './exitCodes.js';
+import { withOutputRun } from './io/outputFiles.js';
 import { type RunState, createProgram } from './program.js';
 import type { ProgramIO } from './programIO.js';
 
@@ -11,7 +12,8 @@ export async function run(argv: readonly string[], io: ProgramIO): Promise<numbe
   const state: RunState = { exitCode: 0, argv };
   const program = createProgram(io, state);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // Output files are renamed into place only when the command succeeds; a failure removes them.
+    await withOutputRun(() => program.parseAsync([...argv], { from: 'user' }));
     return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -2,6 +2,7 @@ import type { AuditReport } from '@byok-billing/core';
 import { computeAudit } from '../audit/computeAudit.js';
 import { auditAsJson, formatAudit } from '../output/auditFormats.js';
 import type { ProgramIO } from '../programIO.js';
+import { writingInPlace } from '../io/outputFiles.js';
 import type { BundleLayout } from './bundleManifest.js';
 
 export interface RecordedRun {
@@ -23,7 +24,9 @@ const SILENT: ProgramIO = { stdout: () => {}, stderr: () => {}, stdoutIsTTY: fal
  */
 export async function runRecorded(root: string, layout: BundleLayout, rejectsTo: string | undefined, threads?: string): Promise<RecordedRun> {
   const { inputs, options: o } = layout;
-  const report = await computeAudit(
+  // The bundle's staging directory is renamed into place as a whole (writeBundle.ts), and its
+  // rejects file is hashed as soon as the audit ends: it is written in place.
+  const report = await writingInPlace(() => computeAudit(
     inputs.logs,
     {
       baseDir: root,
@@ -40,7 +43,7 @@ export async function runRecorded(root: string, layout: BundleLayout, rejectsTo:
       quiet: true,
     },
     SILENT,
-  );
+  ));
   return {
     report,
     reportText: formatAudit(report, o.format),

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeOutput } from '../output/writeOutput.js';
 import type { Command } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { generationRecordsJsonl } from '../generate/generationRecordsJsonl.js';
@@ -37,11 +37,7 @@ export async function generateGenerationsCommand(options: GenerateGenerationsOpt
   else await writeChunksToFile(chunks, options.out, DEFAULT_GZIP_LEVEL);
   const result = summary.finish();
   if (options.planted !== undefined) {
-    try {
-      writeFileSync(options.planted, `${JSON.stringify(result, null, 2)}\n`);
-    } catch (error) {
-      throw new UsageError(`${options.planted}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+    writeOutput(`${JSON.stringify(result, null, 2)}\n`, options.planted, io);
   }
   if (!options.quiet) io.stderr(`byok: ${summaryLine(result, config, options.out)}\n`);
   return result;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -10,6 +10,7 @@ import { formatWhatif, WHATIF_FORMATS, type WhatifFormat } from '../whatif/whati
 import type { WhatifReport } from '../whatif/whatifReport.js';
 import { type ReplayCliOptions, runReplay } from '../replay/runReplay.js';
 import { writeOutput } from '../output/writeOutput.js';
+import { outputError } from '../io/outputFiles.js';
 
 export interface WhatifCliOptions extends Omit<ReplayCliOptions, 'policy' | 'details'> {
   readonly policy: readonly string[];
@@ -47,22 +48,27 @@ export async function whatifCommand(logs: readonly string[], options: WhatifCliO
     ...others.map((variant, i) => ({ variant, bill: run.variantBills[i]!, strictFailedRequests: run.strictFailed[i + 1]! })),
   ];
   const report = buildWhatifReport(outcomes, top);
-  if (options.savePolicies !== undefined) savePolicies(options.savePolicies, variants);
-  const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
-  writeOutput(formatWhatif(report, format), options.out, io);
+  if (options.savePolicies !== undefined) savePolicies(options.savePolicies, variants, io);
+  // The report file first: a failure to write it then stops the run before anything is printed.
   if (options.html !== undefined) {
     const { renderWhatifHtml } = await import('../report/whatifHtml.js');
     writeOutput(renderWhatifHtml(report), options.html, io);
   }
+  const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
+  writeOutput(formatWhatif(report, format), options.out, io);
   return report;
 }
 
 /** Writes each variant's policy document, so any variant can be billed alone with byok bill --policy. */
-function savePolicies(dir: string, variants: readonly Variant[]): void {
-  mkdirSync(dir, { recursive: true });
+function savePolicies(dir: string, variants: readonly Variant[], io: ProgramIO): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw outputError(`--save-policies ${dir}`, error);
+  }
   variants.forEach((v, i) => {
     const file = join(dir, `${String(i).padStart(2, '0')}-${v.name.replace(/[^A-Za-z0-9._=-]+/g, '_')}.json`);
-    writeFileSync(file, `${JSON.stringify(v.policy.document, null, 2)}\n`);
+    writeOutput(`${JSON.stringify(v.policy.document, null, 2)}\n`, file, io);
   });
 }
 

@@ -1,5 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { UsageError } from '../exitCodes.js';
+import { closeOrThrow, openOutputFile, writeAllOrThrow } from './outputFiles.js';
 
 const CHUNK = 1 << 20;
 /** Room kept free at the end of the buffer, so that one record never needs a check per byte. */
@@ -16,12 +15,9 @@ export class ByteSink {
   used = 0;
   private readonly fd: number;
 
-  constructor(path: string) {
-    try {
-      this.fd = openSync(path, 'w');
-    } catch (error) {
-      throw new UsageError(`${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+  constructor(private readonly path: string) {
+    // Under a temporary name until the run succeeds (io/outputFiles.ts).
+    this.fd = openOutputFile(path);
   }
 
   /** Call once per record: writes out the buffer when it is nearly full (then SLACK bytes are free). */
@@ -71,13 +67,12 @@ export class ByteSink {
   }
 
   private flush(): void {
-    let written = 0;
-    while (written < this.used) written += writeSync(this.fd, this.buffer, written, this.used - written);
+    writeAllOrThrow(this.fd, this.buffer, this.path, 0, this.used);
     this.used = 0;
   }
 
   close(): void {
     this.flush();
-    closeSync(this.fd);
+    closeOrThrow(this.fd, this.path);
   }
 }

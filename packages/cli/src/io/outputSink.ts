@@ -1,5 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { UsageError } from '../exitCodes.js';
+import { closeOrThrow, openOutputFile, writeAllOrThrow } from './outputFiles.js';
 
 /**
  * A buffered, synchronous text sink for large outputs (decision records, rejects):
@@ -14,19 +13,14 @@ export interface OutputSink {
 const CHUNK = 1 << 20;
 
 export function fileSink(path: string): OutputSink {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (error) {
-    throw new UsageError(`${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  // Under a temporary name until the run succeeds (io/outputFiles.ts).
+  const fd = openOutputFile(path);
   // Text is encoded straight into one reused buffer: concatenating strings first would
   // build ropes for the garbage collector to flatten and collect, row after row.
   const buffer = Buffer.allocUnsafe(CHUNK);
   let used = 0;
   const flush = () => {
-    let written = 0;
-    while (written < used) written += writeSync(fd, buffer, written, used - written);
+    writeAllOrThrow(fd, buffer, path, 0, used);
     used = 0;
   };
   return {
@@ -35,7 +29,7 @@ export function fileSink(path: string): OutputSink {
       if (used + text.length * 3 > CHUNK) {
         flush();
         if (text.length * 3 > CHUNK) {
-          writeSync(fd, text);
+          writeAllOrThrow(fd, Buffer.from(text), path);
           return;
         }
       }
@@ -43,7 +37,7 @@ export function fileSink(path: string): OutputSink {
     },
     close() {
       flush();
-      closeSync(fd);
+      closeOrThrow(fd, path);
     },
   };
 }

@@ -4,6 +4,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { UsageError } from '../exitCodes.js';
+import { openOutputFile } from './outputFiles.js';
 import type { ProgramIO } from '../programIO.js';
 
 /**
@@ -31,13 +32,14 @@ export async function writeChunksToStdout(chunks: Iterable<string | Uint8Array>,
  * ends in `.gz` (zlib compresses on libuv's thread pool while the next chunk is generated).
  */
 export async function writeChunksToFile(chunks: Iterable<string | Uint8Array>, out: string, gzipLevel: number): Promise<void> {
-  const file = createWriteStream(out);
+  // Under a temporary name until the run succeeds (io/outputFiles.ts); the stream closes the descriptor.
+  const file = createWriteStream(out, { fd: openOutputFile(out) });
   const stages: Writable[] = /\.gz$/i.test(out) ? [createGzip({ level: gzipLevel, chunkSize: 1 << 18 }), file] : [file];
   try {
     await pipeline(Readable.from(paced(chunks), { objectMode: false, highWaterMark: 4 }), ...(stages as [Writable]));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new UsageError(`cannot write ${out}: ${(error as Error).message}`);
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new UsageError(`${out}: cannot be written (${code})`);
     throw error;
   }
 }
