@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { csvRecordBatches } from '../../io/csvRecords.js';
+import { writingInPlace } from '../../io/outputFiles.js';
 import { fileSink } from '../../io/outputSink.js';
 import { asInputError } from '../../replay/replayLog.js';
 import type { LogInput } from './logInputs.js';
@@ -15,7 +16,8 @@ import type { LogInput } from './logInputs.js';
  */
 export async function normalizeCsv(input: LogInput, directory: string, maxLineBytes: number): Promise<string> {
   const path = join(directory, `normalized-${input.index}.csv`);
-  const sink = fileSink(path);
+  // A working file DuckDB reads during the run, not an output: written in place, not held back.
+  const sink = writingInPlace(() => fileSink(path));
   const stream = input.source.open();
   try {
     for await (const batch of csvRecordBatches(stream, input.name, maxLineBytes)) {
