@@ -58,7 +58,7 @@ export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/r
 export { decideRequest } from './ledger/decideRequest.js';
 export { type DecisionRecord } from './meter/decisionRecord.js';
 export { billFromRecords } from './meter/billFromRecords.js';
-export type { CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
+export type { BilledDecision, CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
 export { createMemoryStore } from './meter/memoryStore.js';
 export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';
 

@@ -9,7 +9,11 @@ export function encodeRecord(record: DecisionRecord): string {
   return JSON.stringify(record);
 }
 
-export function decodeRecord(text: string, requestId: string): DecisionRecord {
+/**
+ * The record a stored JSON text holds for `requestId`: it must carry that id (or one
+ * `sameId` accepts, for a store that returns some ids altered).
+ */
+export function decodeRecord(text: string, requestId: string, sameId = (id: string) => id === requestId): DecisionRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -17,7 +21,7 @@ export function decodeRecord(text: string, requestId: string): DecisionRecord {
     throw new StoreError('STORE_FORMAT', `the stored decision of request_id ${JSON.stringify(requestId)} is not JSON`);
   }
   const record = value as DecisionRecord;
-  if (typeof value !== 'object' || value === null || record.requestId !== requestId || typeof record.feeUsd !== 'string') {
+  if (typeof value !== 'object' || value === null || typeof record.requestId !== 'string' || !sameId(record.requestId) || typeof record.feeUsd !== 'string') {
     throw new StoreError('STORE_FORMAT', `the stored decision of request_id ${JSON.stringify(requestId)} is not a decision record`);
   }
   return record;

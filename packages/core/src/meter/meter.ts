@@ -1,14 +1,14 @@
 import type { Accounts } from '../accounts/accounts.js';
 import { ConflictingDuplicateError } from '../errors.js';
 import type { Bill } from '../ledger/billLine.js';
-import { decideRequest, placeRequest, validateRequest } from '../ledger/decideRequest.js';
+import { type Placement, decideRequest, placeRequest, validateRequest } from '../ledger/decideRequest.js';
 import type { UsageRequest } from '../ledger/usageRequest.js';
 import type { Policy } from '../policy/policyTypes.js';
 import { formatInstant } from '../time/instant.js';
-import { billFromRecords } from './billFromRecords.js';
+import { billFromPages, billFromRecords } from './billFromRecords.js';
 import { type DecisionRecord, toDecisionRecord } from './decisionRecord.js';
 import { createMemoryStore } from './memoryStore.js';
-import type { MeterStore, RecordOutcome } from './meterStore.js';
+import type { CounterStep, MeterStore, RecordOutcome } from './meterStore.js';
 
 export interface MeterOptions {
   readonly policy: Policy;
@@ -30,6 +30,13 @@ export interface Meter {
   close(): Promise<void>;
 }
 
+/** A stored decision returned for a request_id must be of the same request. */
+function checkReplay(r: DecisionRecord, placement: Placement, request: UsageRequest): void {
+  if (r.instant !== formatInstant(request.instant) || r.scope !== placement.scope || r.costUsd !== request.cost.toString()) {
+    throw new ConflictingDuplicateError(`request_id ${JSON.stringify(request.requestId)} was already recorded with different content`);
+  }
+}
+
 /**
  * The online meter: each request is decided when it arrives, and the decision is final.
  * That is how real-time billing works, and it differs from a batch bill in one way: the
@@ -46,23 +53,27 @@ export function createMeter(options: MeterOptions): Meter {
   const { policy, accounts } = options;
   const store = options.store ?? createMemoryStore();
   return {
-    async record(request) {
-      validateRequest(request);
-      const placement = placeRequest(policy, accounts, request);
-      const outcome = await store.record(`${placement.scope}\n${placement.period}`, request.requestId, (counted) => {
-        const decision = decideRequest(placement, counted, request);
-        return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted };
-      });
-      if (outcome.replayed) {
-        const r = outcome.record;
-        if (r.instant !== formatInstant(request.instant) || r.scope !== placement.scope || r.costUsd !== request.cost.toString()) {
-          throw new ConflictingDuplicateError(`request_id ${JSON.stringify(request.requestId)} was already recorded with different content`);
-        }
+    record(request) {
+      // Not an async function: a call is made for every request, and the frame an
+      // `await` keeps alive until the store answers is most of what a call allocates.
+      // Errors still reach the caller as a rejected promise, as from an async function.
+      try {
+        validateRequest(request);
+        const placement = placeRequest(policy, accounts, request);
+        const decide = (counted: number): CounterStep => {
+          const decision = decideRequest(placement, counted, request);
+          return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted };
+        };
+        return store.record(`${placement.scope}\n${placement.period}`, request.requestId, decide).then((outcome) => {
+          if (outcome.replayed) checkReplay(outcome.record, placement, request);
+          return outcome;
+        });
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return outcome;
     },
     bill() {
-      return billFromRecords(store.records(), policy);
+      return store.billedPages ? billFromPages(store.billedPages(), policy) : billFromRecords(store.records(), policy);
     },
     records() {
       return store.records();

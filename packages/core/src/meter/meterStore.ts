@@ -1,5 +1,11 @@
 import type { DecisionRecord } from './decisionRecord.js';
 
+/** The fields of a stored decision that its bill line is built from (`billFromRecords`). */
+export type BilledDecision = Pick<
+  DecisionRecord,
+  'scope' | 'period' | 'policyVersion' | 'failoverMode' | 'allowance' | 'route' | 'chargeKind' | 'ordinal' | 'status' | 'costUsd' | 'feeUsd' | 'routeMismatch'
+>;
+
 /** What deciding a request from its scope's counter gives: the record and the new count. */
 export interface CounterStep {
   readonly record: DecisionRecord;
@@ -34,5 +40,12 @@ export interface MeterStore {
   record(counterKey: string, requestId: string, decide: (counted: number) => CounterStep): Promise<RecordOutcome>;
   /** Every stored record, in the order they were recorded. */
   records(): AsyncIterable<DecisionRecord>;
+  /**
+   * Optional: what a bill reads of every stored record (whole records, or those fields
+   * alone), in the order of `records()`, a page at a time. A store that reads records in
+   * pages offers it so that a bill of millions of decisions waits once per page rather
+   * than once per record, and reads no more of them than it needs.
+   */
+  billedPages?(): AsyncIterable<readonly BilledDecision[]>;
   close(): Promise<void>;
 }
