@@ -56,7 +56,7 @@ export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/r
 
 // the online meter
 export { decideRequest } from './ledger/decideRequest.js';
-export { type DecisionRecord } from './meter/decisionRecord.js';
+export { type DecisionRecord, type DecisionShape, shapeOf } from './meter/decisionRecord.js';
 export { billFromRecords } from './meter/billFromRecords.js';
 export type { BilledDecision, CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
 export { createMemoryStore } from './meter/memoryStore.js';

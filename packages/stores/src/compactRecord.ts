@@ -1,28 +1,7 @@
-import type { DecisionRecord } from '@byok-billing/core';
+import type { DecisionRecord, DecisionShape } from '@byok-billing/core';
 import { StoreError } from './storeError.js';
 import { plainText as plain } from './storedText.js';
 
-/**
- * A decision's shape: the fields that take few values (what it takes from the policy,
- * and the route its log recorded), a handful of combinations across a whole store (the
- * memory store interns them the same way). The compact SQLite layout keeps each shape
- * once (`decision_shapes`) and each decision names it by number, instead of repeating
- * some 300 bytes of rule names in every row.
- */
-export type DecisionShape = Pick<
-  DecisionRecord,
-  | 'policyVersion'
-  | 'failoverMode'
-  | 'route'
-  | 'routeRule'
-  | 'recordedRoute'
-  | 'routeMismatch'
-  | 'counted'
-  | 'allowance'
-  | 'status'
-  | 'chargeKind'
-  | 'chargeRule'
->;
 
 /** How many keys a DecisionRecord has. */
 const RECORD_KEYS = 20;
@@ -95,22 +74,6 @@ export function sameShape(t: DecisionShape, r: DecisionRecord): boolean {
   );
 }
 
-/** The shape of a record (one that `fitsColumns`). */
-export function shapeOf(r: DecisionRecord): DecisionShape {
-  return {
-    policyVersion: r.policyVersion,
-    failoverMode: r.failoverMode,
-    route: r.route,
-    routeRule: r.routeRule,
-    recordedRoute: r.recordedRoute,
-    routeMismatch: r.routeMismatch,
-    counted: r.counted,
-    allowance: r.allowance,
-    status: r.status,
-    chargeKind: r.chargeKind,
-    chargeRule: r.chargeRule,
-  };
-}
 
 /**
  * The text a shape is kept and looked up by: JSON of its fields in a fixed order, so one

@@ -1,6 +1,6 @@
-import type { BilledDecision, DecisionRecord } from '@byok-billing/core';
+import { type BilledDecision, type DecisionRecord, type DecisionShape, shapeOf } from '@byok-billing/core';
 import type { Database, Statement } from 'better-sqlite3';
-import { type DecisionShape, fitsColumns, joinRecord, parseShape, sameShape, shapeOf, shapeText } from './compactRecord.js';
+import { fitsColumns, joinRecord, parseShape, sameShape, shapeText } from './compactRecord.js';
 import { type RowFiller, RowInserter } from './rowInserter.js';
 import type { SqliteLayoutKind } from './sqliteSchema.js';
 import { StoreError } from './storeError.js';

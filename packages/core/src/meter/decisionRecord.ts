@@ -56,3 +56,31 @@ export function toDecisionRecord(decision: Decision): DecisionRecord {
     chargedUsd: r.charged === undefined ? null : r.charged.toString(),
   };
 }
+
+/**
+ * A decision's shape: the fields that take few values (what it takes from the policy, and
+ * the route its log recorded), a handful of combinations across a whole store. Stores keep
+ * each shape once and each decision names it by number (the memory store, the compact
+ * SQLite layout), instead of repeating some 300 bytes of rule names per decision.
+ */
+export type DecisionShape = Pick<
+  DecisionRecord,
+  'policyVersion' | 'failoverMode' | 'route' | 'routeRule' | 'recordedRoute' | 'routeMismatch' | 'counted' | 'allowance' | 'status' | 'chargeKind' | 'chargeRule'
+>;
+
+/** The shape of a record, as a new object. */
+export function shapeOf(r: DecisionRecord): DecisionShape {
+  return {
+    policyVersion: r.policyVersion,
+    failoverMode: r.failoverMode,
+    route: r.route,
+    routeRule: r.routeRule,
+    recordedRoute: r.recordedRoute,
+    routeMismatch: r.routeMismatch,
+    counted: r.counted,
+    allowance: r.allowance,
+    status: r.status,
+    chargeKind: r.chargeKind,
+    chargeRule: r.chargeRule,
+  };
+}

@@ -1,4 +1,4 @@
-import type { DecisionRecord } from './decisionRecord.js';
+import { type DecisionRecord, type DecisionShape, shapeOf } from './decisionRecord.js';
 import type { MeterStore } from './meterStore.js';
 
 /**
@@ -35,21 +35,6 @@ export function createMemoryStore(): MeterStore {
   };
 }
 
-/** The fields of a record that take few distinct values, interned as one shape. */
-type Shape = Pick<
-  DecisionRecord,
-  | 'policyVersion'
-  | 'failoverMode'
-  | 'route'
-  | 'routeRule'
-  | 'recordedRoute'
-  | 'routeMismatch'
-  | 'counted'
-  | 'allowance'
-  | 'status'
-  | 'chargeKind'
-  | 'chargeRule'
->;
 
 /** Separates the strings of one record in the pool; the encoding below never writes it inside one. */
 const SEP = 0xff;
@@ -89,7 +74,7 @@ class CompactDecisions {
   private readonly scopes = new Interner<string>();
   private readonly periods = new Interner<string>();
   private readonly kept = new Map<number, DecisionRecord>();
-  private readonly shapes: Shape[] = [];
+  private readonly shapes: DecisionShape[] = [];
   private readonly shapeIndex = new Map<string, number>();
 
   find(requestId: string): number {
@@ -139,19 +124,7 @@ class CompactDecisions {
     let shape = this.shapeIndex.get(key);
     if (shape === undefined) {
       shape = this.shapes.length;
-      this.shapes.push({
-        policyVersion: r.policyVersion,
-        failoverMode: r.failoverMode,
-        route: r.route,
-        routeRule: r.routeRule,
-        recordedRoute: r.recordedRoute,
-        routeMismatch: r.routeMismatch,
-        counted: r.counted,
-        allowance: r.allowance,
-        status: r.status,
-        chargeKind: r.chargeKind,
-        chargeRule: r.chargeRule,
-      });
+      this.shapes.push(shapeOf(r));
       this.shapeIndex.set(key, shape);
     }
     this.shape[i] = shape;
