@@ -6,9 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Accounts, type Policy, type UsageRequest, billToJson, compareRequests, createLedger, parseAccounts } from '@byok-billing/core';
-import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, createCompactLedger, pow10, sharesDecisions } from '@byok-billing/core/internal';
+import { createCompactLedger, sharesDecisions } from '@byok-billing/core/internal';
 import { type BillConfig, configArb, policyFor } from '../arbitraries/billConfig.js';
 import { logArb, toUsageRequest } from '../arbitraries/requestLog.js';
+import { compactFeed } from '../support/compactFeed.js';
 
 const input = (n: number) => ({ rows: n, accepted: n, rejected: 0, duplicates: 0 });
 
@@ -18,33 +19,12 @@ function sorted(requests: UsageRequest[]): UsageRequest[] {
 
 /** Bills requests (in allowance order) through a compact ledger, with variants riding along. */
 function compactBills(requests: readonly UsageRequest[], policy: Policy, accounts: Accounts | undefined, shared: { policy: Policy; accounts?: Accounts }[]) {
-  const names: string[] = [];
-  const index = new Map<string, number>();
-  const intern = (name: string) => {
-    let i = index.get(name);
-    if (i === undefined) {
-      i = names.push(name) - 1;
-      index.set(name, i);
-    }
-    return i;
-  };
+  const feed = compactFeed();
+  const { names } = feed;
+
   const ledger = createCompactLedger({ policy, accounts, names, shared });
-  for (const r of requests) {
-    const user = intern(r.userId);
-    const org = r.orgId ? intern(r.orgId) : -1;
-    const units = r.cost.units * pow10(12 - r.cost.scale);
-    const small = units <= BigInt(Number.MAX_SAFE_INTEGER);
-    ledger.decide(
-      user,
-      org,
-      r.instant.epochMs,
-      r.keyResult === undefined ? ABSENT : KEY_CODE[r.keyResult],
-      r.platformResult === undefined ? ABSENT : PLATFORM_CODE[r.platformResult],
-      r.recordedRoute === undefined ? ABSENT : ROUTE_CODE[r.recordedRoute],
-      small ? Number(units) : Number.NaN,
-      small ? undefined : units,
-    );
-  }
+  for (const r of requests) feed.decide(ledger, r);
+
   return { bill: ledger.finish(input(requests.length)), shared: shared.map((_, i) => ledger.sharedBill(i, input(requests.length))), strictFailed: ledger.strictFailed };
 }
 

@@ -7,40 +7,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Accounts, type Policy, type UsageRequest, billToJson, compareRequests, createLedger, parseAccounts } from '@byok-billing/core';
-import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, type CompactLedger, createCompactLedger, pow10 } from '@byok-billing/core/internal';
+import { type CompactLedger, createCompactLedger } from '@byok-billing/core/internal';
 import { accountsArb, configArb, policyFor } from '../arbitraries/billConfig.js';
 import { logArb, toUsageRequest } from '../arbitraries/requestLog.js';
+import { compactFeed } from '../support/compactFeed.js';
 
 const input = (n: number) => ({ rows: n, accepted: n, rejected: 0, duplicates: 0 });
 
 /** Decides requests (in allowance order) on the baseline, then on each other ledger, as the fast replay feeds them. */
 function compactBills(requests: readonly UsageRequest[], base: { policy: Policy; accounts: Accounts }, others: { policy: Policy; accounts: Accounts }[]) {
-  const names: string[] = [];
-  const index = new Map<string, number>();
-  const intern = (name: string) => {
-    let i = index.get(name);
-    if (i === undefined) {
-      i = names.push(name) - 1;
-      index.set(name, i);
-    }
-    return i;
-  };
+  const feed = compactFeed();
+  const { names } = feed;
+
   const baseline = createCompactLedger({ policy: base.policy, accounts: base.accounts, names });
   const ledgers: CompactLedger[] = others.map((o) => createCompactLedger({ policy: o.policy, accounts: o.accounts, names, lineIndex: baseline }));
-  const decideOn = (ledger: CompactLedger, r: UsageRequest) => {
-    const units = r.cost.units * pow10(12 - r.cost.scale);
-    const small = units <= BigInt(Number.MAX_SAFE_INTEGER);
-    ledger.decide(
-      intern(r.userId),
-      r.orgId ? intern(r.orgId) : -1,
-      r.instant.epochMs,
-      r.keyResult === undefined ? ABSENT : KEY_CODE[r.keyResult],
-      r.platformResult === undefined ? ABSENT : PLATFORM_CODE[r.platformResult],
-      r.recordedRoute === undefined ? ABSENT : ROUTE_CODE[r.recordedRoute],
-      small ? Number(units) : Number.NaN,
-      small ? undefined : units,
-    );
-  };
+  const decideOn = feed.decide;
+
   // The fast replay feeds the other ledgers a batch at a time, after the baseline decided it.
   for (let from = 0; from < requests.length; from += 3) {
     const batch = requests.slice(from, from + 3);
