@@ -130,6 +130,39 @@ describe('byok bill: one request id, anywhere in the input (POLICY.md D6)', () =
     expect(readFileSync(rejects, 'utf8')).toContain(`${path},2,1,request_id,"request_id ""r1"" was already seen at ${path}, line 4 with different content"`);
   });
 
+  // Found by the DuckDB parity property: the held row a repeat is compared with may itself repeat
+  // an earlier row the window (or the sorted plan's window of zero) had already let go.
+  it.each([
+    {
+      name: 'a repeat compared with a held row that repeats an earlier one',
+      log: `r9,2025-11-01T00:00:00Z,a,,0.5,ok\nr9,2025-11-01T00:00:00Z,a,,0.5,ok\nr1,2025-10-01T00:00:00Z,a,,0.5,ok\nr9,2025-11-01T00:30:00Z,b,,0.5,ok\nr9,2025-11-01T00:30:00Z,b,,0.5,ok\nr9,2025-09-30T23:59:59.999Z,a,,0.5,ok\n`,
+      refused: [2, 3, 5, 6],
+      earliest: 7,
+    },
+    {
+      name: 'a row earlier than the held row of its id, both after the earliest left the window',
+      log: `r1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T10:20:00Z,a,,0.5,ok\nr1,2025-10-05T10:20:00Z,a,,0.7,ok\nr1,2025-10-05T10:10:00Z,a,,0.9,ok\n`,
+      refused: [4, 5],
+      earliest: 2,
+    },
+  ])('every refused repeat names the earliest row of its id: $name', async ({ log, refused, earliest }) => {
+    const path = file(`${HEADER}\n${log}`);
+    const idAt = (line: number) => log.split('\n')[line - 2]!.split(',')[0]!;
+    const expected = refused.map((line) => `${path},${line},1,request_id,"request_id ""${idAt(line)}"" was already seen at ${path}, line ${earliest} with different content"`);
+    for (const extra of [[], ['--sort'], ['--engine', 'duckdb']]) {
+      const rejects = `${path}.${extra.join('') || 'window'}.rejects.csv`;
+      const run = await byok(['bill', path, '-q', '--format', 'json', '--rejects', rejects, ...extra]);
+      expect(run.code, extra.join(' ')).toBe(0);
+      const lines = readFileSync(rejects, 'utf8').trim().split('\n').slice(1).map((l) => l.slice(0, l.indexOf(' with different content"') + ' with different content"'.length));
+      expect(lines, extra.join(' ')).toEqual(expected);
+    }
+    // Without --rejects, the first refused row in input order, naming the earliest.
+    const strict = await byok(['bill', path, '-q']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`${path}, line ${refused[0]}, column 1 (request_id)`);
+    expect(strict.stderr).toContain(`was already seen at ${path}, line ${earliest} with different content`);
+  });
+
   it('an identical retry shipped later than the window is a duplicate, as with --sort', async () => {
     const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T11:00:00Z,a,,0.5,ok\nr1,2025-10-05T10:00:00.000+00:00,a,,0.50,ok\n`);
     const runs = await Promise.all([[], ['--sort']].map((extra) => byok(['bill', path, '-q', '--format', 'json', ...extra])));

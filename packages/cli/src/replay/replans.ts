@@ -33,39 +33,44 @@ export class ConflictReplan extends Error {
 export class ExclusionsBuilder {
   private readonly byInput = new Map<number, Map<number, string>>();
 
+  /** Adds a row to refuse; a row already there keeps its reason. */
   add(input: number, line: number, reason: string): void {
+    if (!this.has(input, line)) this.set(input, line, reason);
+  }
+
+  /** Adds a row to refuse, or corrects the reason it has (the row its id's request stands at). */
+  set(input: number, line: number, reason: string): void {
     let lines = this.byInput.get(input);
     if (lines === undefined) this.byInput.set(input, (lines = new Map()));
-    if (!lines.has(line)) lines.set(line, reason);
+    lines.set(line, reason);
+  }
+
+  has(input: number, line: number): boolean {
+    return this.byInput.get(input)?.has(line) === true;
+  }
+
+  get(input: number, line: number): string | undefined {
+    return this.byInput.get(input)?.get(line);
   }
 
   get size(): number {
     return this.byInput.size;
   }
 
-  /** The rows of `previous` and those added: each pass that starts again refuses more. */
+  /**
+   * The rows of `previous` and those added: each pass that starts again refuses more. A row in
+   * both takes the reason added here, the later pass's: it knew more rows of the id.
+   */
   build(previous?: Exclusions): Exclusions {
     const merged = new ExclusionsBuilder();
-    for (const map of [previous, this.byInput]) for (const [input, lines] of map ?? []) for (const [line, reason] of lines) merged.add(input, line, reason);
+    for (const map of [previous, this.byInput]) for (const [input, lines] of map ?? []) for (const [line, reason] of lines) merged.set(input, line, reason);
     return merged.byInput;
   }
 }
 
-/** Runs passes until one settles: each `ConflictReplan` adds its rows to the exclusions of the next. */
-export async function settleConflicts<T>(pass: (exclude: Exclusions | undefined) => Promise<T>): Promise<T> {
-  let exclude: Exclusions | undefined;
-  for (;;) {
-    try {
-      return await pass(exclude);
-    } catch (error) {
-      if (!(error instanceof ConflictReplan)) throw error;
-      exclude = mergeExclusions(exclude, error.exclude);
-    }
-  }
-}
-
+/** The exclusions of `a` and `b`; a row in both takes its reason from `b`, the later pass. */
 export function mergeExclusions(a: Exclusions | undefined, b: Exclusions): Exclusions {
   const builder = new ExclusionsBuilder();
-  for (const [input, lines] of b) for (const [line, reason] of lines) builder.add(input, line, reason);
+  for (const [input, lines] of b) for (const [line, reason] of lines) builder.set(input, line, reason);
   return builder.build(a);
 }

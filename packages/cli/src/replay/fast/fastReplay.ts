@@ -123,6 +123,9 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   // Rows this pass met only after it had counted them (an earlier row of their id came later):
   // refused in their place by the pass that starts again.
   const displaced = new ExclusionsBuilder();
+  // Rows this pass refused in their place as repeating a held row's id: the held row may itself
+  // not be its id's earliest, so the reasons are checked at the end (refuseRepeatedIds).
+  const refusedHere = new ExclusionsBuilder();
   // The duplicates counted against each held row, by slot (rare): refused with it when it is displaced.
   const duplicatesOf = new Map<number, { input: number; line: number }[]>();
 
@@ -237,6 +240,8 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     if (exclude !== undefined) {
       const reason = exclude.get(input)?.get(line);
       if (reason !== undefined) {
+        // Its id is checked again: the reason must name the earliest row of the id this pass meets.
+        noteId(batch, row, input, line);
         reject({ file: inputNames[input]!, line, column: headers[input]!.index.request_id + 1, columnName: 'request_id', text: rowText(batch, row), reason });
         return;
       }
@@ -266,6 +271,8 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           // An earlier row of the id, met after the held one: it is the request. The held row and
           // its duplicates are refused in their places by a pass that starts again.
           const reason = conflictingDuplicateReason(rowId(batch, row), `${inputNames[input]}, line ${line}`);
+          // An earlier row of the id may have left the window: the id check names the earliest.
+          noteId(batch, row, input, line);
           const heldInput = held.input[same]!;
           const heldLine = held.line[same]!;
           displaced.add(heldInput, heldLine, reason);
@@ -273,11 +280,14 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           return;
         }
         const reason = conflictingDuplicateReason(rowId(batch, row), describe(same));
+        // The held row may repeat an earlier one that left the window: the id check sees all three.
+        noteId(batch, row, input, line);
         if (spill !== undefined) {
           // Rows back from the sort: refused in its place among the rows read, by a pass that starts again.
           displaced.add(input, line, reason);
           return;
         }
+        refusedHere.set(input, line, reason);
         reject({ file: inputNames[input]!, line, column: headers[input]!.index.request_id + 1, columnName: 'request_id', text: rowText(batch, row), reason });
         return;
       }
@@ -337,25 +347,22 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   }
 
   /**
-   * The rows of an id after its earliest, whose content differs from it (POLICY.md D6). A row with the first's content never gets here: it has its instant, so
-   * the window or the sort held both together and counted it as a duplicate. Rows this pass
-   * refused as it went are left out.
+   * Refuses, in a pass that starts again, the rows of an id after its earliest (POLICY.md D6; at
+   * one instant, the first in input order): rows too far apart for the window, and rows this
+   * pass refused or displaced naming a row that is not the earliest (it was compared with the
+   * held row of its id, which may itself repeat an earlier row the window had let go). A row
+   * with the first's content never gets here: it has its instant, so the window or the sort
+   * held both together and counted it as a duplicate.
    */
-  function laterConflicts(): { input: number; line: number; reason: string }[] {
-    const found: { input: number; line: number; reason: string }[] = [];
+  function refuseRepeatedIds(): void {
     for (const { id, rows } of ids.repeats()) {
-      // The earliest row of the id is the request; at one instant, the first in input order.
       const [first, ...others] = [...rows].sort((a, b) => a.ms - b.ms || a.ns - b.ns || a.input - b.input || a.line - b.line);
       const reason = conflictingDuplicateReason(id, `${inputNames[first!.input]}, line ${first!.line}`);
-      for (const other of others) found.push({ input: other.input, line: other.line, reason });
+      for (const { input, line } of others) {
+        const given = exclude?.get(input)?.get(line) ?? refusedHere.get(input, line) ?? displaced.get(input, line);
+        if (given !== reason) displaced.set(input, line, reason);
+      }
     }
-    return found.sort((a, b) => a.input - b.input || a.line - b.line);
-  }
-
-  /** Refuses the rows that repeat an earlier row's id far from it, in a pass that starts again. */
-  function refuseRepeatedIds(): void {
-    const found = laterConflicts();
-    for (const { input, line, reason } of found) displaced.add(input, line, reason);
     if (displaced.size > 0) throw new ConflictReplan(displaced.build());
   }
 

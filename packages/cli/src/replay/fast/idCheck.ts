@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /*
- * The request ids of every accepted row of a run, checked for repeats across the whole input
- * in bounded memory (POLICY.md D6 holds wherever two rows stand, not only within the reorder
- * window). A repeat with the same content never gets here twice: it has the same instant, so
- * the window (or the sort) holds both rows together and counts the second as a duplicate. Two
- * accepted rows with one id are therefore rows with different content.
+ * The request ids of every accepted row of a run (and of the rows it refused as repeating an
+ * id), checked for repeats across the whole input in bounded memory (POLICY.md D6 holds
+ * wherever two rows stand, not only within the reorder window). A repeat of an accepted row
+ * with the same content never gets here: it has the same instant, so the window (or the sort)
+ * holds both rows together and counts the second as a duplicate.
  *
  * Ids are kept in 64 partitions by hash, in memory up to a budget and then appended to
  * temporary files; at the end each partition is read on its own and its ids compared exactly.
@@ -18,7 +18,7 @@ const PARTITIONS = 64;
 // ignoreBOM: an id may begin with U+FEFF, and must read back as it was written.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** An id that more than one accepted row has, with those rows. */
+/** An id that more than one row noted has, with those rows. */
 export interface RepeatedId {
   readonly id: string;
   readonly rows: readonly { readonly input: number; readonly line: number; readonly ms: number; readonly ns: number }[];
