@@ -306,13 +306,17 @@ describe('byok bill: input forms and outputs', () => {
     expect(stdout).toContain('rows 1: accepted 1, duplicates 0, rejected 0');
   });
 
-  it('--out writes the bill to a file; ndjson gives one object per line', async () => {
-    const path = file(`${HEADER}\n${GOOD}\n`);
+  it('--out writes the bill to a file; ndjson gives the accounting, one object per line, and the totals', async () => {
+    const path = file(`${HEADER}\n${GOOD}\n${GOOD}\nr3,2025-09-10T10:00:00Z,bob,,-1,ok\n`);
     const out = join(dir, 'bill.ndjson');
-    const { code, stdout } = await byok(['bill', path, '-q', '--format', 'ndjson', '--out', out]);
+    const { code, stdout } = await byok(['bill', path, '-q', '--format', 'ndjson', '--out', out, '--rejects', join(dir, 'bill.ndjson.rejects.csv')]);
     expect(code).toBe(0);
     expect(stdout).toBe('');
-    expect(JSON.parse(readFileSync(out, 'utf8').trim())).toMatchObject({ scope: 'user:alice', byokCostUsd: '0.25' });
+    const records = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const json = JSON.parse((await byok(['bill', path, '-q', '--format', 'json', '--rejects', join(dir, 'bill.json.rejects.csv')])).stdout);
+    // Issue 15: the row accounting and the totals are there, as in the JSON bill.
+    expect(records).toEqual([{ policy: json.policy, input: { rows: 3, accepted: 1, rejected: 1, duplicates: 1 } }, ...json.lines, { totals: json.totals }]);
+    expect(records[1]).toMatchObject({ scope: 'user:alice', byokCostUsd: '0.25' });
   });
 
   it('bad option values are usage errors (exit 2)', async () => {

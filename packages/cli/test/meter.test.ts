@@ -62,7 +62,11 @@ function goldenParity(storeFor: (scenario: string) => string[]) {
     it(`${scenario.name}: byok meter bills exactly as byok bill and the scenario expect`, async () => {
       const bill = await json(['bill', ...scenario.args]);
       expect(bill).toEqual(scenario.expected);
-      expect(await json(['meter', ...storeFor(scenario.name), ...scenario.args])).toEqual(bill);
+      const { store, ...meterBill } = (await json(['meter', ...storeFor(scenario.name), ...scenario.args])) as { store: unknown };
+      expect(meterBill).toEqual(bill);
+      // A fresh store: it holds exactly this run's requests.
+      const { accepted } = (bill as { input: { accepted: number } }).input;
+      expect(store).toEqual({ decisions: accepted, recordedByThisRun: accepted });
     });
   }
 }
@@ -92,7 +96,8 @@ describe('byok meter: laws', () => {
         const log = fresh('log.csv');
         writeFileSync(log, csv(inTimeOrder(rows)));
         const bill = await json(['bill', log, '--policy', smallPolicy]);
-        expect(await json(['meter', log, '--policy', smallPolicy])).toEqual(bill);
+        const { store: _store, ...meterBill } = (await json(['meter', log, '--policy', smallPolicy])) as { store: unknown };
+        expect(meterBill).toEqual(bill);
       }),
     );
   });
@@ -150,6 +155,42 @@ describe('byok meter: arrival order and input', () => {
     expect(second.input).toEqual(first.input);
   });
 
+  it('a run into a store that holds more accounts for its own rows, and says what the store holds apart (issue 15)', async () => {
+    // The reproduction printed "rows 5, accepted 396079": the store's decisions as this run's rows.
+    const store = `sqlite:${fresh('more.db')}`;
+    const big = fresh('big.csv');
+    writeFileSync(big, `${header}\n${Array.from({ length: 40 }, (_, i) => `big${i},2025-10-01T10:00:${String(i).padStart(2, '0')}Z,u,acme,0.10,ok`).join('\n')}\n`);
+    const small = fresh('small.csv');
+    writeFileSync(small, `${header}\nbig0,2025-10-01T10:00:00Z,u,acme,0.10,ok\ns1,2025-10-03T10:00:00Z,u,,0.10,ok\ns1,2025-10-03T10:00:00Z,u,,0.10,ok\ns2,2025-10-03T11:00:00Z,v,,0.10,ok\n`);
+    type MeterJson = { input: { rows: number; accepted: number; rejected: number; duplicates: number }; store: unknown; totals: { byokRequests: number } };
+    const first = (await json(['meter', big, '--store', store])) as MeterJson;
+    expect(first.store).toEqual({ decisions: 40, recordedByThisRun: 40 });
+    const second = (await json(['meter', small, '--store', store])) as MeterJson;
+    expect(second.input).toEqual({ rows: 4, accepted: 3, rejected: 0, duplicates: 1 });
+    expect(second.input.rows).toBe(second.input.accepted + second.input.duplicates + second.input.rejected);
+    expect(second.store).toEqual({ decisions: 42, recordedByThisRun: 2 });
+    // The bill's lines are the store's.
+    expect(second.totals.byokRequests).toBe(42);
+    const table = await byok(['meter', small, '--store', store, '--format', 'table', '-q']);
+    expect(table.stdout).toContain('rows 4: accepted 3, duplicates 1, rejected 0');
+    expect(table.stdout).toContain('42 decision(s) stored, 0 recorded by this run');
+    const ndjson = (await byok(['meter', small, '--store', store, '--format', 'ndjson', '-q'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(ndjson[0]).toMatchObject({ input: second.input, store: { decisions: 42, recordedByThisRun: 0 } });
+    expect(ndjson.at(-1)).toMatchObject({ totals: { byokRequests: 42 } });
+  });
+
+  it('--max-line-bytes refuses a longer row with its file and line, as byok bill does', async () => {
+    const log = fresh('long.csv');
+    writeFileSync(log, `${header}\na,2025-10-01T10:00:00Z,u,acme,0.10,ok\nb,2025-10-01T10:00:01Z,${'u'.repeat(200)},acme,0.10,ok\n`);
+    const strict = await byok(['meter', log, '--max-line-bytes', '128', '-q']);
+    expect(strict.code).toBe(EXIT_BAD_INPUT);
+    expect(strict.stderr).toContain(`${log}, line 3`);
+    expect(strict.stderr).toContain('--max-line-bytes');
+    const rejects = fresh('long-rejects.csv');
+    const bill = (await json(['meter', log, '--max-line-bytes', '128', '--rejects', rejects])) as { input: unknown };
+    expect(bill.input).toEqual({ rows: 2, accepted: 1, rejected: 1, duplicates: 0 });
+  });
+
   it('refuses a retried request_id with other content: with --rejects the row is listed, without it exit 2 names file and line', async () => {
     const store = `sqlite:${fresh('conflict.db')}`;
     const log = fresh('conflict.csv');
@@ -168,7 +209,7 @@ describe('byok meter: usage', () => {
   it('--help documents every option, the stores, arrival order and examples', async () => {
     const { code, stdout } = await byok(['meter', '--help']);
     expect(code).toBe(0);
-    for (const option of ['--store', '--table-prefix', '--batch-size', '--policy', '--accounts', '--input-timezone', '--rejects', '--format', '--out', '--details', '--quiet']) {
+    for (const option of ['--store', '--table-prefix', '--batch-size', '--policy', '--accounts', '--input-timezone', '--rejects', '--max-line-bytes', '--format', '--out', '--details', '--quiet']) {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('Examples:');
@@ -194,8 +235,9 @@ describe('byok meter: usage', () => {
       expect((await byok(['bill', log, '--accounts', accounts, '--format', format, '--out', billOut, '-q'])).code).toBe(0);
       expect((await byok(['meter', log, '--accounts', accounts, '--format', format, '--out', meterOut, '-q'])).code).toBe(0);
       const meterText = readFileSync(meterOut, 'utf8');
-      // The table adds a line naming the store; otherwise the outputs are the same.
-      expect(meterText.replace(/^store: .*\n/m, '')).toBe(readFileSync(billOut, 'utf8'));
+      // The table adds a line naming the store, JSON Lines a "store" member in the first
+      // object; otherwise the outputs are the same.
+      expect(meterText.replace(/^store: .*\n/m, '').replace(/,"store":\{"decisions":\d+,"recordedByThisRun":\d+\}\}\n/, '}\n')).toBe(readFileSync(billOut, 'utf8'));
     }
   });
 });

@@ -2,6 +2,7 @@ import { type Bill, type Meter, type UsageRequest, compareInstants, createMeter 
 import { DEFAULT_MAX_BATCH, SQLITE_DEFAULT_MAX_BATCH, StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
+import { MAX_LINE_BYTES_HELP } from '../io/readLimits.js';
 import { fileSink } from '../io/outputSink.js';
 import { BILL_FORMATS, type BillFormat, formatBill } from '../output/billFormats.js';
 import { writeStoredDecisions } from '../output/storedDecisions.js';
@@ -23,6 +24,8 @@ export interface MeterCliOptions {
   readonly inputTimezone?: string;
   readonly rejects?: string;
   readonly quiet?: boolean;
+  /** `--max-line-bytes` as written. */
+  readonly maxLineBytes?: string;
   readonly format?: BillFormat;
   readonly out?: string;
   readonly details?: string;
@@ -36,9 +39,10 @@ export interface MeterCliOptions {
  * already in the store (a retry, or a re-run after a crash) keeps its decision and
  * counts once.
  *
- * The bill's lines and `input.accepted` cover every decision in the store; `rows`,
- * `duplicates` and `rejected` describe the logs of this run. On a store that holds
- * exactly these logs, the summary adds up as `byok bill`'s does.
+ * The bill's lines cover every decision in the store; `input` accounts for the rows of this
+ * run (rows = accepted + duplicates + rejected, as in every command), and `store` says how many
+ * decisions the store holds and how many this run recorded. On a store that holds exactly
+ * these logs, the lines add up to `input.accepted` as `byok bill`'s do.
  */
 export async function meterCommand(logs: readonly string[], options: MeterCliOptions, io: ProgramIO): Promise<Bill> {
   const batchSize = parseBatchSize(options.batchSize);
@@ -48,6 +52,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
   const seen = new RunIds();
   let latest: UsageRequest | undefined;
   let lateRows = 0;
+  let recorded = 0;
   let failed = false;
   try {
     const run = await runReplay(logs, { ...options, reorderWindow: '0', details: undefined }, io, {
@@ -62,6 +67,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
         // Answers arrive in call order (the store settles them in order), so `seen`
         // is filled in file order.
         return meter!.record(request).then((outcome) => {
+          if (!outcome.replayed) recorded++;
           if (late && !outcome.replayed) lateRows++;
           return seen.repeat(request.requestId, outcome) ? 'duplicate' : 'accepted';
         });
@@ -77,7 +83,8 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
       );
     }
     const stored = await meter!.bill();
-    const bill: Bill = { ...stored, input: { ...run.bill.input, accepted: stored.input.accepted } };
+    const bill: Bill = { ...stored, input: run.bill.input };
+    const storeSummary = { decisions: stored.input.accepted, recordedByThisRun: recorded };
     if (bill.routeMismatches > 0) {
       warn(`${bill.routeMismatches.toLocaleString('en-US')} stored decision(s) have a recorded route that differs from the route their failover mode gives`);
     }
@@ -85,10 +92,10 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
     if (options.chargedLog !== undefined) await writeChargedLog(meter!.records(), fileSink(options.chargedLog));
     const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
     const notes = [
-      `store: ${describeStore(options.store)}; ${stored.input.accepted.toLocaleString('en-US')} decision(s) stored`,
+      `store: ${describeStore(options.store)}; ${storeSummary.decisions.toLocaleString('en-US')} decision(s) stored, ${storeSummary.recordedByThisRun.toLocaleString('en-US')} recorded by this run`,
       ...(bill.routeMismatches > 0 ? [`route mismatches: ${bill.routeMismatches.toLocaleString('en-US')} (recorded route differs from the failover mode's route)`] : []),
     ];
-    writeOutput(formatBill(bill, format, presentationOf(run.policy), notes), options.out, io);
+    writeOutput(formatBill(bill, format, presentationOf(run.policy), notes, { store: storeSummary }), options.out, io);
     return bill;
   } catch (error) {
     failed = true;
@@ -150,6 +157,7 @@ export function registerMeter(program: Command, io: ProgramIO): void {
     .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
     .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset, e.g. Europe/Berlin')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP)
     .addOption(new Option('--format <format>', 'bill format (default: table on a terminal, json otherwise)').choices(BILL_FORMATS))
     .option('--out <file>', 'write the bill to this file instead of standard output')
     .option('--details <file>', 'write every decision the store holds here, in store order (.csv, or .ndjson for JSON lines)')
@@ -182,8 +190,9 @@ A run that is stopped (a crash, kill -9) loses only requests whose transaction h
 committed; run it again on the same logs and store and they are recorded, while those
 already stored keep their decisions. Without --rejects the first bad row stops the run
 (exit code 2); rows read with it may already be recorded, and a re-run keeps them.
-The bill's lines and "accepted" cover every decision in the store; "rows", "duplicates"
-and "rejected" describe this run's logs.`,
+The bill's lines cover every decision in the store; "input" accounts for this run's rows
+(rows = accepted + duplicates + rejected) and "store" gives the decisions the store holds
+and how many this run recorded.`,
     )
     .action(async (logs: string[], options: MeterCliOptions) => {
       await meterCommand(logs, options, io);

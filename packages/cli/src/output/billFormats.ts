@@ -12,6 +12,12 @@ import {
 import { csvNumber, csvText } from '../io/csvCell.js';
 
 export const BILL_FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
+
+/**
+ * Members a command adds to the JSON bill after `input` (and to the first object of JSON
+ * Lines), such as the meter's account of its store; the table says the same in its notes.
+ */
+export type BillExtra = Readonly<Record<string, unknown>>;
 export type BillFormat = (typeof BILL_FORMATS)[number];
 
 /** camelCase field → the snake_case CSV column FORMATS.md names. */
@@ -26,7 +32,11 @@ export function billAsJson(bill: Bill): string {
   return [...billJsonChunks(bill)].join('');
 }
 
-/** One JSON object per bill line (the same objects as the JSON bill's `lines`). */
+/**
+ * JSON Lines: a first object with the bill's `policy` and `input` (the row accounting), one
+ * object per bill line (the JSON bill's `lines`, as they are), and a last with the `totals`.
+ * Each object says what it is by its keys; a reader after lines alone keeps those with `scope`.
+ */
 export function billAsNdjson(bill: Bill): string {
   return [...billNdjsonChunks(bill)].join('');
 }
@@ -55,9 +65,10 @@ function nestedJson(value: unknown, depth: number): string {
 }
 
 /** `billAsJson`'s text in pieces: exactly `JSON.stringify(billToJson(bill), null, 2)` and a line end. */
-export function* billJsonChunks(bill: Bill): Generator<string> {
+export function* billJsonChunks(bill: Bill, extra: BillExtra = {}): Generator<string> {
   const head = billToJson({ ...bill, lines: [] });
-  yield `{\n  "policy": ${nestedJson(head.policy, 1)},\n  "input": ${nestedJson(head.input, 1)},\n  "lines": `;
+  const more = Object.entries(extra).map(([key, value]) => `\n  ${JSON.stringify(key)}: ${nestedJson(value, 1)},`).join('');
+  yield `{\n  "policy": ${nestedJson(head.policy, 1)},\n  "input": ${nestedJson(head.input, 1)},${more}\n  "lines": `;
   if (bill.lines.length === 0) {
     yield '[]';
   } else {
@@ -73,8 +84,11 @@ export function* billJsonChunks(bill: Bill): Generator<string> {
   yield `,\n  "totals": ${nestedJson(head.totals, 1)}\n}\n`;
 }
 
-export function* billNdjsonChunks(bill: Bill): Generator<string> {
+export function* billNdjsonChunks(bill: Bill, extra: BillExtra = {}): Generator<string> {
+  const head = billToJson({ ...bill, lines: [] });
+  yield `${JSON.stringify({ policy: head.policy, input: head.input, ...extra })}\n`;
   for (const lines of jsonLineChunks(bill)) yield lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+  yield `${JSON.stringify({ totals: head.totals })}\n`;
 }
 
 export function* billCsvChunks(bill: Bill): Generator<string> {
@@ -142,17 +156,17 @@ export function billAsTable(bill: Bill, presentation: Presentation, notes: reado
   return `${out.join('\n')}\n`;
 }
 
-export function formatBill(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = []): string {
-  return [...billChunks(bill, format, presentation, notes)].join('');
+export function formatBill(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = [], extra: BillExtra = {}): string {
+  return [...billChunks(bill, format, presentation, notes, extra)].join('');
 }
 
 /** `formatBill`'s text in pieces, to write one after another. */
-export function billChunks(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = []): Iterable<string> {
+export function billChunks(bill: Bill, format: BillFormat, presentation: Presentation, notes: readonly string[] = [], extra: BillExtra = {}): Iterable<string> {
   switch (format) {
     case 'json':
-      return billJsonChunks(bill);
+      return billJsonChunks(bill, extra);
     case 'ndjson':
-      return billNdjsonChunks(bill);
+      return billNdjsonChunks(bill, extra);
     case 'csv':
       return billCsvChunks(bill);
     case 'table':
