@@ -282,11 +282,16 @@ describe('byok bill: input forms and outputs', () => {
     const rows = readFileSync(details, 'utf8').trimEnd().split('\n');
     expect(rows[0]).toBe('file,line,request_id,timestamp_utc,scope,period,policy_version,failover_mode,route,route_rule,recorded_route,route_mismatch,ordinal,allowance,status,cost_usd,fee_usd,charge_usd,charge_rule,duplicate_of_line');
     expect(rows).toHaveLength(4);
-    expect(rows.some((r) => r.startsWith(`${path},3,`) && r.endsWith(',2'))).toBe(true);
-    expect(rows).toContain(`${path},2,r1,2025-10-05T10:00:00Z,user:alice,2025-10,2025-10-free-million,fallback,byok,fallback: key served,,false,1,1000000,free,0.25,0,0,BYOK within the free allowance,`);
+    // Issue 15: the duplicate's record comes right after the record it repeats, with its
+    // request id and instant (it used to come first, with an empty request_id).
+    expect(rows[1]).toBe(`${path},2,r1,2025-10-05T10:00:00Z,user:alice,2025-10,2025-10-free-million,fallback,byok,fallback: key served,,false,1,1000000,free,0.25,0,0,BYOK within the free allowance,`);
+    expect(rows[2]).toBe(`${path},3,r1,2025-10-05T10:00:00Z${','.repeat(16)}2`);
+    expect(rows[3]!.startsWith(`${path},4,r2,`)).toBe(true);
     const ndjson = join(dir, 'details.ndjson');
     await byok(['bill', path, '-q', '--details', ndjson]);
     const records = readFileSync(ndjson, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.line, r.request_id])).toEqual([[2, 'r1'], [3, 'r1'], [4, 'r2']]);
+    expect(records[1]).toEqual({ file: path, line: 3, request_id: 'r1', timestamp_utc: '2025-10-05T10:00:00Z', duplicate_of_line: 2, duplicate_of_file: path });
     expect(records.find((r) => r.request_id === 'r2')).toMatchObject({ route: 'platform', charge_usd: '0.5', ordinal: null, status: null });
   });
 

@@ -4,7 +4,8 @@ import { ByteSink } from '../io/byteSink.js';
 import { csvText } from '../io/csvCell.js';
 import { fileSink } from '../io/outputSink.js';
 import { type RowBatch, rowId } from '../replay/fast/rowBatch.js';
-import { DECISION_COLUMNS } from './decisionRecords.js';
+import type { DuplicateRow } from '../replay/rowSource.js';
+import { DECISION_COLUMNS, duplicateCsvTail, duplicateJson } from './decisionRecords.js';
 
 /** A decided request as the fast replay has it: where it came from, and its outcome. */
 export interface CompactDecided {
@@ -20,7 +21,8 @@ export interface CompactDecided {
 
 export interface CompactDecisionWriter {
   decision(decided: CompactDecided): void;
-  duplicate(file: string, line: number, originalFile: string, originalLine: number): void;
+  /** A duplicate's record, written right after the record of the row it repeats. */
+  duplicate(duplicate: DuplicateRow): void;
   close(): void;
 }
 
@@ -100,8 +102,8 @@ function ndjsonWriter(path: string): CompactDecisionWriter {
         })}\n`,
       );
     },
-    duplicate(file, line, originalFile, originalLine) {
-      sink.write(`${JSON.stringify({ file, line, duplicate_of_line: originalLine, duplicate_of_file: originalFile })}\n`);
+    duplicate({ file, line, original }) {
+      sink.write(`${duplicateJson(file, line, original)}\n`);
     },
     close() {
       sink.close();
@@ -275,10 +277,10 @@ function csvWriter(path: string): CompactDecisionWriter {
       at = copyInto(buf, at, tail);
       sink.used = at;
     },
-    duplicate(file, line, _originalFile, originalLine) {
+    duplicate({ file, line, original }) {
       sink.reserve();
       sink.encoded(fileCell(file));
-      sink.text(`,${line}${','.repeat(DECISION_COLUMNS.length - 2)}${originalLine}\n`);
+      sink.text(`,${line},${duplicateCsvTail(original)}\n`);
     },
     close() {
       sink.close();

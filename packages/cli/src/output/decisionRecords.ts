@@ -1,11 +1,11 @@
 import { type Decision, formatInstant } from '@byok-billing/core';
 import { csvNumber, csvText } from '../io/csvCell.js';
 import type { OutputSink } from '../io/outputSink.js';
-import type { RowSource } from '../replay/rowSource.js';
+import type { DuplicateRow, RowSource } from '../replay/rowSource.js';
 
 /**
  * The audit trail: one record per request, as CSV or NDJSON (by the file's extension).
- * Duplicates are listed too, pointing at the row they repeat.
+ * Duplicates are listed too, each right after the row it repeats, pointing at it.
  */
 export const DECISION_COLUMNS = [
   'file',
@@ -32,7 +32,8 @@ export const DECISION_COLUMNS = [
 
 export interface DecisionRecordWriter {
   decision(decision: Decision, source: RowSource): void;
-  duplicate(source: RowSource, original: RowSource): void;
+  /** A duplicate's record, written right after the record of the row it repeats. */
+  duplicate(duplicate: DuplicateRow): void;
   close(): void;
 }
 
@@ -86,19 +87,31 @@ export function decisionRecordWriter(sink: OutputSink, path: string): DecisionRe
           `${csvNumber(d.charge.toString())},${text(d.chargeRule)},\n`,
       );
     },
-    duplicate(source, original) {
-      if (ndjson) {
-        sink.write(`${JSON.stringify({ file: source.file, line: source.line, duplicate_of_line: original.line, duplicate_of_file: original.file })}\n`);
-        return;
-      }
-      const cells: string[] = DECISION_COLUMNS.map(() => '');
-      cells[0] = text(source.file);
-      cells[1] = String(source.line);
-      cells[cells.length - 1] = String(original.line);
-      sink.write(`${cells.join(',')}\n`);
+    duplicate({ file, line, original }) {
+      sink.write(ndjson ? `${duplicateJson(file, line, original)}\n` : `${text(file)},${line},${duplicateCsvTail(original)}\n`);
     },
     close() {
       sink.close();
     },
   };
+}
+
+/**
+ * A duplicate's CSV record after its file and line: the request id and instant it shares with
+ * the row it repeats, empty decision columns (it is not decided again), and that row's line.
+ */
+export function duplicateCsvTail(original: DuplicateRow['original']): string {
+  return `${csvText(original.requestId)},${formatInstant(original.instant)}${','.repeat(DECISION_COLUMNS.length - 4)}${original.line}`;
+}
+
+/** A duplicate's JSON record: see `duplicateCsvTail`; it names the original's file too. */
+export function duplicateJson(file: string, line: number, original: DuplicateRow['original']): string {
+  return JSON.stringify({
+    file,
+    line,
+    request_id: original.requestId,
+    timestamp_utc: formatInstant(original.instant),
+    duplicate_of_line: original.line,
+    duplicate_of_file: original.file,
+  });
 }

@@ -7,7 +7,7 @@ import type { InputSource } from '../io/openInput.js';
 import { faultProblem } from '../io/recordFault.js';
 import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
 import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
-import type { Rejection, RowSource } from './rowSource.js';
+import type { DuplicateRow, Rejection, RowSource } from './rowSource.js';
 import { ConflictReplan, type Exclusions, ExclusionsBuilder, LateRowReplan } from './replans.js';
 
 export type { Rejection, RowSource } from './rowSource.js';
@@ -25,8 +25,8 @@ export interface ReplayOptions {
   readonly exclude?: Exclusions | undefined;
   /** Receives each decision in allowance order. */
   readonly onDecision?: ((decision: Decision, source: RowSource) => void) | undefined;
-  /** Receives each duplicate row and the row it repeats. */
-  readonly onDuplicate?: ((source: RowSource, original: RowSource) => void) | undefined;
+  /** Receives each duplicate row and the row it repeats, right after that row's decision. */
+  readonly onDuplicate?: ((duplicate: DuplicateRow) => void) | undefined;
   /** Receives every refused row (`decided`: refused by the ledger); see fastReplay's `onReject`. */
   readonly onReject: (rejection: Rejection, decided?: boolean) => void;
   /** Told once per file of columns it ignores. */
@@ -78,18 +78,25 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
     windowMs: options.windowMs,
     describe: describeSource,
     release(arrival: Arrival<RowSource>) {
-      if (duplicatesOf.size > 0) duplicatesOf.delete(arrival.request.requestId);
-      let decision: Decision;
+      const copies = duplicatesOf.size > 0 ? duplicatesOf.get(arrival.request.requestId) : undefined;
+      if (copies !== undefined) duplicatesOf.delete(arrival.request.requestId);
+      let decision: Decision | undefined;
       try {
         decision = ledger.add(arrival.request);
       } catch (error) {
         if (!(error instanceof ByokError)) throw error;
         const { file, line, text } = arrival.source;
         reject({ file, line, text, columnName: error.field, reason: error.message }, true);
-        return;
       }
-      if (decision.routeMismatch) routeMismatches++;
-      options.onDecision?.(decision, arrival.source);
+      if (decision !== undefined) {
+        if (decision.routeMismatch) routeMismatches++;
+        options.onDecision?.(decision, arrival.source);
+      }
+      if (copies !== undefined && options.onDuplicate !== undefined) {
+        const { request, source } = arrival;
+        const original = { file: source.file, line: source.line, requestId: request.requestId, instant: request.instant };
+        for (const copy of copies) options.onDuplicate({ file: options.inputs[copy.input]!.name, line: copy.line, original });
+      }
     },
   });
 
@@ -175,7 +182,6 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
         if (copies === undefined) duplicatesOf.set(request.requestId, (copies = []));
         copies.push({ input: inputIndex, line: record.line });
         duplicates++;
-        options.onDuplicate?.(source, outcome.of.source);
       }
     } catch (error) {
       if (error instanceof ConflictingDuplicateError) {

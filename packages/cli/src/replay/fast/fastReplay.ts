@@ -6,7 +6,7 @@ import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
 import { rowToRequest } from '../../io/rowToRequest.js';
 import { asInputError } from '../replayLog.js';
-import type { Rejection } from '../rowSource.js';
+import type { DuplicateRow, Rejection } from '../rowSource.js';
 import { type BatchSource, scanInline } from './batchSource.js';
 import { HeldRows } from './heldRows.js';
 import { SpillSorter } from './spillSort.js';
@@ -64,8 +64,11 @@ export interface FastReplayOptions {
    * so that `onDecided` sees each request's outcome under them too (an audit's per-user fee).
    */
   readonly alongside?: readonly FastReplayTerms[] | undefined;
-  /** Receives each duplicate row and the row it repeats. */
-  readonly onDuplicate?: ((file: string, line: number, originalFile: string, originalLine: number) => void) | undefined;
+  /**
+   * Receives each duplicate row, with the row it repeats and their request id and instant,
+   * right after that row's decision (so a record of it follows the one it repeats).
+   */
+  readonly onDuplicate?: ((duplicate: DuplicateRow) => void) | undefined;
   /** Where each input's row batches come from (default: scanned on this thread as read, or by threads for large files). */
   readonly batches?: ((input: InputSource) => BatchSource | undefined) | undefined;
 }
@@ -170,7 +173,16 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       reject({ file: inputNames[held.input[slot]!]!, line: held.line[slot]!, text: rowText(batch, row), columnName: error.field, reason: error.message }, true);
       return;
     } finally {
-      if (duplicatesOf.size > 0) duplicatesOf.delete(slot);
+      if (duplicatesOf.size > 0) {
+        const copies = duplicatesOf.get(slot);
+        if (copies !== undefined) {
+          duplicatesOf.delete(slot);
+          if (options.onDuplicate !== undefined) {
+            const original = { file: inputNames[held.input[slot]!]!, line: held.line[slot]!, requestId: rowId(batch, row), instant: { epochMs: ms, nanos: held.ns[slot]! } };
+            for (const copy of copies) options.onDuplicate({ file: inputNames[copy.input]!, line: copy.line, original });
+          }
+        }
+      }
       held.recycle(slot);
       if (--batch.holds === 0 && batch.taken) recycles.get(batch)?.();
     }
@@ -261,7 +273,6 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           if (copies === undefined) duplicatesOf.set(same, (copies = []));
           copies.push({ input, line });
           duplicates++;
-          options.onDuplicate?.(inputNames[input]!, line, inputNames[held.input[same]!]!, held.line[same]!);
           return;
         }
         const late = batch.epochMs[row]! < latestMs - windowMs;
