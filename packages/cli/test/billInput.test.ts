@@ -163,6 +163,18 @@ describe('byok bill: one request id, anywhere in the input (POLICY.md D6)', () =
     expect(strict.stderr).toContain(`was already seen at ${path}, line ${earliest} with different content`);
   });
 
+  it('a CR LF inside a quoted value is part of it: "a\\r\\nb" and "a\\nb" are two requests (issue 15)', async () => {
+    const path = file(`${HEADER}\r\n"a\r\nb",2025-10-05T10:00:00Z,alice,,0.5,ok\r\n"a\nb",2025-10-05T10:00:00Z,alice,,0.5,ok\r\n`);
+    for (const extra of [[], ['--sort'], ['--threads', '1'], ['--engine', 'duckdb']]) {
+      const run = await byok(['bill', path, '-q', '--format', 'json', ...extra]);
+      expect(run.code, extra.join(' ')).toBe(0);
+      expect(JSON.parse(run.stdout).input, extra.join(' ')).toEqual({ rows: 2, accepted: 2, rejected: 0, duplicates: 0 });
+    }
+    const details = `${path}.details.ndjson`;
+    await byok(['bill', path, '-q', '--details', details]);
+    expect(readFileSync(details, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(['a\nb', 'a\r\nb']); // allowance order: (instant, request_id)
+  });
+
   it('an identical retry shipped later than the window is a duplicate, as with --sort', async () => {
     const path = file(`${HEADER}\nr1,2025-10-05T10:00:00Z,a,,0.5,ok\nr2,2025-10-05T11:00:00Z,a,,0.5,ok\nr1,2025-10-05T10:00:00.000+00:00,a,,0.50,ok\n`);
     const runs = await Promise.all([[], ['--sort']].map((extra) => byok(['bill', path, '-q', '--format', 'json', ...extra])));

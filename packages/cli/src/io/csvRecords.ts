@@ -157,14 +157,18 @@ class RecordAssembler {
   /** A whole record with a quote character or a byte that is not UTF-8. */
   private complete(lines: readonly PhysicalLine[]): CsvRecord {
     const line = lines[0]!.line;
+    // A line end inside the record is inside a quoted field: a CR before it is part of the
+    // value (RFC 4180: "a\r\nb" and "a\nb" are two ids); only the record's own end drops it.
+    const last = lines.length - 1;
     if (lines.every((l) => l.invalid === undefined)) {
-      const text = lines.length === 1 ? lines[0]!.text : lines.map((l) => l.text).join('\n');
+      const text = last === 0 ? lines[0]!.text : lines.map((l, k) => (k < last && l.cr ? `${l.text}\r` : l.text)).join('\n');
       return this.record({ line, fields: parseQuotedRecord(text, this.file, line), text });
     }
     const parts: Uint8Array[] = [];
     lines.forEach((l, k) => {
       if (k > 0) parts.push(LF);
       parts.push(l.invalid ?? Buffer.from(l.text, 'utf8'));
+      if (k < last && l.cr) parts.push(CR_BYTE);
     });
     const bytes = Buffer.concat(parts);
     const fault = utf8Fault(bytes);
@@ -186,6 +190,7 @@ class RecordAssembler {
 }
 
 const LF = Buffer.from([10]);
+const CR_BYTE = Buffer.from([13]);
 
 function quotesOf(line: PhysicalLine): number {
   if (line.tooLong !== undefined) return line.tooLong.quotes;

@@ -321,6 +321,9 @@ export class RowScanner {
     while (quotes % 2 === 1) {
       // The record goes on past the line end just read: it is at least this long already.
       if (next - start > max) return { kind: 'too-long', lines, quotes, next, open: false };
+      // That line end is inside a quoted field: a CR before its LF is part of the value
+      // (RFC 4180), so the line's range keeps it; only the record's own end drops a CR.
+      bounds[bounds.length - 1] = next - 1;
       if (next >= bytes.length) {
         if (!final) return -1;
         throw new InputError({ file: this.options.file, line: this.line + 1 }, 'malformed CSV: a quoted field is never closed');
@@ -390,7 +393,7 @@ export class RowScanner {
     batch.side.set(i, { text: faultText(fault, bytes), problem: { reason, column, columnName } });
   }
 
-  /** A whole quoted record: its lines decoded and joined by `\n`, as the record reader builds its text. */
+  /** A whole quoted record: its lines (a CR inside the quotes kept) decoded and joined by `\n`, as the record reader builds its text. */
   private takeQuoted(batch: RowBatch, bytes: Buffer, bounds: readonly number[], line: number, start: number, end: number, ascii: boolean): void {
     const parts: Uint8Array[] = [];
     for (let k = 0; k < bounds.length; k += 2) parts.push(bytes.subarray(bounds[k]!, bounds[k + 1]!));
