@@ -348,6 +348,9 @@ describe('byok import generations: refused records', () => {
     { name: 'not an object', json: '[1,2]', field: undefined, reason: /a generation record must be a JSON object, not an array/ },
     { name: 'not JSON', json: '{"id": "g", ', field: undefined, reason: /not valid JSON/ },
     { name: 'duplicate key, different values', json: '{"id": "a", "id": "b"}', field: undefined, reason: /not valid JSON: Duplicate key 'id'/ },
+    // Issue 15: every JSON input refuses a key said twice, whatever the values.
+    { name: 'duplicate key, equal values', json: record({ id: '"g1", "id": "g1"' }), field: undefined, reason: /duplicate key "id" in \$ \(first on line 1\)/ },
+    { name: 'a key naming a prototype', json: record({ constructor: '{"prototype": {"x": 1}}' }), field: undefined, reason: /key "constructor" is not allowed/ },
   ];
 
   for (const bad of BAD) {

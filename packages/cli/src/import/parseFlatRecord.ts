@@ -1,5 +1,7 @@
 import { LosslessNumber } from 'lossless-json';
 
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * A fast path for the JSON a generation record almost always is: one object of strings,
  * numbers, booleans and nulls, maybe wrapped once (`{"data": {...}}`). lossless-json reads
@@ -68,7 +70,8 @@ class FlatScanner {
     if (this.text.charCodeAt(this.at) !== 123 /* { */) return undefined;
     this.at++;
     const result: Record<string, unknown> = {};
-    // Keys seen so far (a record has about ten): a duplicate key is left to lossless-json.
+    // Keys seen so far (a record has about ten): a duplicate key, or a key that names a
+    // prototype, is left to the full parser and its structure check (recordText.ts).
     const keys: string[] = [];
     this.skipWhitespace();
     if (this.text.charCodeAt(this.at) === 125 /* } */) {
@@ -78,7 +81,7 @@ class FlatScanner {
     for (;;) {
       this.skipWhitespace();
       const key = this.key();
-      if (key === undefined || key === '__proto__' || keys.includes(key)) return undefined;
+      if (key === undefined || PROTOTYPE_KEYS.has(key) || keys.includes(key)) return undefined;
       keys.push(key);
       this.skipWhitespace();
       if (this.text.charCodeAt(this.at) !== 58 /* : */) return undefined;

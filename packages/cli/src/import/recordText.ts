@@ -1,4 +1,5 @@
 import { parse } from 'lossless-json';
+import { findJsonStructureProblem } from '../io/jsonStructure.js';
 import { describeInvalidByte, escapeInvalidUtf8, firstInvalidUtf8, isUtf8 } from '../io/utf8.js';
 import { parseFlatRecord } from './parseFlatRecord.js';
 import { isJsonObject } from './recordFields.js';
@@ -6,12 +7,24 @@ import type { RecordLocation } from './recordProblem.js';
 
 /**
  * lossless-json keeps every number as its source text (a LosslessNumber), so amounts are
- * never a JavaScript number on the way in; duplicate keys with different values are a
- * syntax error (its default), which is right for a billing record. A record of the usual
- * flat shape takes the fast path, which gives the same value (see parseFlatRecord).
+ * never a JavaScript number on the way in. A record of the usual flat shape takes the fast
+ * path, which gives the same value (see parseFlatRecord); it leaves any record with a key
+ * twice or a prototype key to the full parser, and the structure check then refuses it:
+ * a key twice is refused even with equal values (lossless-json lets those through), as
+ * every JSON input the CLI reads refuses it (io/readJsonDocument.ts).
  */
 export function parseJson(text: string): unknown {
-  return parseFlatRecord(text) ?? parse(text);
+  const fast = parseFlatRecord(text);
+  if (fast !== undefined) return fast;
+  const value = parse(text);
+  const problem = findJsonStructureProblem(text, { exactNumbers: false });
+  if (problem !== undefined) throw new RecordStructureError(`${problem.reason}, at position ${problem.offset + 1}`);
+  return value;
+}
+
+/** A record that parses but says one thing twice, or names a prototype: refused, not read. */
+class RecordStructureError extends Error {
+  override readonly name = 'RecordStructureError';
 }
 
 /** One record as read: where it is, its source text, and its parsed value or why it is refused. */
@@ -49,6 +62,7 @@ export function readRecordText(text: string): RecordRead {
   try {
     value = parseJson(text);
   } catch (error) {
+    if (error instanceof RecordStructureError) return { ok: false, text, problem: { reason: error.message }, syntax: false };
     return { ok: false, text, problem: { reason: `not valid JSON: ${(error as Error).message}` }, syntax: true };
   }
   // A surrogate can only come from a \u escape: raw UTF-8 cannot encode one.
