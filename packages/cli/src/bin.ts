@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { abortOutputRuns } from './io/outputFiles.js';
+import { removeAllScratchDirs } from './io/scratchDirs.js';
 import { run } from './run.js';
 
 // A reader that stops early (`byok bill … | head`) closes the pipe: that is not an error
@@ -7,6 +9,17 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
+  });
+}
+
+// Stopped by a signal (Ctrl-C, SIGTERM from a supervisor): remove the run's temporary outputs
+// and scratch directories, then end as a process stopped by that signal conventionally does
+// (128 + its number).
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+  process.once(signal, () => {
+    abortOutputRuns();
+    removeAllScratchDirs();
+    process.exit(128 + number);
   });
 }
 

@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,5 +134,48 @@ describe('a failed run leaves no new or partial output', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toBeTruthy();
     expect(readFileSync(at('ok-details.csv'), 'utf8').split('\n').length).toBeGreaterThan(2000);
     noPartials();
+  });
+});
+
+describe('a run stopped from outside leaves nothing behind', () => {
+  const BIN = join(import.meta.dirname, '../dist/bin.js');
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let waited = 0; !condition(); waited += 20) {
+      if (waited > 20_000) throw new Error('timed out waiting for the run to start');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s while outputs and a spooled standard input are open: no partial output, no scratch directory, exit %i', async (signal, code) => {
+    const scratch = mkdtempSync(join(dir, 'tmp-'));
+    const name = `stopped-${signal}.csv`;
+    // Standard input left open: the run is certainly under way, its outputs open, when the signal comes.
+    const child = spawn(process.execPath, [BIN, 'bill', '-', '--details', at(name), '-q'], { env: { ...process.env, TMPDIR: scratch }, stdio: ['pipe', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.stdin.write(`${readFileSync(log, 'utf8')}`);
+    await until(() => readdirSync(dir).some((n) => n.startsWith(`.${name}.byok-partial-`)) && readdirSync(scratch).some((n) => n.startsWith('byok-stdin-')));
+    child.kill(signal);
+    expect(await exited).toBe(code);
+    expect(existsSync(at(name))).toBe(false);
+    noPartials();
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('a run killed outright (SIGKILL): its temporary file goes with the next run that writes the same output, never a live run\'s', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const out = at('swept.json');
+    const stale = at(`.swept.json.byok-partial-${dead}-0badf00d`);
+    const live = at(`.swept.json.byok-partial-${process.ppid}-cafe0123`);
+    const other = at(`.other.json.byok-partial-${dead}-0badf00d`);
+    for (const path of [stale, live, other]) writeFileSync(path, 'half a bill');
+    expect((await byok(['bill', log, '--out', out, '-q'])).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    for (const path of [live, other]) rmSync(path);
   });
 });

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeScratchDir, removeScratchDir } from '../io/scratchDirs.js';
 import { EXIT_BAD_INPUT, EXIT_DISCREPANCIES, EXIT_OK, exitCodeFor } from '../exitCodes.js';
 import { parseJsonDocument } from '../io/readJsonDocument.js';
 import type { ProgramIO } from '../programIO.js';
@@ -144,14 +145,14 @@ async function rerunProblems(dir: string, manifest: BundleManifest): Promise<str
     if (exitCodeFor(error) !== EXIT_BAD_INPUT) throw error;
     return [`re-running the recorded command fails: ${(error as Error).message}`];
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratchDir(scratch);
   }
 }
 
 /** Where the re-run writes its rejects: outside the bundle, which verify never writes to. */
 function scratchDirectory(): string {
   try {
-    return mkdtempSync(join(tmpdir(), 'byok-verify-'));
+    return makeScratchDir(tmpdir(), 'byok-verify-');
   } catch (error) {
     throw bundleIoError(tmpdir(), 'written', error);
   }

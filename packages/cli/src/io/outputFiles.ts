@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { type Stats, closeSync, fchmodSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { type Stats, closeSync, fchmodSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../exitCodes.js';
 
@@ -48,19 +48,71 @@ class OutputRun {
 }
 
 const currentRun = new AsyncLocalStorage<OutputRun>();
+/** The runs in progress, for a process stopped by a signal (abortOutputRuns). */
+const liveRuns = new Set<OutputRun>();
 
 /** Runs `work` with its outputs held back until it succeeds; on any failure they are removed. */
 export async function withOutputRun<T>(work: () => Promise<T>): Promise<T> {
   const run = new OutputRun();
+  liveRuns.add(run);
   let result: T;
   try {
     result = await currentRun.run(run, work);
   } catch (error) {
     run.abort();
     throw error;
+  } finally {
+    liveRuns.delete(run);
   }
   run.commit();
   return result;
+}
+
+/**
+ * Removes the temporary outputs of every run in progress: the binary calls it when a signal
+ * (Ctrl-C, SIGTERM) stops the process, so an interrupted run leaves nothing behind either.
+ * A process killed outright (SIGKILL) cannot: its temporary files are swept by the next run
+ * that writes the same output (sweepStalePartials).
+ */
+export function abortOutputRuns(): void {
+  for (const run of liveRuns) run.abort();
+  liveRuns.clear();
+}
+
+const PARTIAL_MARK = '.byok-partial-';
+
+/** The temporary name of an output: hidden, beside it, naming this process. */
+function partialName(final: string): string {
+  return join(dirname(final), `.${basename(final)}${PARTIAL_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Removes temporary files of `final` left by processes that no longer run (killed with
+ * SIGKILL, or by the machine stopping): never another live run's, whose name carries its pid.
+ */
+function sweepStalePartials(final: string): void {
+  const prefix = `.${basename(final)}${PARTIAL_MARK}`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(final));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length))?.[1]);
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !processRuns(pid)) removeQuietly(join(dirname(final), name));
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -74,7 +126,8 @@ export function openOutputFile(path: string): number {
   if (run === undefined || (existing !== undefined && !existing.isFile())) return openOrThrow(path, path, 'w');
   // Rename onto the real file, so that a symbolic link at the final name stays a link.
   const final = existing === undefined ? resolve(path) : realpathSync(path);
-  const temp = join(dirname(final), `.${basename(final)}.byok-partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  sweepStalePartials(final);
+  const temp = partialName(final);
   const fd = openOrThrow(temp, path, 'wx');
   try {
     // The replacement keeps the permissions of the file it replaces, as truncating it would.

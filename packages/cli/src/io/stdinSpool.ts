@@ -1,7 +1,8 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { makeScratchDir, removeScratchDir } from './scratchDirs.js';
 import { type InputSource, inputSource } from './openInput.js';
 
 /**
@@ -32,7 +33,7 @@ export function spoolStdin(stdin: Readable, dir: string = tmpdir()): SpooledStdi
     name: '<stdin>',
     size: undefined,
     open(onRawBytes) {
-      spoolDir = mkdtempSync(join(dir, 'byok-stdin-'));
+      spoolDir = makeScratchDir(dir, 'byok-stdin-');
       fd = openSync(join(spoolDir, 'stdin'), 'w');
       const out = new PassThrough({ highWaterMark: 1 << 20 });
       // The reader stopped early (a replay starting again): keep copying the rest to the file.
@@ -78,7 +79,7 @@ export function spoolStdin(stdin: Readable, dir: string = tmpdir()): SpooledStdi
     close() {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
-      if (spoolDir !== undefined) rmSync(spoolDir, { recursive: true, force: true });
+      if (spoolDir !== undefined) removeScratchDir(spoolDir);
       spoolDir = undefined;
     },
   };

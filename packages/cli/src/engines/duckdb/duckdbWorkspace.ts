@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeScratchDir, removeScratchDir } from '../../io/scratchDirs.js';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { UsageError } from '../../exitCodes.js';
 import type { DuckdbSettings } from './duckdbSettings.js';
@@ -32,7 +32,7 @@ export async function openDuckdbWorkspace(settings: DuckdbSettings): Promise<Duc
   const duckdb = await loadDuckdb();
   let directory: string;
   try {
-    directory = mkdtempSync(join(settings.tempDirectory, 'byok-duckdb-'));
+    directory = makeScratchDir(settings.tempDirectory, 'byok-duckdb-');
   } catch (error) {
     throw new UsageError(`--duckdb-temp-dir: ${settings.tempDirectory} cannot hold a working directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -59,7 +59,7 @@ export async function openDuckdbWorkspace(settings: DuckdbSettings): Promise<Duc
   try {
     await fresh();
   } catch (error) {
-    rmSync(directory, { recursive: true, force: true });
+    removeScratchDir(directory);
     throw error;
   }
   return {
@@ -70,7 +70,7 @@ export async function openDuckdbWorkspace(settings: DuckdbSettings): Promise<Duc
     fresh,
     close() {
       closeCurrent();
-      rmSync(directory, { recursive: true, force: true });
+      removeScratchDir(directory);
     },
   };
 }

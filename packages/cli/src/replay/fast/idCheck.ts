@@ -1,6 +1,7 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeScratchDir, removeScratchDir } from '../../io/scratchDirs.js';
 
 /*
  * The request ids of every accepted row of a run (and of the rows it refused as repeating an
@@ -101,7 +102,7 @@ export class IdCheck {
 
   /** Appends every partition's records to its file and empties memory. */
   private spill(): void {
-    this.dir ??= mkdtempSync(join(this.parentDir, 'byok-ids-'));
+    this.dir ??= makeScratchDir(this.parentDir, 'byok-ids-');
     this.partitions.forEach((p, k) => {
       if (p.used === 0) return;
       p.path ??= join(this.dir!, `ids-${k}`);
@@ -135,7 +136,7 @@ export class IdCheck {
   }
 
   close(): void {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== undefined) removeScratchDir(this.dir);
     this.dir = undefined;
   }
 }

@@ -1,6 +1,7 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeScratchDir, removeScratchDir } from '../../io/scratchDirs.js';
 import { type RowBatch, type SideRow, createRowBatch } from './rowBatch.js';
 
 /*
@@ -285,7 +286,7 @@ export class SpillSorter {
   }
 
   private writeRun(): void {
-    this.dir ??= mkdtempSync(join(this.parentDir, 'byok-sort-'));
+    this.dir ??= makeScratchDir(this.parentDir, 'byok-sort-');
     const path = join(this.dir, `run-${this.runs.length}`);
     const fd = openSync(path, 'w');
     try {
@@ -366,7 +367,7 @@ export class SpillSorter {
 
   /** Removes the runs written. */
   close(): void {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== undefined) removeScratchDir(this.dir);
     this.dir = undefined;
   }
 }
