@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Bill, billToJson, defaultPolicy, policyVariant } from '@byok-billing/core';
+import { type Accounts, type Bill, billToJson, defaultPolicy, parseAccounts, policyVariant } from '@byok-billing/core';
 import type { InputSource } from '../packages/cli/src/io/openInput.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../packages/cli/src/io/readLimits.js';
 import { fileSink } from '../packages/cli/src/io/outputSink.js';
@@ -211,12 +211,12 @@ async function outcomeOf(run: (exclude: Exclusions | undefined, onReject: (r: Re
 let detailsCount = 0;
 
 /** The outcome and, when asked, the decision records written (CSV or NDJSON by the extension). */
-async function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy = policy, detailsExt?: string): Promise<Outcome> {
+async function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy = policy, detailsExt?: string, accounts?: Accounts): Promise<Outcome> {
   const path = detailsExt === undefined ? undefined : join(dir, `records-${++detailsCount}${detailsExt}`);
   const outcome = await outcomeOf(async (exclude, onReject, onWarning) => {
     const writer = path === undefined ? undefined : decisionRecordWriter(fileSink(path), path);
     try {
-      return (await replayLog({ inputs: [input], policy: usePolicy, windowMs: testCase.windowMs, maxLineBytes: testCase.maxLineBytes, exclude, onReject, onWarning, onDecision: writer?.decision, onDuplicate: writer?.duplicate })).bill;
+      return (await replayLog({ inputs: [input], policy: usePolicy, accounts, windowMs: testCase.windowMs, maxLineBytes: testCase.maxLineBytes, exclude, onReject, onWarning, onDecision: writer?.decision, onDuplicate: writer?.duplicate })).bill;
     } finally {
       writer?.close();
     }
@@ -224,12 +224,12 @@ async function recordsOutcome(input: InputSource, testCase: CsvCase, usePolicy =
   return path === undefined ? outcome : { ...outcome, details: readFileSync(path, 'utf8') };
 }
 
-async function fastOutcome(input: InputSource, testCase: CsvCase, batches?: Parameters<typeof fastReplay>[0]['batches'], usePolicy = policy, detailsExt?: string): Promise<Outcome> {
+async function fastOutcome(input: InputSource, testCase: CsvCase, batches?: Parameters<typeof fastReplay>[0]['batches'], usePolicy = policy, detailsExt?: string, accounts?: Accounts): Promise<Outcome> {
   const path = detailsExt === undefined ? undefined : join(dir, `fast-${++detailsCount}${detailsExt}`);
   const outcome = await outcomeOf(async (exclude, onReject, onWarning) => {
     const writer = path === undefined ? undefined : compactDecisionRecordWriter(path);
     try {
-      return (await fastReplay({ inputs: [input], terms: [{ policy: usePolicy }], windowMs: testCase.windowMs, maxLineBytes: testCase.maxLineBytes, exclude, onReject, onWarning, batches, onDecided: writer?.decision, onDuplicate: writer?.duplicate })).bills[0]!;
+      return (await fastReplay({ inputs: [input], terms: [{ policy: usePolicy, accounts }], windowMs: testCase.windowMs, maxLineBytes: testCase.maxLineBytes, exclude, onReject, onWarning, batches, onDecided: writer?.decision, onDuplicate: writer?.duplicate })).bills[0]!;
     } finally {
       writer?.close();
     }
@@ -291,6 +291,36 @@ describe('the fast replay gives what the record replay gives', () => {
     expect(seen.billable).toBeGreaterThan(0);
     expect(seen.notUtf8).toBeGreaterThan(0);
     expect(seen.tooLong).toBeGreaterThan(0);
+  });
+
+  // catches: the compact ledger routing an org member's request by the user line it lands on
+  // (its user's account, or whichever request opened the line) instead of by its org's
+  // account under scope mode 'user', where the record replay routes it by the org's.
+  it('under a per-user policy, with accounts giving orgs and users their own failover modes', async () => {
+    const modeArb = fc.constantFrom('', 'fallback', 'strict', 'credits-first');
+    const accountsArb = fc
+      .record({ acme: modeArb, beta: modeArb, u1: modeArb, u2: modeArb, free: fc.constantFrom('', '1', '2') })
+      .map((m) =>
+        parseAccounts([
+          { scope: 'org:acme', failover_mode: m.acme, free_requests: m.free },
+          { scope: 'org:b"eta', failover_mode: m.beta, free_requests: '' },
+          { scope: 'user:u1', failover_mode: m.u1, free_requests: m.free },
+          { scope: 'user:u2', failover_mode: m.u2, free_requests: '' },
+        ]),
+      );
+    const perUser = policyVariant(tinyAllowance, { scopeMode: 'user' });
+    await fc.assert(
+      // Both details formats: the CSV writer (output/compactDecisionRecords.ts) caches a line's
+      // failover_mode and route cells per line and terms, as a user's line mixes its own and its
+      // orgs' modes.
+      fc.asyncProperty(csvCaseArb, cutsArb, accountsArb, fc.constantFrom(undefined, '.csv', '.ndjson'), async (testCase, cuts, accounts, detailsExt) => {
+        const bytes = logBytes(testCase.text);
+        const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, perUser, detailsExt, accounts);
+        const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, perUser, detailsExt, accounts);
+        expect(inPlanOrder(actual, testCase)).toEqual(inPlanOrder(expected, testCase));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('on messy CSV cut into pieces scanned by two threads', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { billRequests, compileBillSql, loadPolicy, parseAccounts } from '@byok-billing/core';
 import { unwritableSqlString } from '@byok-billing/core/internal';
 import { policyDocumentOf, relationRowOf, sqlCaseArb, usageRequestOf } from './arbitraries/sqlBillCase.js';
+import { type OracleMode, ROUTING } from './properties/policyOracle.js';
 import { NANOSECOND_COLUMN, POSTGRES_URL, RELATION_COLUMNS, billLinesAsSql, describePostgres, normaliseSqlRows, useSqlEngines } from './support/sqlEngines.js';
 
 /*
@@ -43,6 +44,26 @@ describe('the bill compiled to SQL', () => {
         }
       }),
     );
+  });
+});
+
+describe('the SQL differential cases', () => {
+  // catches: a generator drifting away from the case that tells the accounts joins apart:
+  // under scope mode 'user', an org member's request routed otherwise by its org's failover
+  // mode than by its own line's (its user's account or the default).
+  it('law: at least 5% of cases route an org member by its org under scope mode user, and it matters', () => {
+    const samples = fc.sample(sqlCaseArb(), { numRuns: 300, seed: 20251001 });
+    const thirdFrom = Date.UTC(2026, 0, 1);
+    const discriminating = samples.filter((c) => {
+      const modeOf = (scope: string) => (c.accounts.find((a) => a.scope === scope)?.failover_mode || c.spec.defaultFailoverMode) as OracleMode;
+      return c.rows.some((r) => {
+        const scopeMode = r.instant.epochMs >= thirdFrom && c.spec.third !== undefined ? c.spec.third.scopeMode : c.spec.scopeMode;
+        if (scopeMode !== 'user' || !r.orgId || r.keyResult === undefined) return false;
+        const platform = r.platformResult ?? 'ok';
+        return ROUTING[modeOf(`org:${r.orgId}`)][r.keyResult][platform] !== ROUTING[modeOf(`user:${r.userId}`)][r.keyResult][platform];
+      });
+    });
+    expect(discriminating.length / samples.length).toBeGreaterThanOrEqual(0.05);
   });
 });
 

@@ -4,16 +4,18 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Money, defaultPolicyDocument } from '@byok-billing/core';
+import { type AccountRow, Money, defaultPolicyDocument } from '@byok-billing/core';
+import { accountsArb } from './arbitraries/billConfig.js';
 import { type LogRow, logArb } from './arbitraries/requestLog.js';
 import { run } from '@byok-billing/cli';
 import { byok } from './support/runByok.js';
 
 /*
  * Law: for every variant, what `byok whatif` reports equals what `byok bill` gives with
- * that variant's policy alone. Catches: a variant ledger fed requests in another order or
- * missing some, duplicates counted in one and not the other, the allowance override
- * leaking into the wrong versions, per-period or per-scope aggregation errors.
+ * that variant's policy alone (and the same accounts). Catches: a variant ledger fed requests
+ * in another order or missing some, duplicates counted in one and not the other, the allowance
+ * override leaking into the wrong versions, per-period or per-scope aggregation errors, a
+ * variant's ledger routing org members otherwise than `byok bill` (scope=user).
  */
 const dir = mkdtempSync(join(tmpdir(), 'byok-whatif-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +47,11 @@ function exactSum(values: readonly string[]): string {
   return total.toString();
 }
 
+/** An accounts file (FORMATS.md); without modes, only the allowances. */
+function accountsCsv(rows: readonly AccountRow[], withModes: boolean): string {
+  return `scope,failover_mode,free_requests\n${rows.map((a) => `${a.scope},${withModes ? (a.failover_mode ?? '') : ''},${a.free_requests ?? ''}\n`).join('')}`;
+}
+
 let runNo = 0;
 describe('byok whatif', () => {
   it('law: every variant of a what-if equals byok bill with that variant policy alone', async () => {
@@ -53,18 +60,26 @@ describe('byok whatif', () => {
     doc.parameters.allowance = 2;
     writeFileSync(policy, JSON.stringify(doc));
     await fc.assert(
-      fc.asyncProperty(logArb(), varyArb, async (rows, vary) => {
+      fc.asyncProperty(logArb(), varyArb, accountsArb, async (rows, vary, accountRows) => {
         const id = ++runNo;
         const log = join(dir, `log-${id}.csv`);
         writeFileSync(log, csv(rows.filter((r) => r.requestId !== '')));
+        // Accounts with orgs' own failover modes: a variant per user (scope=user) still routes
+        // an org member's request by its org's mode. A forced failover mode (failover=…)
+        // replaces every account's, so that variant is billed with the allowances alone.
+        const accounts = join(dir, `accounts-${id}.csv`);
+        const allowancesOnly = join(dir, `allowances-${id}.csv`);
+        writeFileSync(accounts, accountsCsv(accountRows, true));
+        writeFileSync(allowancesOnly, accountsCsv(accountRows, false));
         const saved = join(dir, `policies-${id}`);
-        const whatif = await byok(['whatif', log, '--sort', '-q', '--policy', `base=${policy}`, ...vary.flat(), '--save-policies', saved, '--format', 'json', '--top', '1000']);
+        const whatif = await byok(['whatif', log, '--sort', '-q', '--policy', `base=${policy}`, ...vary.flat(), '--accounts', accounts, '--save-policies', saved, '--format', 'json', '--top', '1000']);
         expect(whatif.code, whatif.stderr).toBe(0);
         const report = JSON.parse(whatif.stdout);
         const files = readdirSync(saved).sort();
         expect(files).toHaveLength(report.variants.length);
         for (const [i, variant] of report.variants.entries()) {
-          const alone = await byok(['bill', log, '--sort', '-q', '--policy', join(saved, files[i]!), '--format', 'json']);
+          const variantAccounts = variant.parameters.failoverMode === null ? accounts : allowancesOnly;
+          const alone = await byok(['bill', log, '--sort', '-q', '--policy', join(saved, files[i]!), '--accounts', variantAccounts, '--format', 'json']);
           expect(alone.code, alone.stderr).toBe(0);
           const bill = JSON.parse(alone.stdout);
           expect(variant.totalUsd).toBe(bill.totals.totalUsd);

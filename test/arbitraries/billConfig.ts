@@ -12,7 +12,7 @@ import {
   parseAccounts,
 } from '@byok-billing/core';
 import { feeRateText } from './money.js';
-import { type LogRow, SCOPES, toUsageRequest } from './requestLog.js';
+import { type LogRow, ORGS, SCOPES, toUsageRequest } from './requestLog.js';
 
 /**
  * A what-if variant of the default policy plus an accounts file: the allowance (from
@@ -29,7 +29,7 @@ export interface BillConfig {
 
 const FAILOVER: readonly FailoverMode[] = ['fallback', 'strict', 'credits-first'];
 
-export const accountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
+const anyAccountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
   fc.record({
     scope: fc.constantFrom(...SCOPES, 'org:ghost'),
     failover_mode: fc.constantFrom('', ...FAILOVER),
@@ -37,6 +37,20 @@ export const accountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
   }),
   { selector: (row) => row.scope, maxLength: 4 },
 );
+
+/**
+ * Every org with a failover mode of its own, beside a few other accounts: under scope mode
+ * 'user' an org member's request is routed by its org's mode, not by its user's line (a
+ * case any accounts come up with too rarely for the differential tests to rely on).
+ */
+const orgModesArb: fc.Arbitrary<AccountRow[]> = fc
+  .tuple(
+    fc.tuple(...ORGS.filter((o): o is string => o !== undefined && o !== '').map((org) => fc.record({ scope: fc.constant(`org:${org}`), failover_mode: fc.constantFrom(...FAILOVER), free_requests: fc.constantFrom('', '', '1', '3') }))),
+    anyAccountsArb,
+  )
+  .map(([orgs, others]) => [...orgs, ...others.filter((a) => !orgs.some((o) => o.scope === a.scope))]);
+
+export const accountsArb: fc.Arbitrary<AccountRow[]> = fc.oneof(anyAccountsArb, orgModesArb);
 
 export interface ConfigOptions {
   readonly counts?: CountMode;

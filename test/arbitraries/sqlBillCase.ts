@@ -220,7 +220,7 @@ export function policyDocumentOf(spec: PolicySpec): unknown {
   };
 }
 
-const accountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
+const anyAccountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
   fc.record({
     scope: fc.constantFrom(...SCOPES),
     failover_mode: fc.constantFrom('', ...FAILOVER),
@@ -228,6 +228,20 @@ const accountsArb: fc.Arbitrary<AccountRow[]> = fc.uniqueArray(
   }),
   { selector: (row) => row.scope, maxLength: 5 },
 );
+
+/**
+ * Every org with a failover mode of its own, beside a few other accounts: under scope mode
+ * 'user' an org member's request is routed by its org's mode (the second join on the
+ * accounts), which any accounts come up with too rarely.
+ */
+const orgModesArb: fc.Arbitrary<AccountRow[]> = fc
+  .tuple(
+    fc.tuple(...ORGS.filter((o) => o).map((org) => fc.record({ scope: fc.constant(`org:${org}`), failover_mode: fc.constantFrom(...FAILOVER), free_requests: fc.constantFrom('', '', '1') }))),
+    anyAccountsArb,
+  )
+  .map(([orgs, others]) => [...orgs, ...others.filter((a) => !orgs.some((o) => o.scope === a.scope))]);
+
+const accountsArb: fc.Arbitrary<AccountRow[]> = fc.oneof(anyAccountsArb, orgModesArb);
 
 const routingArb = fc.oneof(
   { weight: 6, arbitrary: fc.record({ keyResult: fc.constantFrom<KeyResult>('ok', 'ok', 'rate_limited', 'error', 'none'), route: fc.constant(undefined) }) },

@@ -26,7 +26,9 @@ describe('fee', () => {
           const scope = config.scopeMode === 'org' && row.orgId ? `org:${row.orgId}` : `user:${row.userId}`;
           const month = new Date(at.epochMs).toISOString().slice(0, 7);
           const account = config.accounts.find((a) => a.scope === scope);
-          const mode = (account?.failover_mode || config.defaultFailoverMode) as OracleMode;
+          // Routing follows the keys' owner (the org of an org member), whatever the scope mode.
+          const owner = config.accounts.find((a) => a.scope === (row.orgId ? `org:${row.orgId}` : `user:${row.userId}`));
+          const mode = (owner?.failover_mode || config.defaultFailoverMode) as OracleMode;
           const platform = row.platformResult ?? 'ok';
           const route = row.keyResult ? ROUTING[mode][row.keyResult][platform] : row.recordedRoute!;
           const counts = config.counts === 'served' ? route === 'byok' : row.keyResult ? keyTried(mode, row.keyResult, platform) : route === 'byok';

@@ -4,7 +4,7 @@ import { parseTimestamp } from '@byok-billing/core';
 import { configArb } from '../arbitraries/billConfig.js';
 import { type LogRow, logWithDuplicatesArb } from '../arbitraries/requestLog.js';
 import { referenceBill } from './referenceBill.js';
-import { scopeFor, utcMonth } from './policyOracle.js';
+import { type OracleMode, ROUTING, scopeFor, utcMonth } from './policyOracle.js';
 
 /*
  * The laws are only as strong as the logs they run on. These checks keep the generators
@@ -46,8 +46,19 @@ describe('generators', () => {
       'a recorded route only': share((rows) => rows.some((r) => r.keyResult === undefined)),
       'a recorded route that differs': share((rows, config) => referenceBill(rows, config).routeMismatches > 0),
       'a strict scope': share((rows, config) =>
-        config.defaultFailoverMode === 'strict' || config.accounts.some((a) => a.failover_mode === 'strict' && rows.some((r) => scopeFor(r.userId, r.orgId, config.scopeMode) === a.scope)),
+        config.defaultFailoverMode === 'strict' || config.accounts.some((a) => a.failover_mode === 'strict' && rows.some((r) => scopeFor(r.userId, r.orgId, 'org') === a.scope)),
       ),
+      // An engine that routes an org member by their own account (or the default) under
+      // scope mode 'user' must be caught: the org's mode has to give another route.
+      "scopeMode 'user', an org member routed by the org's mode, not their own": share((rows, config) => {
+        if (config.scopeMode !== 'user') return false;
+        const mode = (scope: string) => (config.accounts.find((a) => a.scope === scope)?.failover_mode || config.defaultFailoverMode) as OracleMode;
+        return rows.some((r) => {
+          if (!r.orgId || r.keyResult === undefined) return false;
+          const platform = r.platformResult ?? 'ok';
+          return ROUTING[mode(`org:${r.orgId}`)][r.keyResult][platform] !== ROUTING[mode(`user:${r.userId}`)][r.keyResult][platform];
+        });
+      }),
       'an account overriding the allowance of a scope in the log': share((rows, config) =>
         config.accounts.some((a) => a.free_requests !== '' && rows.some((r) => scopeFor(r.userId, r.orgId, config.scopeMode) === a.scope)),
       ),

@@ -152,7 +152,10 @@ export function referenceBill(rows: readonly RefRow[], config: RefConfig): RefBi
     const scope = scopeFor(r.userId, r.orgId, config.scopeMode);
     const period = utcMonth(r.epochMs);
     const account = accounts.get(scope);
-    const mode = (account?.failover_mode || config.defaultFailoverMode) as OracleMode;
+    // The failover mode is set by whoever owns the keys: the org for a request made under one,
+    // else the user — whatever pools the allowance (README, scope mode `user`).
+    const keyOwner = accounts.get(r.orgId !== '' ? `org:${r.orgId}` : `user:${r.userId}`);
+    const mode = (keyOwner?.failover_mode || config.defaultFailoverMode) as OracleMode;
     // An account's free_requests replaces the allowance of a version that grants one; before
     // the free tier (or in a version without an allowance) every BYOK request pays.
     const policyAllowance = r.epochMs >= FREE_TIER_FROM_MS ? config.allowance : 0;

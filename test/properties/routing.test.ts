@@ -5,16 +5,20 @@ import type { BillConfig } from '../arbitraries/billConfig.js';
 import { logWithDuplicatesArb } from '../arbitraries/requestLog.js';
 import { scopeFor } from './policyOracle.js';
 
-/** The failover mode of a request's scope, read from the config by the test. */
+/**
+ * The failover mode of a request, read from the config by the test: the account's of whoever
+ * owns the keys (the org of an org member, else the user), under either scope mode.
+ */
 function modeOf(config: BillConfig, userId: string, orgId: string | undefined): string {
-  const scope = scopeFor(userId, orgId, config.scopeMode);
-  return config.accounts.find((a) => a.scope === scope)?.failover_mode || config.defaultFailoverMode;
+  const keyOwner = scopeFor(userId, orgId, 'org');
+  return config.accounts.find((a) => a.scope === keyOwner)?.failover_mode || config.defaultFailoverMode;
 }
 
 describe('routing', () => {
   // catches: strict treated as fallback for a rate-limited or failing key (the request
   // charged at list price on platform credits); a recorded 'platform' route preferred
-  // over the derived one; the account's failover mode ignored.
+  // over the derived one; the account's failover mode ignored; an org member's request routed
+  // by their own account or the default under scope mode 'user' instead of by the org's.
   it('law: strict never charges the platform for a request whose key was tried and failed', () => {
     fc.assert(
       fc.property(logWithDuplicatesArb(), configArb(), (rows, config) => {

@@ -20,7 +20,7 @@ export { type Period, type PeriodCalendar, createPeriodCalendar, formatPeriod, p
 export { assertTimeZone } from './time/timeZone.js';
 
 // scope, routing, accounts
-export { SCOPE_MODES, type Scope, type ScopeMode, isScope, scopeOf } from './scope/scope.js';
+export { SCOPE_MODES, type Scope, type ScopeMode, isScope, keyOwnerOf, scopeOf } from './scope/scope.js';
 export { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type FailoverMode, type KeyResult, type PlatformResult, type Route, type RouteDecision, type RouteParams } from './routing/routeTypes.js';
 
 export { type AccountRow, type AccountSettings, type Accounts, parseAccounts } from './accounts/accounts.js';

@@ -59,10 +59,13 @@ async function killMidRun(args: readonly string[], stored: () => Promise<number>
   return n;
 }
 
-async function rerunAndCompare(args: readonly string[]): Promise<void> {
+/** Runs the meter again after `killedWith` decisions were stored: the bill is byok bill's, and the rest is recorded now. */
+async function rerunAndCompare(args: readonly string[], killedWith: number): Promise<void> {
   const rerun = await runByok(['meter', ...args, '--policy', policy, '-q', '--format', 'json', log]);
   expect(rerun.code, rerun.stderr).toBe(0);
-  expect(JSON.parse(rerun.stdout)).toEqual(expected);
+  const { store, ...bill } = JSON.parse(rerun.stdout);
+  expect(bill).toEqual(expected);
+  expect(store).toEqual({ decisions: expected.input.accepted, recordedByThisRun: expected.input.accepted - killedWith });
 }
 
 describe('crash safety, SQLite', () => {
@@ -77,8 +80,8 @@ describe('crash safety, SQLite', () => {
         db.close();
       }
     };
-    await killMidRun(['--store', `sqlite:${path}`], stored);
-    await rerunAndCompare(['--store', `sqlite:${path}`]);
+    const killedWith = await killMidRun(['--store', `sqlite:${path}`], stored);
+    await rerunAndCompare(['--store', `sqlite:${path}`], killedWith);
     const data = readSqlite(path);
     expect(data.rows.length).toBe(expected.input.accepted);
     expectConsistent(data);
@@ -97,8 +100,8 @@ describePostgres('crash safety, PostgreSQL', (url) => {
   it('killed with SIGKILL mid-run, then run again: the bill is exactly byok bill', async () => {
     const stored = async () => Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${prefix}decisions`)).rows[0]!.n);
     const args = ['--store', `postgres:${url}`, '--table-prefix', prefix];
-    await killMidRun(args, stored);
-    await rerunAndCompare(args);
+    const killedWith = await killMidRun(args, stored);
+    await rerunAndCompare(args, killedWith);
     const data = await readPostgres(url, prefix);
     expect(data.rows.length).toBe(expected.input.accepted);
     expectConsistent(data);

@@ -99,10 +99,12 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
     chargeUsd: decision.charge.toString(),
     arithmetic,
   };
+  // Allowances per user do not move routing: an org member's request keeps its org's failover mode.
+  const modeOwner = p.scopeMode === 'user' && r.orgId ? ` of org ${r.orgId}, which owns the keys (allowances per user do not change routing)` : '';
   const routeWhy =
     r.keyResult === undefined
       ? `${decision.route}, as the gateway recorded it (the log has no key_result)`
-      : `${decision.route}: key ${r.keyResult}, platform ${r.platformResult ?? 'ok'} under the ${decision.failoverMode} failover mode (rule "${decision.routeRule}")${decision.routeMismatch ? `; the log recorded ${r.recordedRoute}, which this mode does not give` : ''}`;
+      : `${decision.route}: key ${r.keyResult}, platform ${r.platformResult ?? 'ok'} under the ${decision.failoverMode} failover mode${modeOwner} (rule "${decision.routeRule}")${decision.routeMismatch ? `; the log recorded ${r.recordedRoute}, which this mode does not give` : ''}`;
   const text = [
     `Request ${r.requestId} (${source.file}, line ${source.line})`,
     `  Written   ${source.timestamp}  =  ${formatInstant(r.instant)} UTC`,

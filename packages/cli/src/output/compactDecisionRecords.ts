@@ -175,6 +175,10 @@ function csvWriter(path: string): CompactDecisionWriter {
    * status; and `,charge_rule,` + line end per charge rule.
    */
   interface LineCache {
+    /** The terms it was made for: under a per-user scope, one line's requests may be routed under several (their key owners' failover modes). */
+    readonly terms: CompactOutcome['terms'];
+    /** The cache of the same line under other terms. */
+    readonly next: LineCache | undefined;
     readonly line: Uint8Array;
     readonly middles: (Uint8Array | undefined)[];
     readonly statuses: Uint8Array[];
@@ -190,9 +194,12 @@ function csvWriter(path: string): CompactDecisionWriter {
       caches = [];
     }
     let cache = caches[line];
+    while (cache !== undefined && cache.terms !== terms) cache = cache.next;
     if (cache === undefined) {
       const allowance = `,${lines.allowance(line)},`;
       cache = {
+        terms,
+        next: caches[line],
         line: encoder.encode(`${csvText(lines.scope(line))},${lines.period(line)},${csvText(terms.version.version)},${terms.failoverMode},`),
         middles: [],
         statuses: [encoder.encode(`${allowance},`), encoder.encode(`${allowance}free,`), encoder.encode(`${allowance}billable,`)],

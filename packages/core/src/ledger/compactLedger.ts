@@ -4,6 +4,7 @@ import { type KernelOutcome, createKernelOutcome, decideOutcome } from '../kerne
 import { type DecisionTerms, chargeIndex, sameDecisions } from '../kernel/decisionTerms.js';
 import type { Money } from '../money/money.js';
 import type { Policy } from '../policy/policyTypes.js';
+import { keyOwnerOf } from '../scope/scope.js';
 import { billOf, comparePeriods } from './assembleBill.js';
 import type { Bill, BillLine, InputSummary } from './billLine.js';
 import { type LineCounts, billLineOf, normalizedMoney, unitsIn } from './compactBill.js';
@@ -28,7 +29,7 @@ import { compareUtf8 } from './compareUtf8.js';
 import { type LineIndex, type Placing, ScopeIndex, SharedIndex } from './lineIndex.js';
 import { COST_SCALE } from './lineAccumulator.js';
 import { LineColumns } from './lineColumns.js';
-import { type LinePlacement, PlacementTable } from './linePlacements.js';
+import { type LinePlacement, PlacementTable, orgModeCode } from './linePlacements.js';
 import { RideAlong, type SharedTerms } from './rideAlong.js';
 
 /**
@@ -172,6 +173,8 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
   let strictFailed = 0;
   let decisions = 0;
   let billOrder: BillOrder | undefined;
+  /** Per org name: 1 + `orgModeCode` of its account's failover mode, 0 while not looked up. */
+  let orgModes = new Uint8Array(0);
 
   const placementOf = (line: number): LinePlacement => placements[columns.ints[line * columns.intStride + PLACEMENT]!]!;
   const lines: CompactLines = {
@@ -210,10 +213,25 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     }
   }
 
+  /**
+   * The tables an org member's request on a user's line (scope mode `user`) is routed by:
+   * its org's account's failover mode (the keys are the org's), looked up once per org.
+   */
+  function orgRouting(orgIndex: number, routing: readonly DecisionTerms[]): DecisionTerms {
+    if (orgIndex >= orgModes.length) {
+      const grown = new Uint8Array(Math.max(names.length, orgIndex + 1, orgModes.length * 2));
+      grown.set(orgModes);
+      orgModes = grown;
+    }
+    let code = orgModes[orgIndex]!;
+    if (code === 0) orgModes[orgIndex] = code = 1 + orgModeCode(accounts?.get(keyOwnerOf({ userId: '', orgId: names[orgIndex] }))?.failoverMode);
+    return routing[code - 1]!;
+  }
+
   function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome {
     const line = index.lineOf(userIndex, orgIndex, epochMs);
     const placement = placementOf(line);
-    const { terms } = placement;
+    const terms = orgIndex < 0 || placement.orgRouting === undefined ? placement.terms : orgRouting(orgIndex, placement.orgRouting);
     const at = line * columns.stride;
     decideOutcome(terms, routeIndex(key, platform, recorded), columns.values[at + COUNTED]!, placement.allowance, outcome);
     const { route, ordinal } = outcome;

@@ -7,7 +7,7 @@ import { CHARGE_KINDS } from '../policy/chargeTypes.js';
 import { CHARGE_FEE, CHARGE_LIST, routeIndexOfNames } from '../kernel/codes.js';
 import { createKernelOutcome, decideOutcome } from '../kernel/decide.js';
 import { type DecisionTerms, chargeIndex, decisionTerms } from '../kernel/decisionTerms.js';
-import { type Scope, scopeOf } from '../scope/scope.js';
+import { type Scope, keyOwnerOf, scopeOf } from '../scope/scope.js';
 import type { Period } from '../time/periodCalendar.js';
 import type { Decision } from './decision.js';
 import type { UsageRequest } from './usageRequest.js';
@@ -35,14 +35,19 @@ export function validateRequest(request: UsageRequest): void {
  * The scope, period, policy version, allowance and failover mode of a request. An
  * account's allowance (an enterprise plan) replaces the allowance of a version that
  * grants one; a version without a free allowance (before 2025-10-01, F3) has none to
- * enlarge, so every BYOK request pays whatever the account says.
+ * enlarge, so every BYOK request pays whatever the account says. The allowance is the
+ * billing scope's account's (the version's scope mode); the failover mode is the account's
+ * of the party that owns the keys (`keyOwnerOf`), so pooling allowances per user never
+ * changes how a request is routed.
  */
 export function placeRequest(policy: Policy, accounts: Accounts | undefined, request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>): Placement {
   const version = policy.versionAt(request.instant);
   const scope = scopeOf(request, version.parameters.scopeMode);
   const account = accounts?.get(scope);
   const policyAllowance = version.parameters.allowance;
-  const failoverMode = account?.failoverMode ?? version.parameters.defaultFailoverMode;
+  // Under scope mode `org` the scope is whose keys serve the request: one account says both.
+  const failoverMode =
+    version.parameters.scopeMode === 'org' ? (account?.failoverMode ?? version.parameters.defaultFailoverMode) : failoverModeOf(accounts, request, version);
   return {
     scope,
     period: version.calendar.periodOf(request.instant),
@@ -51,6 +56,25 @@ export function placeRequest(policy: Policy, accounts: Accounts | undefined, req
     failoverMode,
     terms: decisionTerms(version, failoverMode),
   };
+}
+
+/**
+ * A request's failover mode under `version`: its keys' owner's account's (`keyOwnerOf`),
+ * else the version's default, whatever the version's scope mode.
+ *
+ * @example
+ * const accounts = parseAccounts([{ scope: 'org:acme', failover_mode: 'strict' }]);
+ * failoverModeOf(accounts, { userId: 'u1', orgId: 'acme' }, version) //=> 'strict'
+ */
+export function failoverModeOf(accounts: Accounts | undefined, request: Pick<UsageRequest, 'userId' | 'orgId'>, version: PolicyVersion): FailoverMode {
+  return accounts?.get(keyOwnerOf(request))?.failoverMode ?? version.parameters.defaultFailoverMode;
+}
+
+/** `placement` with requests routed under `failoverMode` instead (same scope, period, allowance): itself when that is its mode. */
+export function routedUnder(placement: Placement, failoverMode: FailoverMode): Placement {
+  if (failoverMode === placement.failoverMode) return placement;
+  const { scope, period, version, allowance } = placement;
+  return { scope, period, version, allowance, failoverMode, terms: decisionTerms(version, failoverMode) };
 }
 
 /**

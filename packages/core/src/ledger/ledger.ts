@@ -7,7 +7,7 @@ import { assembleBill } from './assembleBill.js';
 import type { Bill } from './billLine.js';
 import { compareUtf8 } from './compareUtf8.js';
 import type { Decision } from './decision.js';
-import { decideRequest, placeRequest, validateRequest } from './decideRequest.js';
+import { decideRequest, failoverModeOf, placeRequest, routedUnder, validateRequest } from './decideRequest.js';
 import { COST_SCALE, LineAccumulator, splitUnits, unitsAt } from './lineAccumulator.js';
 import { CHARGE_CODE, ROUTE_CODE } from '../kernel/codes.js';
 import { type UsageRequest, sameContent } from './usageRequest.js';
@@ -100,7 +100,10 @@ export function createLedger(options: LedgerOptions): Ledger {
     }
     validateRequest(request);
     const line = lineFor(request);
-    const decision = decideRequest(line, line.counted, request);
+    // Under scope mode `user` a line pools a user's personal and org requests' allowance; each
+    // is routed by its keys' owner's account (an org member's by the org's), whichever opened the line.
+    const placement = line.version.parameters.scopeMode === 'user' ? routedUnder(line, failoverModeOf(accounts, request, line.version)) : line;
+    const decision = decideRequest(placement, line.counted, request);
     line.add(ROUTE_CODE[decision.route], CHARGE_CODE[decision.chargeKind], decision.ordinal ?? 0, decision.status === 'free', ...splitUnits(unitsAt(request.cost, COST_SCALE)));
     if (decision.routeMismatch) routeMismatches++;
     accepted++;

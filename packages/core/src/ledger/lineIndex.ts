@@ -1,7 +1,7 @@
 import type { Accounts } from '../accounts/accounts.js';
 import type { Policy } from '../policy/policyTypes.js';
 import { PLACEMENT, PREVIOUS, SCOPE } from './compactLayout.js';
-import { type Placement, placeRequest } from './decideRequest.js';
+import { type Placement, failoverModeOf, placeRequest, routedUnder } from './decideRequest.js';
 import type { LineColumns } from './lineColumns.js';
 import type { LinePlacement, PlacementTable, VariantPlacement } from './linePlacements.js';
 import type { UsageRequest } from './usageRequest.js';
@@ -27,6 +27,19 @@ export interface Placing {
 /** The request a ledger places: its user, org and instant as the core's placement takes them. */
 function requestOf(names: readonly string[], userIndex: number, orgIndex: number, epochMs: number) {
   return { userId: names[userIndex]!, orgId: orgIndex < 0 ? '' : names[orgIndex]!, instant: { epochMs, nanos: 0 } };
+}
+
+/**
+ * The placement of a request's line. A user's line under scope mode `user` is placed as the
+ * user's own requests are (their account's failover mode): the requests an org member makes
+ * on it are routed by their org's account instead (`LinePlacement.orgRouting`), so a line's
+ * placement never depends on which request opened it.
+ */
+function linePlacement(placing: Placing, userIndex: number, orgIndex: number, epochMs: number): Placement {
+  const { names, policy, accounts } = placing;
+  const placement = placeRequest(policy, accounts, requestOf(names, userIndex, orgIndex, epochMs));
+  if (orgIndex < 0 || placement.version.parameters.scopeMode === 'org') return placement;
+  return routedUnder(placement, failoverModeOf(accounts, requestOf(names, userIndex, -1, epochMs), placement.version));
 }
 
 /**
@@ -90,9 +103,9 @@ export class ScopeIndex implements LineIndex {
    * earlier line of the scope with the same version and period, or a new one (`open`).
    */
   private place(userIndex: number, orgIndex: number, epochMs: number, open: boolean): number {
-    const { names, policy, accounts, table } = this.placing;
+    const { names, table } = this.placing;
     const request = requestOf(names, userIndex, orgIndex, epochMs);
-    const placement = placeRequest(policy, accounts, request);
+    const placement = linePlacement(this.placing, userIndex, orgIndex, epochMs);
     const segment = table.segmentOf(placement, epochMs);
     const inOrg = orgIndex >= 0 && placement.scope.startsWith('org:');
     const heads = inOrg ? this.byOrg : this.byUser;
@@ -160,8 +173,8 @@ export class SharedIndex implements LineIndex {
   }
 
   private placementNumber(userIndex: number, orgIndex: number, epochMs: number): number {
-    const { names, policy, accounts, table } = this.placing;
-    const placement: Placement = placeRequest(policy, accounts, requestOf(names, userIndex, orgIndex, epochMs));
+    const { table } = this.placing;
+    const placement = linePlacement(this.placing, userIndex, orgIndex, epochMs);
     return table.numberOf(table.segmentOf(placement, epochMs), placement, undefined);
   }
 }

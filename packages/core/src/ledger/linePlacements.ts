@@ -1,4 +1,5 @@
-import type { DecisionTerms } from '../kernel/decisionTerms.js';
+import { type DecisionTerms, decisionTerms } from '../kernel/decisionTerms.js';
+import { FAILOVER_MODES, type FailoverMode } from '../routing/routeTypes.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
 import { formatPeriod, parsePeriod } from '../time/periodCalendar.js';
 import type { Placement } from './decideRequest.js';
@@ -21,6 +22,13 @@ export interface LinePlacement {
   readonly toMs: number;
   /** The version's scope mode is `org` (a request with an org is then not a user's). */
   readonly orgMode: boolean;
+  /**
+   * Under scope mode `user`, the tables an org member's request is routed by (its org's
+   * account's failover mode, not the line's): by `orgModeCode`, the version's default first,
+   * then each of `FAILOVER_MODES`. Undefined under scope mode `org`, where a line's terms
+   * route all its requests.
+   */
+  readonly orgRouting: readonly DecisionTerms[] | undefined;
   /** The number of the line's version and period: one scope has one line per segment. */
   readonly segment: number;
   /** How the variants riding along bill lines of this placement; undefined without variants. */
@@ -78,6 +86,7 @@ export class PlacementTable {
         fromMs,
         toMs,
         orgMode: placement.version.parameters.scopeMode === 'org',
+        orgRouting: placement.version.parameters.scopeMode === 'org' ? undefined : orgRoutingOf(placement.version),
         segment,
         variants,
       });
@@ -85,6 +94,15 @@ export class PlacementTable {
     }
     return id;
   }
+}
+
+/** A failover mode's index in `LinePlacement.orgRouting`: 0 for none (the version's default), else 1 + its index in `FAILOVER_MODES`. */
+export function orgModeCode(mode: FailoverMode | undefined): number {
+  return mode === undefined ? 0 : 1 + FAILOVER_MODES.indexOf(mode);
+}
+
+function orgRoutingOf(version: PolicyVersion): DecisionTerms[] {
+  return [decisionTerms(version, version.parameters.defaultFailoverMode), ...FAILOVER_MODES.map((mode) => decisionTerms(version, mode))];
 }
 
 /** The instants a line of this version and period covers: the period within the version's time in force. */

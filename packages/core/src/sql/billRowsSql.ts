@@ -163,11 +163,16 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   const countedSql = each((_, i) => idsSql('routing_rule', tables.countedIds(i)));
   const routeOf = ruleOutcomeSql('routing_rule', tables.routing, (p) => str(p.route));
 
-  const scopeSql = each((v) => (v.parameters.scopeMode === 'org' ? `CASE WHEN org_id <> '' THEN 'org:' || org_id ELSE 'user:' || user_id END` : `'user:' || user_id`));
+  // The scope under mode `org` is also whose keys serve a request, under every mode (keyOwnerOf).
+  const orgScopeSql = `CASE WHEN org_id <> '' THEN 'org:' || org_id ELSE 'user:' || user_id END`;
+  const scopeSql = each((v) => (v.parameters.scopeMode === 'org' ? orgScopeSql : `'user:' || user_id`));
+  // Under scope mode `user` an org member's failover mode is the org's account's: a second
+  // join, written only when some version pools allowances per user.
+  const ownerJoined = versions.some((v) => v.parameters.scopeMode === 'user');
   const periodOf = each((v) => periodSql(v.calendar.resetTimeZone, dialect));
   // An account's allowance replaces only a version's that grants one (decideRequest's placeRequest).
   const allowanceSql = each((v) => (v.parameters.allowance > 0 ? `COALESCE(a.free_requests, ${v.parameters.allowance})` : '0'));
-  const failoverSql = each((v) => `COALESCE(a.failover_mode, ${str(v.parameters.defaultFailoverMode)})`);
+  const failoverSql = each((v) => `COALESCE(${v.parameters.scopeMode === 'org' ? 'a' : 'o'}.failover_mode, ${str(v.parameters.defaultFailoverMode)})`);
   const versionBranches: string[] = [];
   for (let i = versions.length - 1; i >= 1; i--) versionBranches.push(`WHEN instant >= ${sqlTimestamp(versions[i]!.effectiveFromMs!)} THEN ${i}`);
 
@@ -198,10 +203,10 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
       ELSE 0 END AS version_index
     FROM distinct_rows AS r CROSS JOIN conflict AS k
   ),
-  -- Whose allowance (the version's scope mode) and which period (its reset zone).
+  -- Whose allowance (the version's scope mode)${ownerJoined ? ', whose keys (the org of an org member, else the user)' : ''} and which period (its reset zone).
   placed_rows AS (
     SELECT request_id, instant${nanosColumn}, cost_usd, key_result, platform_result, recorded_route, version_index,
-      ${scopeSql} AS scope,
+      ${scopeSql} AS scope,${ownerJoined ? `\n      ${orgScopeSql} AS key_owner,` : ''}
       ${periodOf} AS period
     FROM checked_rows
     WHERE version_index >= 0
@@ -210,9 +215,11 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   accounts AS (
 ${accountsSql(accounts, dialect, '    ')}
   ),
+  -- The allowance is the scope's account's; the failover mode the account's of whose keys serve
+  -- the request (under scope mode org, the same account).
   termed_rows AS (
     SELECT p.*, ${allowanceSql} AS allowance, ${failoverSql} AS failover_mode
-    FROM placed_rows AS p LEFT JOIN accounts AS a ON a.scope = p.scope
+    FROM placed_rows AS p LEFT JOIN accounts AS a ON a.scope = p.scope${ownerJoined ? '\n      LEFT JOIN accounts AS o ON o.scope = p.key_owner' : ''}
   ),
   -- The routing tables (the kernel's, compiled once from the rule documents): the deciding
   -- rule's id. Without key_result the route is taken as recorded.
