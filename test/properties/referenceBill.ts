@@ -3,6 +3,10 @@
  * a plain two-pass program (dedupe, sort, decide, sum) with bigint money. It shares
  * nothing with the engine but the timestamp parser (a parse helper), so a bill that
  * matches it on generated logs is a strong check of the whole ledger.
+ *
+ * It bills two kinds of config: today's (`RefConfig`: an allowance and a fee rate) and a policy
+ * in the pricing language of issue 16 (`FeeConfig`, docs/pricing-language.md: tiered schedules,
+ * schedules chosen by provider/model, a cap, contract terms), whose fees referenceFees.ts decides.
  */
 import { parseTimestamp } from '@byok-billing/core';
 import {
@@ -22,6 +26,7 @@ import {
   utcMonth,
   utf8Compare,
 } from './policyOracle.js';
+import { FEE_SCALE, type FeeConfig, ReferenceFees, type RefFeeAccount } from './referenceFees.js';
 
 /** A log row as text (the shape of FORMATS.md's columns). */
 export interface RefRow {
@@ -30,6 +35,7 @@ export interface RefRow {
   readonly userId: string;
   readonly orgId?: string | undefined;
   readonly model?: string | undefined;
+  readonly provider?: string | undefined;
   readonly cost: string;
   readonly keyResult?: OracleKey | undefined;
   readonly platformResult?: OraclePlatform | undefined;
@@ -86,6 +92,7 @@ interface Parsed {
   readonly userId: string;
   readonly orgId: string;
   readonly model: string;
+  readonly provider: string;
   readonly costUnits: bigint;
   readonly keyResult: OracleKey | undefined;
   readonly platformResult: OraclePlatform;
@@ -103,6 +110,7 @@ function parseRow(row: RefRow): Parsed {
     userId: row.userId,
     orgId: row.orgId ?? '',
     model: row.model ?? '',
+    provider: row.provider ?? '',
     costUnits: unitsAt(cost, COST_SCALE),
     keyResult: row.keyResult,
     platformResult: row.platformResult ?? 'ok',
@@ -125,7 +133,9 @@ interface Acc {
   failed: number;
 }
 
-export function referenceBill(rows: readonly RefRow[], config: RefConfig): RefBill {
+const isFeeConfig = (config: RefConfig | FeeConfig): config is FeeConfig => 'versions' in config;
+
+export function referenceBill(rows: readonly RefRow[], config: RefConfig | FeeConfig): RefBill {
   // D6: the same id with the same content counts once; with other content it is an error.
   const byId = new Map<string, Parsed>();
   let duplicates = 0;
@@ -139,9 +149,12 @@ export function referenceBill(rows: readonly RefRow[], config: RefConfig): RefBi
   // D1: time order, ties by request_id in UTF-8 byte order.
   const requests = [...byId.values()].sort(allowanceOrder);
 
-  const rate = readDecimal(config.feeRate);
+  // Today's config: one rate, fees at the cost's scale plus the rate's. A FeeConfig: the fee
+  // oracle's fees, at FEE_SCALE (10^-24 dollars), the rate unused but for the platform charge.
+  const tiered = isFeeConfig(config) ? new ReferenceFees(config) : null;
+  const rate = isFeeConfig(config) ? { units: 1n, scale: FEE_SCALE - COST_SCALE } : readDecimal(config.feeRate);
   const feeScale = COST_SCALE + rate.scale;
-  const accounts = new Map(config.accounts.map((a) => [a.scope, a]));
+  const accounts = new Map<string, RefFeeAccount>(config.accounts.map((a) => [a.scope, a]));
 
   const counters = new Map<string, number>();
   const accs = new Map<string, { scope: string; period: string; acc: Acc }>();
@@ -158,7 +171,7 @@ export function referenceBill(rows: readonly RefRow[], config: RefConfig): RefBi
     const mode = (keyOwner?.failover_mode || config.defaultFailoverMode) as OracleMode;
     // An account's free_requests replaces the allowance of a version that grants one; before
     // the free tier (or in a version without an allowance) every BYOK request pays.
-    const policyAllowance = r.epochMs >= FREE_TIER_FROM_MS ? config.allowance : 0;
+    const policyAllowance = isFeeConfig(config) ? 0 : r.epochMs >= FREE_TIER_FROM_MS ? config.allowance : 0;
     const allowance =
       policyAllowance > 0 && account?.free_requests !== undefined && account.free_requests !== ''
         ? Number(account.free_requests)
@@ -190,19 +203,25 @@ export function referenceBill(rows: readonly RefRow[], config: RefConfig): RefBi
       ordinal = (counters.get(key) ?? 0) + 1;
       counters.set(key, ordinal);
     }
+    // The pricing language: the request's position in its scope-month's tiers (a counted one
+    // moves the counter) decides free or billable and the fee, in its own schedule, capped.
+    const step =
+      tiered === null
+        ? null
+        : tiered.next({ line: key, account, epochMs: r.epochMs, counted: counts, ordinal, byok: route === 'byok', costUnits: r.costUnits, provider: r.provider, model: r.model });
     let status: 'free' | 'billable' | null = null;
     let fee = 0n; // feeScale
     let charge = 0n; // feeScale
     if (route === 'byok') {
       acc.byok++;
       acc.byokCost += r.costUnits;
-      if (ordinal !== null && ordinal <= allowance) {
+      if (step !== null ? step.status === 'free' : ordinal !== null && ordinal <= allowance) {
         status = 'free';
         acc.free++;
       } else {
         status = 'billable';
         acc.billable++;
-        fee = r.costUnits * rate.units;
+        fee = step !== null ? step.fee : r.costUnits * rate.units;
         charge = fee;
         acc.fee += fee;
       }
