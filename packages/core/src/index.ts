@@ -32,6 +32,21 @@ export { COUNT_MODES, type CountMode, type Policy, type PolicyParameters, type P
 export { POLICY_FORMAT, loadPolicy } from './policy/loadPolicy.js';
 export { defaultPolicy, defaultPolicyDocument } from './policy/defaultPolicy.js';
 export { canonicalJson } from './policy/canonicalJson.js';
+export {
+  FEE_UNITS,
+  LIST_USD_BOUND_SCALE,
+  SHORTHAND_SCHEDULE,
+  type FeeSchedule,
+  type FeeTerms,
+  type FeeTier,
+  type FeeUnit,
+  type ListUsdFeeTerms,
+  type RequestFeeTerms,
+  feeTermsShorthand,
+  hasFreeFirstTier,
+  shorthandFeeTerms,
+} from './policy/feeTerms.js';
+export { ONLY_SCHEDULE_RULE, SCHEDULE_FACTS, type ScheduleChoice, type ScheduleChooser, type ScheduleParams } from './policy/scheduleChooser.js';
 export type { Condition, FactCondition, Facts, RuleDocument, RuleEvent, RuleOperator } from './rules/ruleDocument.js';
 export { RULE_OPERATORS } from './rules/ruleDocument.js';
 

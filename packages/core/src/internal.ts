@@ -14,6 +14,8 @@ export { type KernelOutcome, createKernelOutcome, decideOutcome } from './kernel
 // compiled rules, routing and charging
 export { RECORDED_ROUTE_RULE, ROUTING_FACT_DOMAIN, type Router, createRouter } from './routing/router.js';
 export { CHARGE_FACT_DOMAIN, type Charger, createCharger } from './policy/charger.js';
+export { type FeesDocument, feesDocument, readFees } from './policy/readFees.js';
+export { type ScheduleContext, type ScheduleRuleTable, compileScheduleRules, createScheduleChooser } from './policy/scheduleChooser.js';
 export { compileCondition, type CompiledCondition } from './rules/compileCondition.js';
 export { compileRules, decide, type CompiledRule, type RuleDecision } from './rules/decisionTable.js';
 

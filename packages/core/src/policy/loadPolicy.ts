@@ -23,11 +23,22 @@ import {
 import { CHARGE_KINDS, type ChargeParams } from './chargeTypes.js';
 import { CHARGE_FACTS, createCharger } from './charger.js';
 import { canonicalJson } from './canonicalJson.js';
+import { type FeeTerms, feeTermsShorthand, shorthandFeeTerms, summaryAllowance, summaryFeeRate } from './feeTerms.js';
 import { COUNT_MODES, type Policy, type PolicyParameters, type PolicyRules, type PolicyVersion } from './policyTypes.js';
+import { readFees, readRateText } from './readFees.js';
+import {
+  SCHEDULE_FACTS,
+  type ScheduleChooser,
+  type ScheduleRuleTable,
+  checkScheduleCondition,
+  compileScheduleRules,
+  createScheduleChooser,
+  readScheduleParams,
+} from './scheduleChooser.js';
 
 export const POLICY_FORMAT = 'byok-policy/v1';
 
-const PARAMETER_KEYS = ['allowance', 'feeRate', 'scopeMode', 'counts', 'defaultFailoverMode', 'resetTimeZone', 'presentation'] as const;
+const PARAMETER_KEYS = ['allowance', 'feeRate', 'scopeMode', 'counts', 'defaultFailoverMode', 'resetTimeZone', 'presentation', 'fees'] as const;
 
 /** Parameters a document may leave out, with the defaults POLICY.md decides. */
 const PARAMETER_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -52,11 +63,25 @@ function readChargeParams(value: unknown, path: string): ChargeParams {
 }
 
 function readRules(value: unknown, path: string): PolicyRules {
-  const obj = readObject(value, path, ['routing', 'charge']);
-  return {
+  const obj = readObject(value, path, ['routing', 'charge', 'schedule']);
+  const rules = {
     routing: validateRules(obj.routing, child(path, 'routing'), { facts: ROUTING_FACTS, eventType: 'route', readParams: readRouteParams }),
     charge: validateRules(obj.charge, child(path, 'charge'), { facts: CHARGE_FACTS, eventType: 'charge', readParams: readChargeParams }),
   };
+  if (obj.schedule === undefined) return rules;
+  const schedule = validateRules(obj.schedule, child(path, 'schedule'), {
+    facts: SCHEDULE_FACTS,
+    eventType: 'schedule',
+    readParams: readScheduleParams,
+    checkCondition: checkScheduleCondition,
+  });
+  return { ...rules, schedule };
+}
+
+/** A `fees` object as read at one level: its compiled terms and where it is. */
+interface FeesAt {
+  readonly terms: FeeTerms;
+  readonly path: string;
 }
 
 /** Checks a (partial) parameters object; returns it with each present value validated. */
@@ -64,16 +89,18 @@ function readParameterOverrides(value: unknown, path: string): JsonObject {
   if (value === undefined) return {};
   const obj = readObject(value, path, PARAMETER_KEYS);
   const out: Record<string, unknown> = {};
+  if (obj.fees !== undefined && (obj.allowance !== undefined || obj.feeRate !== undefined)) {
+    throw new PolicyValidationError(
+      child(path, 'fees'),
+      `give either fees or the shorthand (${obj.allowance !== undefined ? 'allowance' : 'feeRate'} here), not both at one level; the shorthand allowance: A, feeRate: R is fees with one schedule "default"`,
+    );
+  }
   if (obj.allowance !== undefined) out.allowance = readInteger(obj.allowance, child(path, 'allowance'), 0);
   if (obj.feeRate !== undefined) {
-    const text = readString(obj.feeRate, child(path, 'feeRate'));
-    try {
-      parseRate(text);
-    } catch (e) {
-      throw new PolicyValidationError(child(path, 'feeRate'), `${(e as Error).message} (write the rate as a decimal string, e.g. "0.05" for 5%)`);
-    }
-    out.feeRate = text;
+    readRateText(obj.feeRate, child(path, 'feeRate'));
+    out.feeRate = obj.feeRate;
   }
+  if (obj.fees !== undefined) out.fees = { terms: readFees(obj.fees, child(path, 'fees')), path: child(path, 'fees') } satisfies FeesAt;
   if (obj.scopeMode !== undefined) out.scopeMode = readEnum(obj.scopeMode, child(path, 'scopeMode'), SCOPE_MODES);
   if (obj.counts !== undefined) out.counts = readEnum(obj.counts, child(path, 'counts'), COUNT_MODES);
   if (obj.defaultFailoverMode !== undefined) {
@@ -99,29 +126,90 @@ function readParameterOverrides(value: unknown, path: string): JsonObject {
   return out;
 }
 
-function resolveParameters(layers: readonly JsonObject[], path: string): PolicyParameters {
+/** A version's parameters resolved, with its fee terms and where they come from. */
+interface ResolvedParameters {
+  readonly parameters: PolicyParameters;
+  readonly feeTerms: FeeTerms;
+  /** The path of the `fees` object, or of the level that gave the shorthand's allowance. */
+  readonly feesPath: string;
+}
+
+/**
+ * Merges the levels (the policy's defaults, then the version's): the most specific level
+ * wins, `presentation` field by field. The fee terms are either a `fees` object or the
+ * shorthand `allowance` + `feeRate` (never both at one level); a level's `fees` replaces
+ * a less specific shorthand, and a level's shorthand a less specific `fees` (then its
+ * allowance and feeRate must both be at that level, as there is nothing to merge with).
+ */
+function resolveParameters(layers: readonly { readonly values: JsonObject; readonly path: string }[], path: string): ResolvedParameters {
   const merged: Record<string, unknown> = { ...PARAMETER_DEFAULTS };
-  for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer)) {
-      merged[key] = key === 'presentation' ? { ...(merged.presentation as object), ...(value as object) } : value;
+  let fees: FeesAt | undefined;
+  let replacedFees: string | undefined;
+  let allowancePath = path;
+  for (const { values, path: layerPath } of layers) {
+    for (const [key, value] of Object.entries(values)) {
+      if (key === 'fees') {
+        fees = value as FeesAt;
+        delete merged.allowance;
+        delete merged.feeRate;
+        replacedFees = undefined;
+      } else if (key === 'allowance' || key === 'feeRate') {
+        if (fees !== undefined) replacedFees = fees.path;
+        fees = undefined;
+        merged[key] = value;
+        if (key === 'allowance') allowancePath = layerPath;
+      } else {
+        merged[key] = key === 'presentation' ? { ...(merged.presentation as object), ...(value as object) } : value;
+      }
     }
   }
-  if (merged.allowance === undefined) throw new PolicyValidationError(child(path, 'allowance'), 'is required (here or in $.parameters)');
-  if (merged.feeRate === undefined) throw new PolicyValidationError(child(path, 'feeRate'), 'is required (here or in $.parameters)');
+  let feeTerms: FeeTerms;
+  let allowance: number;
+  let feeRate: PolicyParameters['feeRate'];
+  if (fees !== undefined) {
+    feeTerms = fees.terms;
+    const shorthand = feeTermsShorthand(feeTerms);
+    allowance = shorthand?.allowance ?? summaryAllowance(feeTerms);
+    feeRate = shorthand?.feeRate ?? summaryFeeRate(feeTerms);
+  } else {
+    const replaced = `is required here: the shorthand at this level replaces ${replacedFees}, so give allowance and feeRate together (or fees)`;
+    if (merged.allowance === undefined) {
+      throw new PolicyValidationError(child(path, 'allowance'), replacedFees === undefined ? 'is required (here or in $.parameters)' : replaced);
+    }
+    if (merged.feeRate === undefined) {
+      throw new PolicyValidationError(child(path, 'feeRate'), replacedFees === undefined ? 'is required (here or in $.parameters)' : replaced);
+    }
+    allowance = merged.allowance as number;
+    feeRate = parseRate(merged.feeRate as string);
+    feeTerms = shorthandFeeTerms(allowance, feeRate);
+  }
   const presentation = merged.presentation as { scale: number; rounding: 'half-even' | 'half-up' };
-  return Object.freeze({
-    allowance: merged.allowance as number,
-    feeRate: parseRate(merged.feeRate as string),
+  const parameters: PolicyParameters = Object.freeze({
+    allowance,
+    feeRate,
     scopeMode: merged.scopeMode as PolicyParameters['scopeMode'],
     counts: merged.counts as PolicyParameters['counts'],
     defaultFailoverMode: merged.defaultFailoverMode as PolicyParameters['defaultFailoverMode'],
     resetTimeZone: merged.resetTimeZone as string,
     presentation: Object.freeze({ scale: presentation.scale, rounding: presentation.rounding }),
   });
+  return { parameters, feeTerms, feesPath: fees?.path ?? allowancePath };
 }
 
-function compileRules(rules: PolicyRules, path: string): Pick<PolicyVersion, 'router' | 'charger'> {
-  return { router: createRouter(rules.routing, child(path, 'routing')), charger: createCharger(rules.charge, child(path, 'charge')) };
+interface CompiledRules extends Pick<PolicyVersion, 'router' | 'charger'> {
+  /** The schedule rules decided for every combination of facts; undefined without `rules.schedule`. */
+  readonly schedules: ScheduleRuleTable | undefined;
+  /** Where the rules are. */
+  readonly path: string;
+}
+
+function compileRules(rules: PolicyRules, path: string): CompiledRules {
+  return {
+    router: createRouter(rules.routing, child(path, 'routing')),
+    charger: createCharger(rules.charge, child(path, 'charge')),
+    schedules: rules.schedule === undefined ? undefined : compileScheduleRules(rules.schedule, child(path, 'schedule')),
+    path,
+  };
 }
 
 /**
@@ -156,6 +244,17 @@ export function loadPolicy(document: unknown): Policy {
   const versionItems = readArray(root.versions, '$.versions');
   if (versionItems.length === 0) throw new PolicyValidationError('$.versions', 'must hold at least one version');
   const labels = new Set<string>();
+  // Versions with the same schedule rules and the same schedule names share one chooser.
+  const choosers = new Map<ScheduleRuleTable | undefined, Map<string, ScheduleChooser>>();
+  const chooserFor = (compiled: CompiledRules, feeTerms: FeeTerms, context: Parameters<typeof createScheduleChooser>[2]): ScheduleChooser => {
+    const names = feeTerms.schedules.map((schedule) => schedule.name);
+    let byNames = choosers.get(compiled.schedules);
+    if (byNames === undefined) choosers.set(compiled.schedules, (byNames = new Map()));
+    const key = names.join('\n');
+    let chooser = byNames.get(key);
+    if (chooser === undefined) byNames.set(key, (chooser = createScheduleChooser(compiled.schedules, names, context)));
+    return chooser;
+  };
   let previousCalendar: PeriodCalendar | undefined;
   const versions: PolicyVersion[] = versionItems.map((item, i) => {
     const path = child('$.versions', i);
@@ -164,9 +263,16 @@ export function loadPolicy(document: unknown): Policy {
     if (labels.has(version)) throw new PolicyValidationError(child(path, 'version'), `duplicate version ${JSON.stringify(version)}`);
     labels.add(version);
     const description = obj.description === undefined ? undefined : readString(obj.description, child(path, 'description'));
-    const parameters = resolveParameters([baseParameters, readParameterOverrides(obj.parameters, child(path, 'parameters'))], child(path, 'parameters'));
+    const parametersPath = child(path, 'parameters');
+    const { parameters, feeTerms, feesPath } = resolveParameters(
+      [
+        { values: baseParameters, path: '$.parameters' },
+        { values: readParameterOverrides(obj.parameters, parametersPath), path: parametersPath },
+      ],
+      parametersPath,
+    );
     let rules: PolicyRules;
-    let compiled: Pick<PolicyVersion, 'router' | 'charger'>;
+    let compiled: CompiledRules;
     if (obj.rules !== undefined) {
       rules = readRules(obj.rules, child(path, 'rules'));
       compiled = compileRules(rules, child(path, 'rules'));
@@ -176,6 +282,7 @@ export function loadPolicy(document: unknown): Policy {
     } else {
       throw new PolicyValidationError(child(path, 'rules'), 'is required (here or in $.rules)');
     }
+    const scheduleChooser = chooserFor(compiled, feeTerms, { version, feesPath, rulesPath: compiled.path });
     const calendar = createPeriodCalendar(parameters.resetTimeZone);
     let effectiveFromMs: number | null = null;
     const fromPath = child(path, 'effectiveFrom');
@@ -207,7 +314,8 @@ export function loadPolicy(document: unknown): Policy {
       throw new PolicyValidationError(fromPath, 'is required for every version but the first');
     }
     previousCalendar = calendar;
-    return Object.freeze({ version, description, effectiveFromMs, parameters, rules, calendar, ...compiled });
+    const { router, charger } = compiled;
+    return Object.freeze({ version, description, effectiveFromMs, parameters, rules, router, charger, feeTerms, scheduleChooser, calendar });
   });
   for (let i = 1; i < versions.length; i++) {
     const prev = versions[i - 1]!.effectiveFromMs;

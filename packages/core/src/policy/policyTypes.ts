@@ -8,6 +8,8 @@ import type { PeriodCalendar } from '../time/periodCalendar.js';
 import type { Instant } from '../time/instant.js';
 import type { ChargeParams } from './chargeTypes.js';
 import type { Charger } from './charger.js';
+import type { FeeTerms } from './feeTerms.js';
+import type { ScheduleChooser, ScheduleParams } from './scheduleChooser.js';
 
 /** What counts toward the allowance (POLICY.md D2): requests served by the key, or every key attempt. */
 export const COUNT_MODES = ['served', 'attempted'] as const;
@@ -15,9 +17,18 @@ export type CountMode = (typeof COUNT_MODES)[number];
 
 /** The policy's parameters, each a what-if knob, as resolved for one version. */
 export interface PolicyParameters {
-  /** Free BYOK requests per scope per period. */
+  /**
+   * Free BYOK requests per scope per period. For a version given as `fees` (not the
+   * shorthand), a summary: the bound of the free first tier when the unit is `requests` and
+   * every schedule starts with a free tier of that same bound, else 0 (`summaryAllowance`).
+   * The fee terms themselves are `PolicyVersion.feeTerms`.
+   */
   readonly allowance: number;
-  /** Fee on a billable BYOK request's list cost. */
+  /**
+   * Fee on a billable BYOK request's list cost. For a version given as `fees`, a summary:
+   * the shorthand's rate when the terms are a shorthand's (`feeTermsShorthand`), else the
+   * first rate > 0 of the first schedule, or 0 (`summaryFeeRate`).
+   */
   readonly feeRate: Rate;
   readonly scopeMode: ScopeMode;
   readonly counts: CountMode;
@@ -33,6 +44,8 @@ export interface PolicyParameters {
 export interface PolicyRules {
   readonly routing: readonly RuleDocument<RouteParams>[];
   readonly charge: readonly RuleDocument<ChargeParams>[];
+  /** Which fee schedule a request pays by; absent when the document has none (one schedule). */
+  readonly schedule?: readonly RuleDocument<ScheduleParams>[];
 }
 
 /** One version of the policy, in force from `effectiveFromMs` until the next version. */
@@ -45,6 +58,10 @@ export interface PolicyVersion {
   readonly rules: PolicyRules;
   readonly router: Router;
   readonly charger: Charger;
+  /** The fee schedules, unit and cap (the shorthand compiled to the same form). */
+  readonly feeTerms: FeeTerms;
+  /** Which of `feeTerms.schedules` a request pays by (compiled from `rules.schedule`). */
+  readonly scheduleChooser: ScheduleChooser;
   readonly calendar: PeriodCalendar;
 }
 

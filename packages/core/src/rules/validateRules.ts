@@ -4,6 +4,7 @@ import { describe, readArray, readInteger, readObject, readString } from '../val
 import {
   type Condition,
   type ConditionValue,
+  type FactCondition,
   type JsonScalar,
   RULE_OPERATORS,
   type RuleDocument,
@@ -37,7 +38,13 @@ function readPriority(value: unknown, path: string): number | undefined {
   return value === undefined ? undefined : readInteger(value, path, 1);
 }
 
-function readCondition(value: unknown, path: string, facts: readonly string[], depth: number): Condition {
+/** What a condition may say: the facts it may name, and an optional further check of a fact condition. */
+interface ConditionRules {
+  readonly facts: readonly string[];
+  readonly checkCondition: ((condition: FactCondition, path: string) => void) | undefined;
+}
+
+function readCondition(value: unknown, path: string, allowed: ConditionRules, depth: number): Condition {
   if (depth > MAX_DEPTH) throw new PolicyValidationError(path, `conditions nest deeper than ${MAX_DEPTH} levels`);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const keys = Object.keys(value);
@@ -47,10 +54,10 @@ function readCondition(value: unknown, path: string, facts: readonly string[], d
         const priority = readPriority(obj.priority, child(path, 'priority'));
         const base = priority === undefined ? {} : { priority };
         if (bool === 'not') {
-          return { ...base, not: readCondition(obj.not, child(path, 'not'), facts, depth + 1) };
+          return { ...base, not: readCondition(obj.not, child(path, 'not'), allowed, depth + 1) };
         }
         const items = readArray(obj[bool], child(path, bool)).map((c, i) =>
-          readCondition(c, child(child(path, bool), i), facts, depth + 1),
+          readCondition(c, child(child(path, bool), i), allowed, depth + 1),
         );
         return bool === 'all' ? { ...base, all: items } : { ...base, any: items };
       }
@@ -61,8 +68,8 @@ function readCondition(value: unknown, path: string, facts: readonly string[], d
   }
   const obj = readObject(value, path, ['fact', 'operator', 'value', 'priority']);
   const fact = readString(obj.fact, child(path, 'fact'));
-  if (!facts.includes(fact)) {
-    throw new PolicyValidationError(child(path, 'fact'), `unknown fact ${JSON.stringify(fact)}; these rules can use ${facts.join(', ')}`);
+  if (!allowed.facts.includes(fact)) {
+    throw new PolicyValidationError(child(path, 'fact'), `unknown fact ${JSON.stringify(fact)}; these rules can use ${allowed.facts.join(', ')}`);
   }
   if (typeof obj.operator !== 'string' || !(RULE_OPERATORS as readonly string[]).includes(obj.operator)) {
     throw new PolicyValidationError(child(path, 'operator'), `must be one of ${RULE_OPERATORS.join(', ')}, got ${describe(obj.operator)}`);
@@ -70,6 +77,7 @@ function readCondition(value: unknown, path: string, facts: readonly string[], d
   const operator = obj.operator as RuleOperator;
   if (!Object.prototype.hasOwnProperty.call(obj, 'value')) throw new PolicyValidationError(child(path, 'value'), 'is required');
   const condition = { fact, operator, value: readValue(obj.value, operator, child(path, 'value')) };
+  allowed.checkCondition?.(condition, path);
   const priority = readPriority(obj.priority, child(path, 'priority'));
   return priority === undefined ? condition : { ...condition, priority };
 }
@@ -81,6 +89,12 @@ export interface RuleSetSchema<P> {
   readonly eventType: string;
   /** Reads and checks the event's params. */
   readonly readParams: (value: unknown, path: string) => P;
+  /**
+   * A further check of each fact condition (after the generic checks), e.g. which
+   * operators and values a fact allows; throws a `PolicyValidationError` at `path`
+   * (the condition's path) or below it.
+   */
+  readonly checkCondition?: (condition: FactCondition, path: string) => void;
 }
 
 /** Reads a rule set from untrusted JSON into fresh, validated rule documents. */
@@ -96,7 +110,7 @@ export function validateRules<P>(value: unknown, path: string, schema: RuleSetSc
     names.add(name);
     const priority = readPriority(obj.priority, child(rulePath, 'priority'));
     const condPath = child(rulePath, 'conditions');
-    const conditions = readCondition(obj.conditions, condPath, schema.facts, 0);
+    const conditions = readCondition(obj.conditions, condPath, { facts: schema.facts, checkCondition: schema.checkCondition }, 0);
     if ('fact' in conditions) {
       throw new PolicyValidationError(condPath, 'the top-level condition must be "all", "any" or "not" (as in json-rules-engine)');
     }

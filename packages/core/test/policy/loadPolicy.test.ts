@@ -67,7 +67,7 @@ const invalid: [string, unknown, string, string?][] = [
   ['a title that is not a string', changed((d) => (d.title = ['t'])), '$.title', 'must be a string, got an array'],
   // parameters
   ['parameters that are not an object', changed((d) => (d.parameters = 'x')), '$.parameters', 'must be an object, got string "x"'],
-  ['an unknown parameter', changed((d) => (d.parameters.allowanse = 5)), '$.parameters.allowanse', 'unknown key; expected one of allowance, feeRate, scopeMode, counts, defaultFailoverMode, resetTimeZone, presentation'],
+  ['an unknown parameter', changed((d) => (d.parameters.allowanse = 5)), '$.parameters.allowanse', 'unknown key; expected one of allowance, feeRate, scopeMode, counts, defaultFailoverMode, resetTimeZone, presentation, fees'],
   ['a negative allowance', changed((d) => (d.parameters.allowance = -1)), '$.parameters.allowance', `${ALLOWANCE_RANGE}, got number -1`],
   ['a fractional allowance', changed((d) => (d.parameters.allowance = 1.5)), '$.parameters.allowance', `${ALLOWANCE_RANGE}, got number 1.5`],
   ['an allowance as a string', changed((d) => (d.parameters.allowance = '1000')), '$.parameters.allowance', `${ALLOWANCE_RANGE}, got string "1000"`],
@@ -115,7 +115,7 @@ const invalid: [string, unknown, string, string?][] = [
   ['no fee rate anywhere', changed((d) => delete d.parameters.feeRate), '$.versions[0].parameters.feeRate', 'is required (here or in $.parameters)'],
   // rules
   ['rules that are not an object', changed((d) => (d.rules = [])), '$.rules', 'must be an object, got an array'],
-  ['an unknown rule set', changed((d) => (d.rules.pricing = [])), '$.rules.pricing', 'unknown key; expected one of routing, charge'],
+  ['an unknown rule set', changed((d) => (d.rules.pricing = [])), '$.rules.pricing', 'unknown key; expected one of routing, charge, schedule'],
   ['no routing rules', changed((d) => delete d.rules.routing), '$.rules.routing', 'must be an array, got nothing'],
   ['no charge rules', changed((d) => delete d.rules.charge), '$.rules.charge', 'must be an array, got nothing'],
   ['an empty routing rule set', changed((d) => (d.rules.routing = [])), '$.rules.routing', 'must hold at least one rule'],
