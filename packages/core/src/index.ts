@@ -23,7 +23,7 @@ export { assertTimeZone } from './time/timeZone.js';
 export { SCOPE_MODES, type Scope, type ScopeMode, isScope, keyOwnerOf, scopeOf } from './scope/scope.js';
 export { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES, type FailoverMode, type KeyResult, type PlatformResult, type Route, type RouteDecision, type RouteParams } from './routing/routeTypes.js';
 
-export { type AccountRow, type AccountSettings, type Accounts, parseAccounts } from './accounts/accounts.js';
+export { type AccountRow, type AccountSettings, type Accounts, type ParseAccountsOptions, freeBoundOf, parseAccounts } from './accounts/accounts.js';
 
 // policy and rules
 export { CHARGE_KINDS, type ChargeDecision, type ChargeKind, type ChargeParams } from './policy/chargeTypes.js';
@@ -46,6 +46,7 @@ export {
   hasFreeFirstTier,
   shorthandFeeTerms,
 } from './policy/feeTerms.js';
+export { feeUnitsOf, placeTiers } from './policy/placeTiers.js';
 export { ONLY_SCHEDULE_RULE, SCHEDULE_FACTS, type ScheduleChoice, type ScheduleChooser, type ScheduleParams } from './policy/scheduleChooser.js';
 export type { Condition, FactCondition, Facts, RuleDocument, RuleEvent, RuleOperator } from './rules/ruleDocument.js';
 export { RULE_OPERATORS } from './rules/ruleDocument.js';

@@ -1,13 +1,18 @@
-import { type AccountRow, type Accounts, InvalidAccountsError, parseAccounts } from '@byok-billing/core';
+import { type AccountRow, type Accounts, type FeeUnit, InvalidAccountsError, parseAccounts } from '@byok-billing/core';
 import { readHeaderNames } from './csvHeader.js';
 import { csvRecords } from './csvRecords.js';
 import { InputError } from './inputError.js';
 import { inputSource } from './openInput.js';
 
-const ACCOUNT_COLUMNS = ['scope', 'failover_mode', 'free_requests'] as const;
+const ACCOUNT_COLUMNS = ['scope', 'failover_mode', 'free_requests', 'fee_rate', 'fee_cap_usd'] as const;
 
-/** Reads an accounts CSV (`scope,failover_mode,free_requests`); errors name line and column. */
-export async function loadAccountsFile(path: string | undefined, warn: (message: string) => void): Promise<Accounts | undefined> {
+/**
+ * Reads an accounts CSV (`scope,failover_mode,free_requests,fee_rate,fee_cap_usd`, FORMATS.md
+ * v1.1; only `scope` is required); errors name line and column. `units`: the units the
+ * policy's versions count (`feeUnitsOf(policy)`), which say how `free_requests` reads
+ * (default: requests, a whole number).
+ */
+export async function loadAccountsFile(path: string | undefined, warn: (message: string) => void, units?: readonly FeeUnit[]): Promise<Accounts | undefined> {
   if (path === undefined) return undefined;
   const source = inputSource(path);
   const rows: AccountRow[] = [];
@@ -17,17 +22,17 @@ export async function loadAccountsFile(path: string | undefined, warn: (message:
     if (columns === undefined) {
       const names = readHeaderNames(record.fields, path, record.line);
       columns = ACCOUNT_COLUMNS.map((c) => names.indexOf(c));
-      if (columns[0] === -1) throw new InputError({ file: path, line: record.line }, 'missing required column scope (expected scope,failover_mode,free_requests)');
+      if (columns[0] === -1) throw new InputError({ file: path, line: record.line }, 'missing required column scope (expected scope,failover_mode,free_requests,fee_rate,fee_cap_usd; all but scope optional)');
       const unknown = names.filter((n) => !(ACCOUNT_COLUMNS as readonly string[]).includes(n));
       if (unknown.length > 0) warn(`${path}: ignoring unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
       continue;
     }
     const cell = (i: number) => (columns![i] === -1 ? '' : (record.fields[columns![i]!] ?? ''));
-    rows.push({ scope: cell(0), failover_mode: cell(1), free_requests: cell(2) });
+    rows.push({ scope: cell(0), failover_mode: cell(1), free_requests: cell(2), fee_rate: cell(3), fee_cap_usd: cell(4) });
     lines.push(record.line);
   }
   try {
-    return parseAccounts(rows);
+    return parseAccounts(rows, units === undefined ? {} : { units });
   } catch (error) {
     if (!(error instanceof InvalidAccountsError)) throw error;
     const row = Number(/accounts row (\d+)/.exec(error.message)?.[1] ?? 0);
