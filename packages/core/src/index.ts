@@ -48,6 +48,7 @@ export {
 } from './policy/feeTerms.js';
 export { feeUnitsOf, placeTiers } from './policy/placeTiers.js';
 export { ONLY_SCHEDULE_RULE, SCHEDULE_FACTS, type ScheduleChoice, type ScheduleChooser, type ScheduleParams } from './policy/scheduleChooser.js';
+export { parseTierList, type TierOverride } from './policy/tierList.js';
 export type { Condition, FactCondition, Facts, RuleDocument, RuleEvent, RuleOperator } from './rules/ruleDocument.js';
 export { RULE_OPERATORS } from './rules/ruleDocument.js';
 
