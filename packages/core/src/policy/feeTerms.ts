@@ -33,6 +33,14 @@ export interface FeeTier<B extends number | bigint> {
 /** A named schedule: tiers with strictly increasing bounds > 0, the last (only the last) unbounded. */
 export interface FeeSchedule<B extends number | bigint> {
   readonly name: string;
+  /**
+   * Whether `tiers[0]` is the schedule's **free tier** (the allowance): a first tier the
+   * policy gives rate 0 and a bound. A request is free only when all of it lies in the
+   * free tier; a request in any other tier is billable, even at rate 0
+   * (docs/pricing-language.md, "Free and billable"). Contract terms never make a tier free
+   * or paid (`placeTiers`): this flag, not the rates, says which tier is free.
+   */
+  readonly free: boolean;
   readonly tiers: readonly FeeTier<B>[];
 }
 
@@ -81,7 +89,11 @@ export function normalRate(rate: Rate): Rate {
  */
 export function freezeFeeTerms<T extends FeeTerms>(terms: T): T {
   const schedules = terms.schedules.map((schedule: FeeSchedule<number | bigint>) =>
-    Object.freeze({ name: schedule.name, tiers: Object.freeze(schedule.tiers.map((tier) => Object.freeze({ upTo: tier.upTo, rate: normalRate(tier.rate) }))) }),
+    Object.freeze({
+      name: schedule.name,
+      free: schedule.free,
+      tiers: Object.freeze(schedule.tiers.map((tier) => Object.freeze({ upTo: tier.upTo, rate: normalRate(tier.rate) }))),
+    }),
   );
   return Object.freeze({ unit: terms.unit, schedules: Object.freeze(schedules), capUsd: terms.capUsd?.normalize() }) as T;
 }
@@ -96,13 +108,18 @@ export function freezeFeeTerms<T extends FeeTerms>(terms: T): T {
  */
 export function shorthandFeeTerms(allowance: number, feeRate: Rate): RequestFeeTerms {
   const tiers: FeeTier<number>[] = allowance > 0 ? [{ upTo: allowance, rate: ZERO_RATE }, { upTo: null, rate: feeRate }] : [{ upTo: null, rate: feeRate }];
-  return freezeFeeTerms({ unit: 'requests', schedules: [{ name: SHORTHAND_SCHEDULE, tiers }], capUsd: undefined });
+  return freezeFeeTerms({ unit: 'requests', schedules: [{ name: SHORTHAND_SCHEDULE, free: allowance > 0, tiers }], capUsd: undefined });
 }
 
-/** Whether a schedule starts with a free tier that has a bound: the tier an account's `free_requests` and `--vary allowance` resize. */
-export function hasFreeFirstTier(schedule: FeeSchedule<number | bigint>): boolean {
-  const first = schedule.tiers[0]!;
+/** Whether tiers as a policy document writes them start with a free tier: rate 0 and a bound. */
+export function startsFree(tiers: readonly FeeTier<number | bigint>[]): boolean {
+  const first = tiers[0]!;
   return first.rate.units === 0n && first.upTo !== null;
+}
+
+/** Whether a schedule has a free tier: the tier an account's `free_requests` and `--vary allowance` resize. */
+export function hasFreeFirstTier(schedule: FeeSchedule<number | bigint>): boolean {
+  return schedule.free;
 }
 
 /**
@@ -113,8 +130,9 @@ export function hasFreeFirstTier(schedule: FeeSchedule<number | bigint>): boolea
 export function feeTermsShorthand(terms: FeeTerms): { readonly allowance: number; readonly feeRate: Rate } | undefined {
   if (terms.unit !== 'requests' || terms.capUsd !== undefined || terms.schedules.length !== 1) return undefined;
   const tiers = terms.schedules[0]!.tiers;
-  if (tiers.length === 1) return { allowance: 0, feeRate: tiers[0]!.rate };
-  if (tiers.length === 2 && tiers[0]!.rate.units === 0n) return { allowance: tiers[0]!.upTo!, feeRate: tiers[1]!.rate };
+  const free = terms.schedules[0]!.free;
+  if (tiers.length === 1 && !free) return { allowance: 0, feeRate: tiers[0]!.rate };
+  if (tiers.length === 2 && free && tiers[0]!.rate.units === 0n) return { allowance: tiers[0]!.upTo!, feeRate: tiers[1]!.rate };
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { PolicyValidationError } from '../errors.js';
 import { Money } from '../money/money.js';
 import { parseDecimal } from '../money/parseDecimal.js';
 import { formatInstant } from '../time/instant.js';
@@ -48,7 +49,8 @@ export interface VariantOptions {
 /** Fee terms as editable text: bounds as decimal text in the unit, rates as decimal text. */
 interface FeesText {
   unit: FeeUnit;
-  schedules: { name: string; tiers: { upTo: string | null; rate: string }[] }[];
+  /** `free`: whether the first tier is the free tier (see `FeeSchedule.free`). */
+  schedules: { name: string; free: boolean; tiers: { upTo: string | null; rate: string }[] }[];
   cap: string | undefined;
 }
 
@@ -57,6 +59,7 @@ function feesText(terms: FeeTerms): FeesText {
     unit: terms.unit,
     schedules: (terms.schedules as readonly FeeSchedule<number | bigint>[]).map((schedule) => ({
       name: schedule.name,
+      free: schedule.free,
       tiers: schedule.tiers.map((tier) => ({
         upTo: tier.upTo === null ? null : typeof tier.upTo === 'number' ? String(tier.upTo) : new Money(tier.upTo, LIST_USD_BOUND_SCALE).toString(),
         rate: tier.rate.toString(),
@@ -66,10 +69,22 @@ function feesText(terms: FeeTerms): FeesText {
   };
 }
 
-/** The `fees` object of the text: a bound of `requests` is a JSON integer when it is a whole number (else left as text, for the loader to refuse at its path). */
-function feesObject(fees: FeesText): Record<string, unknown> {
+/**
+ * The `fees` object of the text: a bound of `requests` is a JSON integer when it is a whole
+ * number (else left as text, for the loader to refuse at its path). A document makes a
+ * first tier of rate 0 with a bound the free tier: a schedule whose first tier is such but
+ * not free cannot be written, and is refused at `path`.
+ */
+function feesObject(fees: FeesText, path: string): Record<string, unknown> {
   const schedules: Record<string, unknown> = {};
   for (const schedule of fees.schedules) {
+    const first = schedule.tiers[0];
+    if (first !== undefined && !schedule.free && first.upTo !== null && isZero(first.rate)) {
+      throw new PolicyValidationError(
+        path,
+        `the variant would make schedule ${JSON.stringify(schedule.name)}'s first tier, (0, ${first.upTo}] at rate 0, a free tier, which it is not (the free tier it followed was removed); a policy document cannot say that`,
+      );
+    }
     schedules[schedule.name] = schedule.tiers.map(({ upTo, rate }) => {
       if (upTo === null) return { rate };
       const whole = /^\d+$/.test(upTo) && Number.isSafeInteger(Number(upTo));
@@ -92,9 +107,10 @@ function setFreeBound(fees: FeesText, allowance: number): void {
   const bound = { units: BigInt(allowance), scale: 0 };
   for (const schedule of fees.schedules) {
     const [first, ...rest] = schedule.tiers;
-    if (first === undefined || first.upTo === null || !isZero(first.rate)) continue;
+    if (first === undefined || !schedule.free) continue;
     // Tiers the free tier now reaches cover nothing: left out, so bounds still increase.
     const after = rest.filter((tier) => tier.upTo === null || compareDecimals(decimalOf(tier.upTo) ?? bound, bound) > 0);
+    schedule.free = allowance > 0;
     schedule.tiers = allowance === 0 ? after : [{ upTo: String(allowance), rate: first.rate }, ...after];
   }
 }
@@ -125,23 +141,29 @@ function variantFees(document: VariantDocument, i: number, original: PolicyVersi
     const rate = overrides.feeRate ?? original.parameters.feeRate.toString();
     fees = {
       unit: 'requests',
-      schedules: [{ name: SHORTHAND_SCHEDULE, tiers: allowance > 0 ? [{ upTo: String(allowance), rate: '0' }, { upTo: null, rate }] : [{ upTo: null, rate }] }],
+      schedules: [{ name: SHORTHAND_SCHEDULE, free: allowance > 0, tiers: allowance > 0 ? [{ upTo: String(allowance), rate: '0' }, { upTo: null, rate }] : [{ upTo: null, rate }] }],
       cap: undefined,
     };
   }
   if (overrides.tiers !== undefined) {
-    fees.schedules = [{ name: SHORTHAND_SCHEDULE, tiers: overrides.tiers.map((tier) => ({ upTo: tier.upTo ?? null, rate: tier.rate })) }];
+    const tiers = overrides.tiers.map((tier) => ({ upTo: tier.upTo ?? null, rate: tier.rate }));
+    fees.schedules = [{ name: SHORTHAND_SCHEDULE, free: tiers[0] !== undefined && tiers[0].upTo !== null && isZero(tiers[0].rate), tiers }];
   }
   if (overrides.unit !== undefined) fees.unit = overrides.unit;
   if (givenAsFees(document, i)) {
     if (overrides.allowance !== undefined) setFreeBound(fees, overrides.allowance);
     const feeRate = overrides.feeRate;
     if (feeRate !== undefined) {
-      for (const schedule of fees.schedules) schedule.tiers = schedule.tiers.map((tier) => (isZero(tier.rate) ? tier : { upTo: tier.upTo, rate: feeRate }));
+      for (const schedule of fees.schedules) {
+        schedule.tiers = schedule.tiers.map((tier) => (isZero(tier.rate) ? tier : { upTo: tier.upTo, rate: feeRate }));
+        // A fee of 0 on a schedule without a free tier leaves every tier at 0 and billable:
+        // one tier says so (a first tier of 0 with a bound would be a free tier).
+        if (!schedule.free && isZero(feeRate)) schedule.tiers = [{ upTo: null, rate: feeRate }];
+      }
     }
   }
   if (overrides.cap !== undefined) fees.cap = overrides.cap ?? undefined;
-  return feesObject(fees);
+  return feesObject(fees, `$.versions[${i}].parameters.fees`);
 }
 
 /**

@@ -5,7 +5,8 @@ import { parseMoney } from '../money/parseMoney.js';
 import { type Rate, parseRate } from '../money/rate.js';
 import { child } from '../validation/jsonPath.js';
 import { describe, readArray, readEnum, readObject, readString } from '../validation/readJson.js';
-import { FEE_UNITS, type FeeSchedule, type FeeTerms, type FeeTier, type FeeUnit, LIST_USD_BOUND_SCALE, freezeFeeTerms } from './feeTerms.js';
+import { InvalidArgumentError } from '../errors.js';
+import { FEE_UNITS, type FeeSchedule, type FeeTerms, type FeeTier, type FeeUnit, LIST_USD_BOUND_SCALE, freezeFeeTerms, startsFree } from './feeTerms.js';
 
 /** A schedule's name (docs/pricing-language.md §2). */
 export const SCHEDULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -84,7 +85,8 @@ export function readFees(value: unknown, path: string): FeeTerms {
     if (!SCHEDULE_NAME.test(name)) {
       throw new PolicyValidationError(schedulePath, 'a schedule name is 1 to 64 characters of A-Z, a-z, 0-9, "_", "." and "-"');
     }
-    return { name, tiers: readSchedule(byName[name], schedulePath, unit) };
+    const tiers = readSchedule(byName[name], schedulePath, unit);
+    return { name, free: startsFree(tiers), tiers };
   });
   let capUsd: Money | undefined;
   if (obj.capUsd !== undefined) {
@@ -108,7 +110,8 @@ export interface FeesDocument {
 
 /**
  * The `fees` object that compiles to `terms` (rates and amounts in canonical decimal
- * form): what a policy variant writes for a version it changes.
+ * form). Terms a document cannot say are refused: a schedule whose first tier has rate 0
+ * and a bound but is not free (contract terms applied by `placeTiers` can make one).
  *
  * @example
  * readFees(feesDocument(terms), '$') // equal to terms
@@ -116,6 +119,9 @@ export interface FeesDocument {
 export function feesDocument(terms: FeeTerms): FeesDocument {
   const schedules: Record<string, { upTo?: number | string; rate: string }[]> = {};
   for (const schedule of terms.schedules as readonly FeeSchedule<number | bigint>[]) {
+    if (schedule.free !== startsFree(schedule.tiers)) {
+      throw new InvalidArgumentError(`byok-billing: schedule ${JSON.stringify(schedule.name)} cannot be written as a fees document: its first tier is ${schedule.free ? '' : 'not '}free`);
+    }
     schedules[schedule.name] = schedule.tiers.map((tier) =>
       tier.upTo === null ? { rate: tier.rate.toString() } : { upTo: typeof tier.upTo === 'number' ? tier.upTo : formatBound(tier.upTo), rate: tier.rate.toString() },
     );

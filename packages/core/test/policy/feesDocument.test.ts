@@ -212,6 +212,17 @@ describe('fees compile to FeeTerms', () => {
     expect(Object.isFrozen(terms.schedules[1]!.tiers[1])).toBe(true);
   });
 
+  it('the free tier: a first tier of rate 0 with a bound, and only that', () => {
+    const free = (tiers: unknown) => readFees({ schedules: { s: tiers } }, '$').schedules[0]!.free;
+    expect(free([{ upTo: 5, rate: '0' }, { rate: '0.05' }])).toBe(true);
+    expect(free([{ upTo: 5, rate: '0.000' }, { upTo: 9, rate: '0' }, { rate: '0' }])).toBe(true);
+    // a rate-0 schedule of one tier has no allowance: its requests are billable at 0, as the shorthand's 0% is today
+    expect(free([{ rate: '0' }])).toBe(false);
+    expect(free([{ upTo: 5, rate: '0.1' }, { upTo: 9, rate: '0' }, { rate: '0.05' }])).toBe(false);
+    expect(shorthandFeeTerms(0, parseRate('0')).schedules[0]!.free).toBe(false);
+    expect(shorthandFeeTerms(1, parseRate('0')).schedules[0]!.free).toBe(true);
+  });
+
   it('unit defaults to requests; no capUsd is no cap', () => {
     const terms = loadPolicy(oneSchedule([{ rate: '0.05' }])).versions[0]!.feeTerms;
     expect(terms.unit).toBe('requests');
@@ -351,7 +362,7 @@ describe('merging fees and the shorthand across levels: the most specific level 
     expect(x!.feeTerms.capUsd).toEqual(parseMoney('7'));
     expect(y!.feeTerms).toEqual(shorthandFeeTerms(4, parseRate('0.3')));
     // a version's fees replace the policy's whole: unit and cap included, nothing merges
-    expect(z!.feeTerms).toEqual({ unit: 'requests', schedules: [{ name: 't', tiers: [{ upTo: null, rate: parseRate('0.01') }] }], capUsd: undefined });
+    expect(z!.feeTerms).toEqual({ unit: 'requests', schedules: [{ name: 't', free: false, tiers: [{ upTo: null, rate: parseRate('0.01') }] }], capUsd: undefined });
   });
 
   it('the other parameters still merge around the fees', () => {

@@ -94,6 +94,26 @@ describe('policyVariant on versions given as fees', () => {
     expect(variant.versions[0]!.parameters.feeRate.toString()).toBe('0.04');
   });
 
+  it('fee 0 on a schedule without a free tier: one tier at 0, every request billable', () => {
+    const variant = policyVariant(tiered(), { feeRate: '0' });
+    expect(view(variant.versions[1]!.feeTerms)).toEqual([
+      ['nofree', [[null, '0']]],
+      ['premium', [['1000000', '0'], [null, '0']]],
+      ['standard', [['1000000', '0'], ['10000000', '0'], [null, '0']]],
+    ]);
+    expect(variant.versions[1]!.feeTerms.schedules.map((s) => s.free)).toEqual([false, true, true]);
+  });
+
+  it('allowance 0 where a tier of rate 0 follows the free tier: a document cannot say it, so the variant is refused', () => {
+    const base = loadPolicy({ id: 'z', parameters: { fees: { schedules: { s: [{ upTo: 5, rate: '0' }, { upTo: 9, rate: '0' }, { rate: '0.1' }] } } }, rules: rules(), versions: [{ version: 'v' }] });
+    expect(() => policyVariant(base, { allowance: 0 })).toThrow(PolicyValidationError);
+    expect(() => policyVariant(base, { allowance: 0 })).toThrow(
+      `$.versions[0].parameters.fees: the variant would make schedule "s"'s first tier, (0, 9] at rate 0, a free tier, which it is not (the free tier it followed was removed); a policy document cannot say that`,
+    );
+    expect(view(policyVariant(base, { allowance: 0, feeRate: '0' }).versions[0]!.feeTerms)).toEqual([['s', [[null, '0']]]]);
+    expect(view(policyVariant(base, { allowance: 7 }).versions[0]!.feeTerms)).toEqual([['s', [['7', '0'], ['9', '0'], [null, '0.1']]]]);
+  });
+
   it('tiers replace every schedule of every version, and the schedule rules go', () => {
     const tiers = parseTierList('1000:0/5000:0.05/0.03');
     if (typeof tiers === 'string') throw new Error(tiers);

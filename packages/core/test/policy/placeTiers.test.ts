@@ -9,10 +9,11 @@ import {
   parseMoney,
   placeTiers,
   shorthandFeeTerms,
+  feeTermsShorthand,
   parseRate,
   type AccountRow,
 } from '@byok-billing/core';
-import { readFees } from '@byok-billing/core/internal';
+import { feesDocument, readFees } from '@byok-billing/core/internal';
 
 const terms = (fees: unknown): FeeTerms => readFees(fees, '$');
 const account = (row: Omit<AccountRow, 'scope'>, units?: ('requests' | 'list-usd')[]) => parseAccounts([{ scope: 'org:a', ...row }], units === undefined ? {} : { units }).get('org:a');
@@ -20,6 +21,7 @@ const account = (row: Omit<AccountRow, 'scope'>, units?: ('requests' | 'list-usd
 /** Schedules as [name, [[bound as text or null, rate]...]] for readable expectations. */
 const view = (t: FeeTerms) => ({
   schedules: t.schedules.map((s) => [s.name, s.tiers.map((tier) => [tier.upTo === null ? null : String(tier.upTo), tier.rate.toString()])]),
+  free: t.schedules.map((s) => s.free),
   cap: t.capUsd?.toString(),
 });
 
@@ -48,6 +50,7 @@ describe('placeTiers: a scope\'s contract terms applied to a version\'s fee term
         ['premium', [['2000000', '0'], [null, '0.08']]],
         ['standard', [['2000000', '0'], ['10000000', '0.05'], [null, '0.03']]],
       ],
+      free: [false, true, true],
       cap: '2000',
     });
   });
@@ -58,11 +61,16 @@ describe('placeTiers: a scope\'s contract terms applied to a version\'s fee term
     expect(view(placeTiers(contract(), account({ free_requests: '9999999' }))).schedules[2]).toEqual(['standard', [['9999999', '0'], ['10000000', '0.05'], [null, '0.03']]]);
   });
 
-  it('free_requests 0: the free tier covers nothing and is left out', () => {
-    expect(view(placeTiers(contract(), account({ free_requests: '0' }))).schedules.slice(1)).toEqual([
+  it('free_requests 0: the free tier covers nothing and is left out; the schedule has none', () => {
+    const placed = view(placeTiers(contract(), account({ free_requests: '0' })));
+    expect(placed.schedules.slice(1)).toEqual([
       ['premium', [[null, '0.08']]],
       ['standard', [['10000000', '0.05'], [null, '0.03']]],
     ]);
+    expect(placed.free).toEqual([false, false, false]);
+    // a tier of rate 0 after the free tier stays billable when the free tier goes
+    const zeroAfter = placeTiers(terms({ schedules: { s: [{ upTo: 5, rate: '0' }, { upTo: 9, rate: '0' }, { rate: '0.1' }] } }), account({ free_requests: '0' }));
+    expect(view(zeroAfter)).toEqual({ schedules: [['s', [['9', '0'], [null, '0.1']]]], free: [false], cap: undefined });
   });
 
   it('the shorthand: an account allowance as today, and none for a version without a free allowance', () => {
@@ -80,14 +88,32 @@ describe('placeTiers: a scope\'s contract terms applied to a version\'s fee term
         ['premium', [['1000000', '0'], [null, '0.01']]],
         ['standard', [['1000000', '0'], ['10000000', '0.01'], [null, '0.01']]],
       ],
+      free: [false, true, true],
       cap: '2000',
     });
   });
 
-  it('fee_rate 0 frees the paid tiers; free_requests still resizes only the tiers that were free', () => {
+  it('fee_rate 0 makes no tier free: the paid tiers stay billable, at 0; free_requests resizes only the free tiers', () => {
     const placed = view(placeTiers(contract(), account({ fee_rate: '0', free_requests: '700' })));
     expect(placed.schedules[0]).toEqual(['flat', [['500', '0'], ['1000', '0'], [null, '0']]]);
     expect(placed.schedules[1]).toEqual(['premium', [['700', '0'], [null, '0']]]);
+    expect(placed.free).toEqual([false, true, true]);
+    const shorthand = placeTiers(shorthandFeeTerms(0, parseRate('0.05')), account({ fee_rate: '0' }));
+    expect(shorthand.schedules[0]!.free).toBe(false);
+    expect(shorthand).toEqual(shorthandFeeTerms(0, parseRate('0')));
+  });
+
+  it('placed terms that look like a shorthand but have no free tier are no shorthand', () => {
+    const placed = placeTiers(terms({ schedules: { s: [{ upTo: 5, rate: '0.1' }, { rate: '0.2' }] } }), account({ fee_rate: '0' }));
+    expect(view(placed)).toEqual({ schedules: [['s', [['5', '0'], [null, '0']]]], free: [false], cap: undefined });
+    expect(feeTermsShorthand(placed)).toBeUndefined();
+    expect(feeTermsShorthand(placeTiers(shorthandFeeTerms(5, parseRate('0.1')), account({ fee_rate: '0' })))).toEqual({ allowance: 5, feeRate: parseRate('0') });
+  });
+
+  it('placed terms a document cannot say are not written as one', () => {
+    const placed = placeTiers(contract(), account({ fee_rate: '0' }));
+    expect(() => feesDocument(placed)).toThrow(/schedule "flat" cannot be written as a fees document: its first tier is not free/);
+    expect(feesDocument(placeTiers(contract(), account({ fee_rate: '0.01' }))).schedules.premium).toEqual([{ upTo: 1000000, rate: '0' }, { rate: '0.01' }]);
   });
 
   it('fee_cap_usd: sets the cap, or replaces the version\'s', () => {
