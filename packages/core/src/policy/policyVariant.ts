@@ -17,7 +17,12 @@ export interface ParameterOverrides {
    * schedule without a free first tier gets none, and 0 removes the free tier.
    */
   readonly allowance?: number;
-  /** A shorthand version: its `feeRate`, as today. A version given as `fees`: the rate of every tier of rate > 0. */
+  /**
+   * A shorthand version: its `feeRate`, as today. A version given as `fees`: the rate of
+   * every paid tier, i.e. every tier but the free tier (so a fees document and the
+   * shorthand it spells out vary alike; an account's `fee_rate` differs: it changes only
+   * rates > 0).
+   */
   readonly feeRate?: string;
   readonly scopeMode?: 'org' | 'user';
   readonly counts?: 'served' | 'attempted';
@@ -155,7 +160,9 @@ function variantFees(document: VariantDocument, i: number, original: PolicyVersi
     const feeRate = overrides.feeRate;
     if (feeRate !== undefined) {
       for (const schedule of fees.schedules) {
-        schedule.tiers = schedule.tiers.map((tier) => (isZero(tier.rate) ? tier : { upTo: tier.upTo, rate: feeRate }));
+        // Every tier but the free tier is paid, a tier of rate 0 after it too: as the
+        // shorthand's fee sets the rate of its one tier when it has no allowance.
+        schedule.tiers = schedule.tiers.map((tier, k) => (schedule.free && k === 0 ? tier : { upTo: tier.upTo, rate: feeRate }));
         // A fee of 0 on a schedule without a free tier leaves every tier at 0 and billable:
         // one tier says so (a first tier of 0 with a bound would be a free tier).
         if (!schedule.free && isZero(feeRate)) schedule.tiers = [{ upTo: null, rate: feeRate }];

@@ -94,6 +94,16 @@ describe('policyVariant on versions given as fees', () => {
     expect(variant.versions[0]!.parameters.feeRate.toString()).toBe('0.04');
   });
 
+  it('fee sets every tier but the free tier, a tier of rate 0 included: a fees document varies as the shorthand it spells out', () => {
+    const zeroFees = loadPolicy({ id: 'z', parameters: { fees: { schedules: { default: [{ rate: '0' }] } } }, rules: rules(), versions: [{ version: 'v' }] });
+    const zeroShorthand = loadPolicy({ id: 'z', parameters: { allowance: 0, feeRate: '0' }, rules: rules(), versions: [{ version: 'v' }] });
+    expect(zeroFees.versions[0]!.feeTerms).toEqual(zeroShorthand.versions[0]!.feeTerms);
+    expect(policyVariant(zeroFees, { feeRate: '0.05' }).versions[0]!.feeTerms).toEqual(policyVariant(zeroShorthand, { feeRate: '0.05' }).versions[0]!.feeTerms);
+    expect(policyVariant(zeroFees, { feeRate: '0.05' }).versions[0]!.feeTerms).toEqual(shorthandFeeTerms(0, parseRate('0.05')));
+    const zeroAfter = loadPolicy({ id: 'a', parameters: { fees: { schedules: { s: [{ upTo: 5, rate: '0' }, { upTo: 9, rate: '0' }, { rate: '0.1' }] } } }, rules: rules(), versions: [{ version: 'v' }] });
+    expect(view(policyVariant(zeroAfter, { feeRate: '0.2' }).versions[0]!.feeTerms)).toEqual([['s', [['5', '0'], ['9', '0.2'], [null, '0.2']]]]);
+  });
+
   it('fee 0 on a schedule without a free tier: one tier at 0, every request billable', () => {
     const variant = policyVariant(tiered(), { feeRate: '0' });
     expect(view(variant.versions[1]!.feeTerms)).toEqual([
