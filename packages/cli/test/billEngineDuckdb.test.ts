@@ -681,3 +681,25 @@ describe('--engine duckdb: precision, options, formats', () => {
     expect((await byok(['bill', log, '--engine', 'sqlite'])).code).toBe(2);
   });
 });
+
+describe('--engine duckdb on logs the fuzz suite (test/fuzz) found it misread', () => {
+  it('blank lines before the header, the first one ended by CRLF: the default engine\'s bill (it billed no row at all)', async () => {
+    // catches: DuckDB taking CRLF as the line end from the blank first line, reading the
+    // LF-ended header and rows as one line, skipping it as the header: exit 0, rows 0.
+    for (const text of [`\r\n${HEADER}\n${GOOD}\n`, `\n\r\n${HEADER}\n${GOOD}\nr2,2025-10-05T11:00:00Z,bob,,0.5,ok\n`, `\r\n\r\n${HEADER}\r\n${GOOD}\r\n`]) {
+      const runs = await expectSameAsDefault([file(text), '--format', 'json']);
+      expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+      expect(JSON.parse(runs.duckdb.stdout).input.accepted).toBe(text.includes('r2,') ? 2 : 1);
+    }
+  });
+
+  it('a timestamp that is not UTF-8, with --input-timezone: refused as the default engine refuses it (was exit 70)', async () => {
+    // catches: DuckDB's internal error on the wall-clock scan invalidating the database,
+    // and the statement run after it failing in turn (exit 70) instead of the file being rewritten.
+    const path = file(logOf(`${HEADER}\n${GOOD}\nr2,`, [0xff], '2025-10-05T11:00:00,bob,,0.5,ok\nr3,2025-10-05T12:00:00,bob,,0.5,ok\n'));
+    const runs = await expectSameAsDefault([path, '--input-timezone', 'Europe/Berlin', '--format', 'json']);
+    expect(runs.duckdb.code).toBe(2);
+    expect(runs.duckdb.stderr).toContain(`${path}, line 3, column 2 (timestamp): not valid UTF-8 (byte 0xff at position 1)`);
+    expect(JSON.parse(runs.duckdbRejecting.stdout).input).toEqual({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+  });
+});

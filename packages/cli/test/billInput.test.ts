@@ -186,6 +186,19 @@ describe('byok bill: one request id, anywhere in the input (POLICY.md D6)', () =
   });
 });
 
+describe('byok bill: a log of only its header', () => {
+  it('without a line end after it: an empty bill on every path (it was ERR_BUFFER_OUT_OF_BOUNDS)', async () => {
+    const path = file(HEADER);
+    for (const extra of [[], ['--sort'], ['--threads', '0'], ['--engine', 'duckdb']]) {
+      const run = await byok(['bill', path, '-q', '--format', 'json', ...extra]);
+      expect(run.code, `${extra.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(JSON.parse(run.stdout).input, extra.join(' ')).toEqual({ rows: 0, accepted: 0, rejected: 0, duplicates: 0 });
+    }
+    const piped = await byok(['bill', '-', '-q', '--format', 'json'], HEADER);
+    expect(piped.code, piped.stderr).toBe(0);
+  });
+});
+
 describe('byok bill: bad files', () => {
   it('a missing required column is named', async () => {
     const path = file('request_id,timestamp,user_id,key_result\nr1,2025-10-05T10:00:00Z,a,ok\n');

@@ -1,9 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { LosslessNumber } from 'lossless-json';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultPolicyDocument } from '@byok-billing/core';
 import { EXIT_BAD_INPUT } from '@byok-billing/cli';
 import { JsonInputError, parseJsonDocument } from '../src/io/readJsonDocument.js';
 import { parseVary } from '../src/whatif/variants.js';
@@ -176,5 +178,72 @@ describe('whatif --vary fee: a bare number is a fraction, at most 100%', () => {
     expect(result.code).toBe(EXIT_BAD_INPUT);
     expect(result.stderr).toContain('fee=5%');
     expect((await byok(['whatif', LOG, '--vary', 'fee=3%,150%', '-q', '--format', 'json'])).code).toBe(0);
+  });
+});
+
+/*
+ * Found by the fuzz suite (test/fuzz): exit codes other than 0, 1 and 2, and refusals that
+ * named no line, in the small readers (policies, accounts, invoices, generation records).
+ */
+describe('hostile input found by the fuzz suite: every refusal is exit 2 and says where', () => {
+  it('a policy the core refuses names the line and column of the value at fault (or of the object missing it)', async () => {
+    // catches: "policy.json: invalid policy at $.versions[0]…" with no line (it named the JSON path only).
+    const negative = write('policy.json', '{\n  "id": "p",\n  "versions": [\n    {"version": "v", "parameters": {"allowance": -1, "feeRate": "0.05"}}\n  ]\n}\n');
+    expect((await byok(['bill', LOG, '--policy', negative, '-q'])).stderr).toBe(
+      `byok: ${negative}, line 4, column 50: invalid policy at $.versions[0].parameters.allowance: must be an integer from 0 to 9007199254740991, got number -1\n`,
+    );
+    const missing = write('policy.json', '{\n  "id": "p",\n  "versions": [\n    {"version": "v", "parameters": {"feeRate": "0.05"}}\n  ]\n}\n');
+    const result = await byok(['bill', LOG, '--policy', missing, '-q']);
+    expect(result.code).toBe(EXIT_BAD_INPUT);
+    expect(result.stderr).toBe(`byok: ${missing}, line 4, column 36: invalid policy at $.versions[0].parameters.allowance: is required (here or in $.parameters)\n`);
+    const empty = write('policy.json', '{"id": "p", "versions": []}');
+    expect((await byok(['whatif', LOG, '--policy', `p=${empty}`, '-q'])).stderr).toBe(`byok: ${empty}, line 1, column 25: invalid policy at $.versions: must hold at least one version\n`);
+    // Deep in a whole policy, on one line after a BOM (which is not a column).
+    const text = JSON.stringify(defaultPolicyDocument).replace('"effectiveFrom":"2025-10-01T00:00:00Z"', '"effectiveFrom":"2025-10-01T00:00:01Z"');
+    const shifted = write('policy.json', `\uFEFF${text}`);
+    const refused = await byok(['bill', LOG, '--policy', shifted, '-q']);
+    expect(refused.stderr.startsWith(`byok: ${shifted}, line 1, column ${text.indexOf('"2025-10-01T00:00:01Z"') + 1}: invalid policy at $.versions[1].effectiveFrom: `), refused.stderr).toBe(true);
+  });
+
+  it('JSON nested 100,000 deep is refused at the first level past 256, not with "Maximum call stack size exceeded"', async () => {
+    // catches: a recursive parser's stack overflow reported with no line (or, elsewhere, as exit 70).
+    const deep = write('policy.json', `{"id": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const result = await byok(['bill', LOG, '--policy', deep, '-q']);
+    expect(result.code).toBe(EXIT_BAD_INPUT);
+    // The object is the first level: its 256th array is the 257th.
+    expect(result.stderr).toBe(`byok: ${deep}, line 1, column ${'{"id": '.length + 256}: arrays and objects nest more than 256 levels deep\n`);
+    expect(jsonError(`${'['.repeat(256)}${']'.repeat(256)}`)).toBeUndefined();
+    expect(jsonError(`["{{{{", ${'['.repeat(255)}${']'.repeat(255)}]`)).toBeUndefined();
+  });
+
+  it('a broken .gz accounts file, invoice or generation records: exit 2 naming the file, never 70', async () => {
+    // catches: "internal error: Error: unexpected end of file" (exit 70) from the gzip stream of every reader but the log's.
+    const broken = (name: string, text: string) => {
+      const whole = gzipSync(Buffer.from(text.repeat(200)));
+      const path = join(dir, `${++n}-${name}`);
+      writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
+      return path;
+    };
+    const accounts = broken('accounts.csv.gz', 'scope,free_requests\norg:acme,5\n');
+    const invoice = broken('invoice.csv.gz', 'scope,period,total_usd\norg:acme,2025-10,0.56\n');
+    const records = broken('records.jsonl.gz', '{"id":"g1","created_at":"2025-11-05T10:00:00Z","is_byok":true,"total_cost":0,"upstream_inference_cost":0.1}\n');
+    for (const [path, args] of [
+      [accounts, ['bill', LOG, '--accounts', accounts, '-q']],
+      [invoice, ['audit', LOG, '--policy', POLICY, '--invoice', invoice, '-q']],
+      [records, ['import', 'generations', records, '--org', 'acme', '-q']],
+    ] as const) {
+      const result = await byok(args);
+      expect(result.code, result.stderr).toBe(EXIT_BAD_INPUT);
+      expect(result.stderr).toBe(`byok: ${path}: is not a readable gzip file (unexpected end of file); is it truncated or corrupt?\n`);
+    }
+  });
+
+  it('an empty invoice names line 1, where its header belongs', async () => {
+    for (const text of ['', '\n\r\n']) {
+      const invoice = write('invoice.csv', text);
+      const result = await byok(['audit', LOG, '--policy', POLICY, '--invoice', invoice, '-q']);
+      expect(result.code).toBe(EXIT_BAD_INPUT);
+      expect(result.stderr).toBe(`byok: ${invoice}, line 1: is empty; an invoice needs a header scope,period,total_usd\n`);
+    }
   });
 });

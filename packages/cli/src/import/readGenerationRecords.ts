@@ -1,4 +1,5 @@
 import { physicalLines, type PhysicalLine } from '../io/physicalLines.js';
+import { guardedBytes } from '../io/readFailure.js';
 import { DEFAULT_MAX_LINE_BYTES, previewLength, tooLongReason } from '../io/readLimits.js';
 import { SNIFF_BYTES, assertText } from '../io/textSniff.js';
 import { escapeInvalidUtf8, utf8Prefix } from '../io/utf8.js';
@@ -25,14 +26,16 @@ export function formatFromName(name: string): RecordInputFormat {
  * JSON document holding an array of records, `{"data": [...]}`, or a single record. Both
  * stream: no record is held past `maxRecordBytes` (a longer one is refused, its start kept)
  * and a document is split into its records as it is read. Records come in batches (one per
- * chunk read), in input order.
+ * chunk read), in input order. A stream that fails (a broken .gz) is refused naming the
+ * file (readFailure).
  */
 export async function* readGenerationRecords(
-  stream: AsyncIterable<Uint8Array>,
+  input: AsyncIterable<Uint8Array>,
   file: string,
   format: RecordInputFormat,
   maxRecordBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<RawRecord[]> {
+  const stream = guardedBytes(input, file);
   const head = await readHead(stream, format === 'auto' ? maxRecordBytes : 0);
   assertText(head.bytes, file, 'JSON');
   const chosen = format === 'auto' ? detectFormat(head.bytes, maxRecordBytes) : format;

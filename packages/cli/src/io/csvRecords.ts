@@ -2,6 +2,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from './inputError.js';
 import { type PhysicalLine, countQuoteBytes, physicalLines, storedBytes, storedLength } from './physicalLines.js';
 import { DEFAULT_MAX_LINE_BYTES, previewLength } from './readLimits.js';
+import { guardedBytes } from './readFailure.js';
 import { type RecordFault, faultText, headerFaultError, utf8Fault } from './recordFault.js';
 import { describeInvalidByte, lossyText } from './utf8.js';
 
@@ -30,10 +31,11 @@ export interface CsvRecord {
  * but plain fields, so it is split on commas directly, which is exactly what a CSV parser
  * gives for it. Every record that has a quote character anywhere goes through csv-parse
  * whole (several physical lines when a quoted field holds newlines), so quoting is
- * always read by the real parser. Blank lines are not records and are skipped.
+ * always read by the real parser. Blank lines are not records and are skipped. A stream
+ * that fails (a broken .gz) is refused naming the file (readFailure).
  */
 export async function* csvRecords(stream: AsyncIterable<Uint8Array>, file: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<CsvRecord> {
-  for await (const batch of csvRecordBatches(stream, file, maxLineBytes)) {
+  for await (const batch of csvRecordBatches(guardedBytes(stream, file), file, maxLineBytes)) {
     for (const record of batch) {
       if (record.fault !== undefined) throw faultError(record, file);
       yield record;

@@ -109,7 +109,7 @@ function inexactNumber(number: string, offset: number, path: string): JsonStruct
 }
 
 /** The offset just after the string that opens at `start` (escapes skipped, not decoded). */
-function stringEnd(text: string, start: number): number {
+export function stringEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length) {
     const c = text.charCodeAt(i);
@@ -121,10 +121,34 @@ function stringEnd(text: string, start: number): number {
 }
 
 /** The offset just after the number that starts at `start`. */
-function numberEnd(text: string, start: number): number {
+export function numberEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length && /[0-9.eE+-]/.test(text[i]!)) i++;
   return i;
+}
+
+/**
+ * The offset of the first `[` or `{` that opens a level deeper than `maxDepth`, outside
+ * strings; undefined when the text nests no deeper. Looked for before a document is
+ * parsed: a recursive parser given 100,000 nested arrays runs out of stack and says only
+ * "Maximum call stack size exceeded", naming no place in the file.
+ */
+export function findDeepNesting(text: string, maxDepth: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+    i++;
+  }
+  return undefined;
 }
 
 function lineOf(text: string, offset: number): number {

@@ -41,6 +41,7 @@ export async function loadInvoiceFile(path: string, warn: (message: string) => v
     seen.set(key, record.line);
     lines.push(line);
   }
-  if (names === undefined) throw new InputError({ file: path }, 'is empty; an invoice needs a header scope,period,total_usd');
+  // No record at all (an empty file, or only blank lines): the header is missing where it belongs, on line 1.
+  if (names === undefined) throw new InputError({ file: path, line: 1 }, 'is empty; an invoice needs a header scope,period,total_usd');
   return lines;
 }

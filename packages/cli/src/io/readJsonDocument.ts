@@ -1,6 +1,6 @@
 import { parse } from 'lossless-json';
 import { InputError, type InputLocation } from './inputError.js';
-import { type JsonStructureProblem, findJsonStructureProblem } from './jsonStructure.js';
+import { type JsonStructureProblem, findDeepNesting, findJsonStructureProblem } from './jsonStructure.js';
 import { lineAndColumn, readTextFile } from './readTextFile.js';
 
 /**
@@ -19,14 +19,20 @@ export class JsonInputError extends InputError {
   constructor(
     location: InputLocation,
     reason: string,
-    /** `syntax`, or the structural problem (see findJsonStructureProblem). */
-    readonly problem: 'syntax' | JsonStructureProblem['kind'],
+    /** `syntax`, `too-deep` (MAX_JSON_DEPTH), or the structural problem (see findJsonStructureProblem). */
+    readonly problem: 'syntax' | 'too-deep' | JsonStructureProblem['kind'],
     readonly jsonPath?: string,
   ) {
     super(location, reason);
     this.name = 'JsonInputError';
   }
 }
+
+/**
+ * How deep arrays and objects may nest in a JSON input document. A policy or manifest nests
+ * a handful of levels; far deeper, the parser (recursive) runs out of stack.
+ */
+export const MAX_JSON_DEPTH = 256;
 
 /**
  * Reads a JSON file: the one way the CLI reads a JSON input document (policies, bundle
@@ -40,6 +46,11 @@ export function readJsonDocument(path: string, options: JsonReadOptions): unknow
 
 /** parseJsonDocument's work on text already read; `file` names it in errors. */
 export function parseJsonDocument(text: string, file: string, options: JsonReadOptions): unknown {
+  const deep = findDeepNesting(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    const { line, column } = lineAndColumn(text, deep);
+    throw new JsonInputError({ file, line, column }, `arrays and objects nest more than ${MAX_JSON_DEPTH} levels deep`, 'too-deep');
+  }
   let value: unknown;
   try {
     // Duplicates are reported below, by position and path: keep the parser quiet about them.

@@ -9,6 +9,7 @@ import { RowProblem, rowToRequest } from '../io/rowToRequest.js';
 import { ARRIVALS_IN_FLIGHT, type ArrivalHandler, createArrivals } from './arrivals.js';
 import type { DuplicateRow, Rejection, RowSource } from './rowSource.js';
 import { ConflictReplan, type Exclusions, ExclusionsBuilder, LateRowReplan } from './replans.js';
+import { readFailure } from '../io/readFailure.js';
 
 export type { Rejection, RowSource } from './rowSource.js';
 
@@ -121,7 +122,7 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
       }
     } catch (error) {
       stream.destroy();
-      throw asInputError(error, input.name);
+      throw readFailure(error, input.name);
     }
   }
   buffer.flush();
@@ -200,15 +201,3 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayResult> {
   }
 }
 
-/** Read errors (a truncated gzip, a vanished file) become located input errors. */
-export function asInputError(error: unknown, file: string): unknown {
-  if (error instanceof InputError || error instanceof ByokError) return error;
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new InputError({ file }, `is not a readable gzip file (${(error as Error).message}); is it truncated or corrupt?`);
-  }
-  if (typeof code === 'string' && code.startsWith('E')) {
-    return new InputError({ file }, `cannot be read (${code})`);
-  }
-  return error;
-}

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { InputError } from '../../io/inputError.js';
 import { LOG_COLUMNS, type LogColumn, type LogHeader, readLogHeader } from '../../io/logColumns.js';
-import { asInputError } from '../../replay/replayLog.js';
+import { readFailure } from '../../io/readFailure.js';
 import { CHECKED_ROWS, createCheckedRowsSql, insertCheckedRowsSql, localTimeRangeSql } from './checkedRowsSql.js';
 import { DuckdbRefusal, duckdbFailure } from './duckdbEngineErrors.js';
 import { duckdbString } from './duckdbText.js';
@@ -103,6 +103,11 @@ export async function loadLogs(connection: DuckDBConnection, inputs: readonly Lo
 async function csvFile(input: LogInput, rewrittenPath: string | undefined, maxLineBytes: number): Promise<FileSource> {
   const found = await readCsvHeader(input, maxLineBytes);
   if (found === undefined) return { input, header: undefined, sql: undefined, parquetColumns: undefined };
+  // DuckDB takes the line end from the file's first line: after a blank CRLF line, an
+  // LF-ended header and rows were one line to it, skipped as the header, and the file
+  // billed no row at all, without an error. Blank lines before a header are rare: such a
+  // file is read through byok's rewriting (no blank lines, LF line ends).
+  if (rewrittenPath === undefined && found.line > 1) throw new CsvNeedsRewriting(input.index, `its header is on line ${found.line}, after blank lines`);
   const sql = csvSourceSql({
     fileIndex: input.index,
     path: rewrittenPath ?? input.path,
@@ -153,11 +158,14 @@ async function localStepsOf(connection: DuckDBConnection, sources: readonly File
     try {
       range = (await connection.runAndReadAll(localTimeRangeSql(source.sql))).getRowObjectsJson()[0]!;
     } catch (error) {
+      // Nothing more is run on the database after a failure: DuckDB invalidates it after an
+      // internal error (a timestamp cell that is not UTF-8 did that here), and a statement
+      // then fails in its turn and hides why the read failed. A run that starts over (the
+      // file rewritten) does so on a fresh database.
       const failure = duckdbFailure(error);
       throw failure === error ? await unreadable(source.input, error, readAs(source.input, options)) : failure;
-    } finally {
-      if (source.input.format === 'csv') await connection.run(dropReaderRejectsSql);
     }
+    if (source.input.format === 'csv') await connection.run(dropReaderRejectsSql);
     if (range.lo !== null && range.lo !== undefined) {
       lo = Math.min(lo, Number(range.lo));
       hi = Math.max(hi, Number(range.hi));
@@ -239,7 +247,7 @@ async function unreadable(input: LogInput, duckdbError: unknown, { rewritten, ma
     // Records it refuses (too long, not UTF-8) are not errors here: the rewriting refuses them as rows.
     for await (const batch of csvRecordBatches(stream, input.name, maxLineBytes)) void batch;
   } catch (error) {
-    return asInputError(error, input.name);
+    return readFailure(error, input.name);
   } finally {
     stream.destroy();
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { writingInPlace } from '../../io/outputFiles.js';
 import { fileSink } from '../../io/outputSink.js';
-import { asInputError } from '../../replay/replayLog.js';
+import { readFailure } from '../../io/readFailure.js';
 import type { LogInput } from './logInputs.js';
 
 /**
@@ -24,7 +24,7 @@ export async function normalizeCsv(input: LogInput, directory: string, maxLineBy
       for (const record of batch) sink.write(record.fault === undefined ? quotedRecord(record.fields) : REFUSED_RECORD);
     }
   } catch (error) {
-    throw asInputError(error, input.name);
+    throw readFailure(error, input.name);
   } finally {
     stream.destroy();
     sink.close();

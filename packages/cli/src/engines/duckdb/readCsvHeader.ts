@@ -1,6 +1,6 @@
 import { csvRecordBatches } from '../../io/csvRecords.js';
 import { type LogHeader, readLogHeader } from '../../io/logColumns.js';
-import { asInputError } from '../../replay/replayLog.js';
+import { readFailure } from '../../io/readFailure.js';
 import type { LogInput } from './logInputs.js';
 
 export interface CsvHeader {
@@ -24,7 +24,7 @@ export async function readCsvHeader(input: LogInput, maxLineBytes: number): Prom
     }
     return undefined;
   } catch (error) {
-    throw asInputError(error, input.name);
+    throw readFailure(error, input.name);
   } finally {
     stream.destroy();
   }

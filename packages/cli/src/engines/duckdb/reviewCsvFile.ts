@@ -4,7 +4,7 @@ import { LOG_COLUMNS, type LogColumn, type LogHeader } from '../../io/logColumns
 import type { InputSource } from '../../io/openInput.js';
 import { faultProblem } from '../../io/recordFault.js';
 import { RowProblem, rowToRequest } from '../../io/rowToRequest.js';
-import { asInputError } from '../../replay/replayLog.js';
+import { readFailure } from '../../io/readFailure.js';
 import type { Rejection } from '../../replay/rowSource.js';
 import { DuckdbEngineBug } from './duckdbEngineErrors.js';
 import { CsvNeedsRewriting } from './normalizeCsv.js';
@@ -94,7 +94,7 @@ export async function reviewCsvFile(input: InputSource, header: LogHeader, rows:
       }
     }
   } catch (error) {
-    throw asInputError(error, file);
+    throw readFailure(error, file);
   } finally {
     stream.destroy();
   }

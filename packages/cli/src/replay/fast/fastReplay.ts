@@ -5,7 +5,7 @@ import type { CompactDecided } from '../../output/compactDecisionRecords.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
 import { rowToRequest } from '../../io/rowToRequest.js';
-import { asInputError } from '../replayLog.js';
+import { readFailure } from '../../io/readFailure.js';
 import type { DuplicateRow, Rejection } from '../rowSource.js';
 import { type BatchSource, scanInline } from './batchSource.js';
 import { HeldRows } from './heldRows.js';
@@ -416,7 +416,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           options.onRows?.(batch.count);
         }
       } catch (error) {
-        throw asInputError(error, source.name);
+        throw readFailure(error, source.name);
       }
     }
   }

@@ -116,11 +116,14 @@ export class RowScanner {
       assertText(bytes, this.options.file, 'CSV');
       this.sniffed = true;
     }
-    // Request-log rows are rarely under 80 bytes; the batch grows if they are.
-    const batch = createRowBatch(bytes, Math.ceil(bytes.length / 80) + 16);
     const firstLine = this.line;
     const length = bytes.length;
     let pos = this.skipQuotes === undefined ? 0 : this.skipRecord(bytes, 0, final);
+    // Request-log rows are rarely under 80 bytes; the batch grows if they are. Sized by what
+    // is left after the rest of a refused over-long record: bytes only skipped hold no rows,
+    // and a piece's batches may wait on another thread, so room for rows there would cost
+    // memory in proportion to the record's length.
+    const batch = createRowBatch(bytes, Math.ceil((length - pos) / 80) + 16);
     const width = this.header === undefined ? 0 : this.header.width;
     const max = this.maxLineBytes;
     let commas = this.commas;
@@ -274,7 +277,9 @@ export class RowScanner {
   }
 
   /** Once the header is read, the rest of the bytes are scanned knowing its width. */
-  private finishScan(batch: RowBatch, firstLine: number, pos: number, length: number, final: boolean, limit: number): { batch: RowBatch; consumed: number } {
+  private finishScan(batch: RowBatch, firstLine: number, after: number, length: number, final: boolean, limit: number): { batch: RowBatch; consumed: number } {
+    // A header that ends the input without a line end: past it is one byte past the bytes.
+    const pos = Math.min(after, length);
     const rest = this.scan(Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + pos, length - pos), final, limit - pos);
     // The header's batch has no rows: the rows are in the rest's batch, whose offsets start at `pos`.
     const lines = this.line - firstLine;

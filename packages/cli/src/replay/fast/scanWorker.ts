@@ -35,6 +35,8 @@ export type ScanWorkerMessage =
   | { readonly type: 'end'; readonly piece: number; readonly start: number; readonly end: number; readonly lines: number }
   | { readonly type: 'error'; readonly piece: number; readonly start: number; readonly input?: { location: InputError['location']; reason: string }; readonly message?: string };
 
+const NO_BYTES = new Uint8Array(0);
+
 if (parentPort !== null && workerData?.kind === 'byok-scan') {
   const port = parentPort;
   const data = workerData as ScanWorkerData & { kind: string };
@@ -49,6 +51,13 @@ if (parentPort !== null && workerData?.kind === 'byok-scan') {
     const start = order.exact ? order.nominalStart : lineStartAtOrAfter(fd, order.nominalStart, data.size, order.limit);
     try {
       const extent = scanPiece(fd, data.size, scanner, start, order.limit, (batch) => {
+        if (batch.count === 0 && batch.bytes.byteLength > 0) {
+          // No rows (the lines of an over-long record being skipped): its bytes are not needed
+          // there, and a piece's batches wait on the main thread until the piece is used, so
+          // sending them would hold the whole record in memory. Only its line count goes.
+          scanBuffers.give(batch.bytes.buffer as ArrayBuffer);
+          (batch as { bytes: Uint8Array }).bytes = NO_BYTES;
+        }
         port.postMessage({ type: 'batch', piece: order.piece, batch } satisfies ScanWorkerMessage, batchTransferList(batch));
       });
       port.postMessage({ type: 'end', piece: order.piece, ...extent } satisfies ScanWorkerMessage);
