@@ -1,6 +1,7 @@
 import type { Accounts } from '../accounts/accounts.js';
 import { InvalidRequestError } from '../errors.js';
 import { Money } from '../money/money.js';
+import { COST_SCALE, FEE_SCALE, unitsAt } from './lineAccumulator.js';
 import type { PolicyVersion, Policy } from '../policy/policyTypes.js';
 import { type FailoverMode, ROUTES } from '../routing/routeTypes.js';
 import { CHARGE_KINDS } from '../policy/chargeTypes.js';
@@ -9,7 +10,8 @@ import { createKernelOutcome, decideOutcome } from '../kernel/decide.js';
 import { type DecisionTerms, chargeIndex, decisionTerms } from '../kernel/decisionTerms.js';
 import { type Scope, keyOwnerOf, scopeOf } from '../scope/scope.js';
 import type { Period } from '../time/periodCalendar.js';
-import type { Decision } from './decision.js';
+import type { Decision, DecisionTiers } from './decision.js';
+import { type PlacedFees, cappedFee, placedFees, tierPosition } from './tieredFee.js';
 import type { UsageRequest } from './usageRequest.js';
 
 /** Where a request is counted, and under which terms: one scope's period. */
@@ -21,6 +23,21 @@ export interface Placement {
   readonly failoverMode: FailoverMode;
   /** The version's decision tables under the failover mode. */
   readonly terms: DecisionTerms;
+  /**
+   * The scope's fee terms in the pricing language (its account's contract terms applied),
+   * or absent when they are the shorthand `allowance` + the version's `feeRate`.
+   */
+  readonly fees?: PlacedFees | undefined;
+}
+
+/**
+ * A scope-month's fee state before a request, for placements with `fees`: the cumulative
+ * list cost of its counted requests (units of 10^-12 dollars; unit `list-usd`) and the fees
+ * it has paid (units of 10^-24 dollars; for the cap).
+ */
+export interface FeeState {
+  readonly listUsdSoFar: bigint;
+  readonly feesSoFar: bigint;
 }
 
 /** Refuses requests no policy can decide (FORMATS.md): a negative cost, no route information. */
@@ -48,14 +65,17 @@ export function placeRequest(policy: Policy, accounts: Accounts | undefined, req
   // Under scope mode `org` the scope is whose keys serve the request: one account says both.
   const failoverMode =
     version.parameters.scopeMode === 'org' ? (account?.failoverMode ?? version.parameters.defaultFailoverMode) : failoverModeOf(accounts, request, version);
-  return {
+  const allowance = policyAllowance > 0 ? (account?.freeRequests ?? policyAllowance) : 0;
+  const fees = placedFees(version, account, allowance);
+  const placement: Placement = {
     scope,
     period: version.calendar.periodOf(request.instant),
     version,
-    allowance: policyAllowance > 0 ? (account?.freeRequests ?? policyAllowance) : 0,
+    allowance,
     failoverMode,
     terms: decisionTerms(version, failoverMode),
   };
+  return fees === undefined ? placement : { ...placement, fees };
 }
 
 /**
@@ -73,8 +93,9 @@ export function failoverModeOf(accounts: Accounts | undefined, request: Pick<Usa
 /** `placement` with requests routed under `failoverMode` instead (same scope, period, allowance): itself when that is its mode. */
 export function routedUnder(placement: Placement, failoverMode: FailoverMode): Placement {
   if (failoverMode === placement.failoverMode) return placement;
-  const { scope, period, version, allowance } = placement;
-  return { scope, period, version, allowance, failoverMode, terms: decisionTerms(version, failoverMode) };
+  const { scope, period, version, allowance, fees } = placement;
+  const routed: Placement = { scope, period, version, allowance, failoverMode, terms: decisionTerms(version, failoverMode) };
+  return fees === undefined ? routed : { ...routed, fees };
 }
 
 /**
@@ -87,9 +108,10 @@ export function routedUnder(placement: Placement, failoverMode: FailoverMode): P
  * const placement = placeRequest(defaultPolicy(), undefined, request);
  * decideRequest(placement, 999_999, request).status //=> 'free' (the 1,000,000th)
  */
-export function decideRequest(placement: Placement, countedSoFar: number, request: UsageRequest): Decision {
+export function decideRequest(placement: Placement, countedSoFar: number, request: UsageRequest, feeState?: FeeState): Decision {
   const { terms } = placement;
   const index = routeIndexOfNames(request.keyResult, request.platformResult, request.recordedRoute);
+  if (placement.fees !== undefined) return decideTiered(placement, placement.fees, countedSoFar, request, index, feeState ?? { listUsdSoFar: 0n, feesSoFar: 0n });
   const outcome = decideOutcome(terms, index, countedSoFar, placement.allowance, createKernelOutcome());
   const route = ROUTES[outcome.route]!;
   const chargeKind = CHARGE_KINDS[outcome.chargeKind]!;
@@ -113,5 +135,71 @@ export function decideRequest(placement: Placement, countedSoFar: number, reques
     fee,
     charge,
     duplicate: false,
+  };
+}
+
+/**
+ * `decideRequest` for a scope whose fee terms are in the pricing language
+ * (docs/pricing-language.md): the kernel decides the route and whether the request counts;
+ * a counted request's position in the tiers of the schedule its facts choose decides free
+ * or billable (today's charge rules read *within* as free) and its fee, capped per scope-month.
+ */
+function decideTiered(placement: Placement, fees: PlacedFees, countedSoFar: number, request: UsageRequest, index: number, state: FeeState): Decision {
+  const { terms, version } = placement;
+  // The allowance does not decide here: the tiers do (the kernel is asked for route and count only).
+  const outcome = decideOutcome(terms, index, countedSoFar, 0, createKernelOutcome());
+  const route = ROUTES[outcome.route]!;
+  const counted = outcome.ordinal > 0;
+  let within = false;
+  let tiers: DecisionTiers | undefined;
+  let feeUnits = 0n;
+  const costUnits = unitsAt(request.cost, COST_SCALE);
+  if (counted) {
+    const provider = request.provider ?? '';
+    const model = request.model ?? '';
+    const choice =
+      request.keyResult !== undefined
+        ? version.scheduleChooser.choose(provider, model, placement.failoverMode, request.keyResult, request.platformResult ?? 'ok')
+        : version.scheduleChooser.chooseRecorded(provider, model, placement.failoverMode, request.platformResult ?? 'ok');
+    const schedule = fees.terms.schedules[choice.schedule]!;
+    const before = fees.terms.unit === 'requests' ? BigInt(countedSoFar) : state.listUsdSoFar;
+    const position = tierPosition(schedule, fees.terms.unit, before, costUnits);
+    within = position.free;
+    const pays = terms.charge[chargeIndex(outcome.route, within)] === CHARGE_FEE;
+    const uncapped = pays ? position.feeUnits : 0n;
+    feeUnits = pays ? cappedFee(uncapped, fees.capUnits, state.feesSoFar) : 0n;
+    tiers = {
+      unit: fees.terms.unit,
+      schedule: choice.name,
+      scheduleIndex: choice.schedule,
+      scheduleRule: choice.rule,
+      parts: position.parts,
+      uncappedFee: new Money(uncapped, FEE_SCALE).normalize(),
+      capped: feeUnits < uncapped,
+    };
+  }
+  const chargeCode = terms.charge[chargeIndex(outcome.route, within)]!;
+  const chargeKind = CHARGE_KINDS[chargeCode]!;
+  const fee = chargeCode === CHARGE_FEE ? new Money(feeUnits, FEE_SCALE).normalize() : Money.ZERO;
+  const charge = chargeCode === CHARGE_FEE ? fee : chargeCode === CHARGE_LIST ? request.cost : Money.ZERO;
+  return {
+    request,
+    scope: placement.scope,
+    period: placement.period,
+    policyVersion: version.version,
+    failoverMode: placement.failoverMode,
+    route,
+    routeRule: terms.routeRule[index]!,
+    routeMismatch: request.recordedRoute !== undefined && request.recordedRoute !== route,
+    counted,
+    ordinal: counted ? outcome.ordinal : null,
+    allowance: placement.allowance,
+    status: route === 'byok' ? (within ? 'free' : 'billable') : null,
+    chargeKind,
+    chargeRule: terms.chargeRule[chargeIndex(outcome.route, within)]!,
+    fee,
+    charge,
+    duplicate: false,
+    ...(tiers === undefined ? {} : { tiers }),
   };
 }

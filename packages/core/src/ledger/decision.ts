@@ -4,6 +4,8 @@ import type { Route } from '../routing/routeTypes.js';
 import type { FailoverMode } from '../routing/routeTypes.js';
 import type { Scope } from '../scope/scope.js';
 import type { Period } from '../time/periodCalendar.js';
+import type { FeeUnit } from '../policy/feeTerms.js';
+import type { TierPart } from './tieredFee.js';
 import type { UsageRequest } from './usageRequest.js';
 
 /**
@@ -40,4 +42,25 @@ export interface Decision {
   readonly charge: Money;
   /** A repeat of an already-decided request (same id, same content): it counts once. */
   readonly duplicate: boolean;
+  /**
+   * How a policy in the pricing language (docs/pricing-language.md) priced a counted
+   * request; absent when the scope's terms are today's shorthand (`allowance` + `feeRate`),
+   * billed as they always were.
+   */
+  readonly tiers?: DecisionTiers | undefined;
+}
+
+/** The pricing language's side of a decision: the schedule, the tiers it covered, the cap. */
+export interface DecisionTiers {
+  readonly unit: FeeUnit;
+  /** The schedule the request pays by, its index in the version's `feeTerms.schedules`, and the rule that chose it. */
+  readonly schedule: string;
+  readonly scheduleIndex: number;
+  readonly scheduleRule: string;
+  /** The tiers its quantity interval covers (in the scope's placed tiers), with what each part pays. */
+  readonly parts: readonly TierPart[];
+  /** Its fee before the cap (0 unless its charge kind is `fee`). */
+  readonly uncappedFee: Money;
+  /** Whether the scope-month's cap lowered its fee. */
+  readonly capped: boolean;
 }

@@ -8,7 +8,7 @@ import type { Bill } from './billLine.js';
 import { compareUtf8 } from './compareUtf8.js';
 import type { Decision } from './decision.js';
 import { decideRequest, failoverModeOf, placeRequest, routedUnder, validateRequest } from './decideRequest.js';
-import { COST_SCALE, LineAccumulator, splitUnits, unitsAt } from './lineAccumulator.js';
+import { COST_SCALE, FEE_SCALE, LineAccumulator, splitUnits, unitsAt } from './lineAccumulator.js';
 import { CHARGE_CODE, ROUTE_CODE } from '../kernel/codes.js';
 import { type UsageRequest, sameContent } from './usageRequest.js';
 
@@ -74,7 +74,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     line = lines.get(key);
     if (line === undefined) {
       const placement = placeRequest(policy, accounts, request);
-      line = new LineAccumulator(placement.scope, placement.period, placement.terms, placement.allowance);
+      line = new LineAccumulator(placement.scope, placement.period, placement.terms, placement.allowance, placement.fees);
       lines.set(key, line);
     }
     current.set(scope, line);
@@ -103,8 +103,16 @@ export function createLedger(options: LedgerOptions): Ledger {
     // Under scope mode `user` a line pools a user's personal and org requests' allowance; each
     // is routed by its keys' owner's account (an org member's by the org's), whichever opened the line.
     const placement = line.version.parameters.scopeMode === 'user' ? routedUnder(line, failoverModeOf(accounts, request, line.version)) : line;
-    const decision = decideRequest(placement, line.counted, request);
-    line.add(ROUTE_CODE[decision.route], CHARGE_CODE[decision.chargeKind], decision.ordinal ?? 0, decision.status === 'free', ...splitUnits(unitsAt(request.cost, COST_SCALE)));
+    let decision: Decision;
+    if (line.fees === undefined) {
+      decision = decideRequest(placement, line.counted, request);
+      line.add(ROUTE_CODE[decision.route], CHARGE_CODE[decision.chargeKind], decision.ordinal ?? 0, decision.status === 'free', ...splitUnits(unitsAt(request.cost, COST_SCALE)));
+    } else {
+      // The pricing language: each request's exact fee, from the line's counter and the fees it has paid so far (the cap).
+      decision = decideRequest(placement, line.counted, request, { listUsdSoFar: line.listUsdCounted, feesSoFar: line.tieredFeeUnits });
+      const free = decision.status === 'free';
+      line.addTiered(ROUTE_CODE[decision.route], CHARGE_CODE[decision.chargeKind], decision.ordinal ?? 0, free, unitsAt(request.cost, COST_SCALE), unitsAt(decision.fee, FEE_SCALE));
+    }
     if (decision.routeMismatch) routeMismatches++;
     accepted++;
     previous = request;

@@ -6,6 +6,7 @@ import type { PolicyVersion } from '../policy/policyTypes.js';
 import { CHARGE_FEE, CHARGE_LIST, CHARGE_NONE, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
 import type { DecisionTerms } from '../kernel/decisionTerms.js';
 import type { BillLine } from './billLine.js';
+import type { PlacedFees } from './tieredFee.js';
 import { UnitSum } from './unitSum.js';
 
 /** Costs are summed as integers at the finest scale a cost can have. */
@@ -45,12 +46,21 @@ export class LineAccumulator {
   readonly failedCost = new UnitSum();
   /** Fees of stored decisions, summed as the store recorded them (units of 10^-FEE_SCALE). */
   recordedFeeUnits = 0n;
+  /**
+   * Lines with `fees` (the pricing language): the cumulative list cost of the counted
+   * requests (units of 10^-COST_SCALE; what `list-usd` tiers count) and the fees paid, each
+   * request's exact fee added (units of 10^-FEE_SCALE; what the cap counts).
+   */
+  listUsdCounted = 0n;
+  tieredFeeUnits = 0n;
 
   constructor(
     readonly scope: string,
     readonly period: string,
     readonly terms: DecisionTerms,
     readonly allowance: number,
+    /** The scope's fee terms in the pricing language, or absent for the shorthand (a line's fee: rate × fee-paying costs). */
+    readonly fees?: PlacedFees | undefined,
   ) {}
 
   get version(): PolicyVersion {
@@ -101,10 +111,21 @@ export class LineAccumulator {
     if (chargeKind === CHARGE_FEE) this.recordedFeeUnits += unitsAt(fee, FEE_SCALE);
   }
 
-  /** The line's fee in units of 10^-FEE_SCALE dollars: the rate times the costs that pay it. */
+  /**
+   * Adds a request decided under `fees` (the pricing language): its cost sums as a request
+   * that pays nothing by rate (`feeBase` is the shorthand's), and its exact fee, `feeUnits`
+   * (10^-FEE_SCALE), is added as it is; a counted request moves the list-usd counter.
+   */
+  addTiered(route: number, chargeKind: number, ordinal: number, free: boolean, costUnits: bigint, feeUnits: bigint): void {
+    this.add(route, chargeKind === CHARGE_FEE ? CHARGE_NONE : chargeKind, ordinal, free, ...splitUnits(costUnits));
+    if (ordinal > 0) this.listUsdCounted += costUnits;
+    this.tieredFeeUnits += feeUnits;
+  }
+
+  /** The line's fee in units of 10^-FEE_SCALE dollars: the rate times the costs that pay it (plus fees added as such). */
   feeUnits(): bigint {
     const rate = this.terms.version.parameters.feeRate;
-    return this.feeBase.total() * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale) + this.recordedFeeUnits;
+    return this.feeBase.total() * rate.units * pow10(FEE_SCALE - COST_SCALE - rate.scale) + this.recordedFeeUnits + this.tieredFeeUnits;
   }
 
   toBillLine(): BillLine {
