@@ -188,33 +188,42 @@ export interface TierCharge {
 }
 
 /**
- * Unit `requests`: the counted request of ordinal k lies in the one tier with lo < k ≤ hi; it is
- * free when that tier's rate is 0, and its fee is that rate × its list cost.
+ * Whether a schedule has a free tier (contract §1, "Free and billable", as of 2cc3861): its first
+ * tier, when the policy gives it rate 0 and a bound (the allowance). Contract terms never make a
+ * tier free or paid; a rate-0 tier anywhere else is a paid tier that charges 0.
  */
-export function requestsUnitCharge(tiers: readonly EffectiveTier[], ordinal: bigint, costUnits: bigint): TierCharge {
+export function hasFreeTier(schedule: RefSchedule): boolean {
+  return schedule.length > 1 && rateUnits(schedule[0]!.rate) === 0n;
+}
+
+/**
+ * Unit `requests`: the counted request of ordinal k lies in the one tier with lo < k ≤ hi; it is
+ * free when that tier is the schedule's free tier (`freeTier`: the first tier is one), and its fee
+ * is that tier's rate × its list cost.
+ */
+export function requestsUnitCharge(tiers: readonly EffectiveTier[], ordinal: bigint, costUnits: bigint, freeTier: boolean): TierCharge {
   const tier = tiers.find((t) => t.lo < ordinal && (t.hi === null || ordinal <= t.hi));
   if (tier === undefined) throw new Error('reference fees: no tier holds the ordinal');
-  return { free: tier.rate === 0n, fee: tier.rate * costUnits };
+  return { free: freeTier && tier === tiers[0], fee: tier.rate * costUnits };
 }
 
 /**
  * Unit `list-usd`: a request moving the counter from C to C + cost covers (C, C + cost] and pays,
- * for every tier, rate × |(C, C + cost] ∩ (lo, hi]|. It is free when its cost is 0 or every tier
- * its interval touches (a non-empty intersection) has rate 0.
+ * for every tier, rate × |(C, C + cost] ∩ (lo, hi]|. It is free when its cost is 0 or its
+ * interval lies within the schedule's free tier (0, q1] (`freeTier`: the first tier is one).
  */
-export function listUsdCharge(tiers: readonly EffectiveTier[], counterBefore: bigint, costUnits: bigint): TierCharge {
+export function listUsdCharge(tiers: readonly EffectiveTier[], counterBefore: bigint, costUnits: bigint, freeTier: boolean): TierCharge {
   const from = counterBefore;
   const to = counterBefore + costUnits;
   let fee = 0n;
-  let free = true;
   for (const t of tiers) {
     const lo = from > t.lo ? from : t.lo;
     const hi = t.hi === null || to < t.hi ? to : t.hi;
     if (hi <= lo) continue;
     fee += t.rate * (hi - lo);
-    if (t.rate > 0n) free = false;
   }
-  return { free, fee };
+  const q1 = tiers[0]!.hi;
+  return { free: costUnits === 0n || (freeTier && q1 !== null && to <= q1), fee };
 }
 
 /** The version in force at an instant: the last whose effectiveFrom is ≤ it (the first has none). */
@@ -276,7 +285,8 @@ export class ReferenceFees {
     const terms = termsOf(r.account);
     const schedule = chooseSchedule(version.fees, r.provider, r.model);
     const tiers = effectiveTiers(version.fees.schedules[schedule]!, unit, terms);
-    const { free, fee } = unit === 'requests' ? requestsUnitCharge(tiers, BigInt(r.ordinal), r.costUnits) : listUsdCharge(tiers, before, r.costUnits);
+    const freeTier = hasFreeTier(version.fees.schedules[schedule]!);
+    const { free, fee } = unit === 'requests' ? requestsUnitCharge(tiers, BigInt(r.ordinal), r.costUnits, freeTier) : listUsdCharge(tiers, before, r.costUnits, freeTier);
     if (free) return { status: 'free', fee: 0n, uncappedFee: 0n, schedule };
     const capText = terms.feeCapUsd ?? version.fees.capUsd;
     let paid = fee;
