@@ -12,7 +12,7 @@ import { type FeeLogRow, feeConfigArb, feeLogArb } from '../arbitraries/feeConfi
 import { toUsageRequest } from '../arbitraries/requestLog.js';
 import { feeAccountsCsv, feePolicyDocument } from './feePolicyDocument.js';
 import { referenceBill } from './referenceBill.js';
-import type { FeeConfig } from './referenceFees.js';
+import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
 
 /** The records of a small CSV text (RFC 4180 quotes; no embedded newlines in generated scopes). */
 function csvRows(text: string): string[][] {
@@ -71,6 +71,97 @@ export function expectLedgerMatchesOracle(rows: readonly FeeLogRow[], config: Fe
     ).toEqual(expected);
   }
 }
+
+interface Spec {
+  readonly cost: string;
+  readonly model?: string;
+  readonly provider?: string;
+  readonly org?: string;
+  readonly keyResult?: 'ok' | 'rate_limited' | 'error' | 'none';
+  readonly at?: string;
+}
+
+/** Requests r1, r2, … one second apart from 2025-10-01 (org acme, key served unless said otherwise). */
+function log(specs: readonly Spec[]): FeeLogRow[] {
+  return specs.map((s, i) => {
+    const timestamp = s.at ?? new Date(Date.UTC(2025, 9, 1, 0, 0, i)).toISOString();
+    return {
+      requestId: `r${i + 1}`,
+      instant: { epochMs: Date.parse(timestamp), nanos: 0 },
+      timestamp,
+      userId: 'dev',
+      orgId: s.org ?? 'acme',
+      cost: s.cost,
+      keyResult: s.keyResult ?? 'ok',
+      platformResult: undefined,
+      recordedRoute: undefined,
+      model: s.model,
+      provider: s.provider,
+    } as FeeLogRow;
+  });
+}
+
+const costs = (...cs: string[]): Spec[] => cs.map((cost) => ({ cost }));
+const one = (fees: RefFees, accounts: readonly RefFeeAccount[] = [], counts: 'served' | 'attempted' = 'served'): FeeConfig => ({
+  versions: [{ version: 'v', fees }],
+  counts,
+  scopeMode: 'org',
+  defaultFailoverMode: 'fallback',
+  accounts,
+});
+
+describe('the record ledger on the boundaries, case by case', () => {
+  // catches: a list-usd interval ending on a bound counted in the next tier, a zero-cost
+  // request made billable, an inexact split at 10^-12, a cap remainder or its month wrong,
+  // contract terms not applied, a rate-0 tier read as free.
+  it('bills each case exactly as the oracle', () => {
+    const usd = (schedule: RefFees['schedules'][string], capUsd?: string): RefFees => ({ unit: 'list-usd', schedules: { s: schedule }, ...(capUsd === undefined ? {} : { capUsd }) });
+    const req = (schedule: RefFees['schedules'][string], capUsd?: string): RefFees => ({ schedules: { s: schedule }, ...(capUsd === undefined ? {} : { capUsd }) });
+    const twoTiers = usd([{ upTo: '10', rate: '0' }, { rate: '0.05' }]);
+    const three = usd([{ upTo: '1', rate: '0' }, { upTo: '2', rate: '0.1' }, { rate: '0.01' }]);
+    const cases: [FeeLogRow[], FeeConfig][] = [
+      [log(costs('6', '4', '0', '0.000000000001', '3')), one(twoTiers)],
+      [log(costs('10', '0.000000000001')), one(twoTiers)],
+      [log(costs('3.5', '0.5', '1.000000000001')), one(three)],
+      [log(costs('0.5', '2')), one(three, [{ scope: 'org:acme', free_requests: '0.75' }])],
+      [log(costs('2', '2')), one(three, [{ scope: 'org:acme', free_requests: '0' }])],
+      [log(costs('1', '1', '1', '1', '1', '1')), one(req([{ upTo: '2', rate: '0' }, { upTo: '4', rate: '0.05' }, { rate: '0.03' }]))],
+      [log(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0.05' }, { upTo: '2', rate: '0' }, { rate: '0.05' }]))],
+      [log(costs('1', '1')), one(req([{ rate: '0' }]))],
+      [log(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.05' }]), [{ scope: 'org:acme', fee_rate: '0' }])],
+      [log([...costs('1.5', '1', '1'), { cost: '1', at: '2025-11-01T00:00:00Z' }, { cost: '4', org: 'beta' }]), one(req([{ rate: '0.5' }], '1'))],
+      [log(costs('1', '1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0.6'), [{ scope: 'org:acme', fee_cap_usd: '0.7' }])],
+      [log([{ cost: '3', keyResult: 'rate_limited' }, { cost: '3' }]), one(usd([{ upTo: '4', rate: '0' }, { rate: '0.1' }]), [], 'attempted')],
+      [
+        log([{ cost: '4', model: 'gpt' }, { cost: '4', model: 'openai/o1-pro' }, { cost: '1', model: 'gpt', provider: 'openai' }]),
+        one({
+          unit: 'list-usd',
+          schedules: { standard: [{ upTo: '5', rate: '0' }, { rate: '0.05' }], premium: [{ upTo: '5', rate: '0' }, { rate: '0.1' }] },
+          rules: [
+            { name: 'o1-pro', priority: 2, all: [{ fact: 'model', operator: 'equal', value: 'openai/o1-pro' }], schedule: 'premium' },
+            { name: 'else', all: [], schedule: 'standard' },
+          ],
+        }),
+      ],
+    ];
+    for (const [rows, config] of cases) expectLedgerMatchesOracle(rows, config);
+  });
+
+  it('a decision says its schedule, the tiers it covered and whether the cap applied', () => {
+    const config = one({ unit: 'list-usd', schedules: { s: [{ upTo: '1', rate: '0' }, { upTo: '2', rate: '0.1' }, { rate: '0.01' }] }, capUsd: '0.11' });
+    const policy = loadPolicy(feePolicyDocument(config));
+    const { decisions } = billRequests(log(costs('3.5', '1')).map(requestOf), { policy, accounts: accountsOf(config, policy) });
+    const [first, second] = decisions;
+    expect(first!.tiers!.schedule).toBe('s');
+    expect(first!.tiers!.parts.map((p) => [p.tier, p.from, p.to, p.rate.toString(), p.fee.toString()])).toEqual([
+      [0, 0n, 1_000_000_000_000n, '0', '0'],
+      [1, 1_000_000_000_000n, 2_000_000_000_000n, '0.1', '0.1'],
+      [2, 2_000_000_000_000n, 3_500_000_000_000n, '0.01', '0.015'],
+    ]);
+    expect([first!.fee.toString(), first!.tiers!.uncappedFee.toString(), first!.tiers!.capped]).toEqual(['0.11', '0.115', true]);
+    expect([second!.fee.toString(), second!.tiers!.uncappedFee.toString(), second!.tiers!.capped]).toEqual(['0', '0.01', true]);
+  });
+});
 
 describe('the record ledger bills the pricing language as the fee oracle does', () => {
   // catches: a tier located by the wrong quantity (the ordinal off by one, the list-usd counter
