@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AccountRow, type Policy, type UsageRequest, billRequests, billToJson, feeUnitsOf, loadPolicy, parseAccounts } from '@byok-billing/core';
 import { type FeeLogRow, feeConfigArb, feeLogArb } from '../arbitraries/feeConfig.js';
-import { toUsageRequest } from '../arbitraries/requestLog.js';
-import { feeAccountsCsv, feePolicyDocument } from './feePolicyDocument.js';
+import { SCOPES, toUsageRequest } from '../arbitraries/requestLog.js';
+import { type DocumentOptions, feeAccountsCsv, feePolicyDocument } from './feePolicyDocument.js';
 import { referenceBill } from './referenceBill.js';
 import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
 
@@ -56,8 +56,8 @@ function accountsOf(config: FeeConfig, policy: Policy) {
 
 const requestOf = (row: FeeLogRow): UsageRequest => ({ ...toUsageRequest(row), provider: row.provider });
 
-export function expectLedgerMatchesOracle(rows: readonly FeeLogRow[], config: FeeConfig): void {
-  const policy = loadPolicy(feePolicyDocument(config));
+export function expectLedgerMatchesOracle(rows: readonly FeeLogRow[], config: FeeConfig, options: DocumentOptions = {}): void {
+  const policy = loadPolicy(feePolicyDocument(config, options));
   const { bill, decisions } = billRequests(rows.map(requestOf), { policy, accounts: accountsOf(config, policy) });
   const ref = referenceBill(rows, config);
   const { policy: _policy, ...json } = billToJson(bill);
@@ -173,6 +173,26 @@ describe('the record ledger bills the pricing language as the fee oracle does', 
     fc.assert(
       fc.property(feeLogArb(), feeConfigArb(), (rows, config) => expectLedgerMatchesOracle(rows, config)),
       { numRuns: 300 },
+    );
+  });
+
+  // catches: the shorthand's fast path (a line's fee as rate × costs) taken for terms an
+  // account's fee_rate or fee_cap_usd changed, or disagreeing with the tiers it stands for.
+  it('law: the same with versions written as today’s shorthand where it can say them', () => {
+    fc.assert(
+      fc.property(feeLogArb(), feeConfigArb({ unit: 'requests' }), (rows, config) => expectLedgerMatchesOracle(rows, config, { shorthand: true })),
+      { numRuns: 200 },
+    );
+  });
+
+  it('law: the same with every scope under contract terms (fee_rate, fee_cap_usd), shorthand versions included', () => {
+    const terms = fc.array(fc.record({ rate: fc.constantFrom('', '0', '0.04', '1'), cap: fc.constantFrom('', '0', '0.02', '1000') }), { minLength: SCOPES.length, maxLength: SCOPES.length });
+    fc.assert(
+      fc.property(feeLogArb(), feeConfigArb({ unit: 'requests' }), terms, fc.boolean(), (rows, config, t, shorthand) => {
+        const accounts = SCOPES.map((scope, i) => ({ ...config.accounts.find((a) => a.scope === scope), scope, fee_rate: t[i]!.rate, fee_cap_usd: t[i]!.cap }));
+        expectLedgerMatchesOracle(rows, { ...config, accounts }, { shorthand });
+      }),
+      { numRuns: 200 },
     );
   });
 
