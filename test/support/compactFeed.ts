@@ -1,12 +1,12 @@
 import type { UsageRequest } from '@byok-billing/core';
-import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, type CompactLedger, pow10 } from '@byok-billing/core/internal';
+import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, type CompactLedger, type CompactOutcome, pow10 } from '@byok-billing/core/internal';
 
 /**
  * Feeds requests to compact ledgers as the fast replay does: names numbered in one table
  * (`names`, shared by the ledgers), facts as the kernel's codes, costs as safe integers of
  * 10⁻¹² dollars or, past them, a bigint.
  */
-export function compactFeed(): { readonly names: string[]; decide(ledger: CompactLedger, r: UsageRequest): void } {
+export function compactFeed(): { readonly names: string[]; decide(ledger: CompactLedger, r: UsageRequest): CompactOutcome } {
   const names: string[] = [];
   const index = new Map<string, number>();
   const intern = (name: string) => {
@@ -22,7 +22,7 @@ export function compactFeed(): { readonly names: string[]; decide(ledger: Compac
     decide(ledger, r) {
       const units = r.cost.units * pow10(12 - r.cost.scale);
       const small = units <= BigInt(Number.MAX_SAFE_INTEGER);
-      ledger.decide(
+      return ledger.decide(
         intern(r.userId),
         r.orgId ? intern(r.orgId) : -1,
         r.instant.epochMs,

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'OUT_OF_ORDER'
   | 'CONFLICTING_DUPLICATE'
   | 'LATE_ARRIVAL'
-  | 'NO_POLICY_VERSION';
+  | 'NO_POLICY_VERSION'
+  | 'UNSUPPORTED_POLICY';
 
 export class ByokError extends Error {
   readonly code: ErrorCode;
@@ -113,6 +114,17 @@ export class ConflictingDuplicateError extends ByokError {
 export class NoPolicyVersionError extends ByokError {
   constructor(message: string) {
     super('NO_POLICY_VERSION', message, 'timestamp');
+  }
+}
+
+/**
+ * A policy (or accounts file) that is valid but that an engine cannot bill exactly, e.g. the
+ * fast replay's compact ledger and fee schedules chosen by `provider`/`model` (cells it does
+ * not read). Refused, never billed approximately.
+ */
+export class UnsupportedPolicyError extends ByokError {
+  constructor(message: string) {
+    super('UNSUPPORTED_POLICY', message);
   }
 }
 

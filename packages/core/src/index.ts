@@ -2,7 +2,7 @@
  * @byok-billing/core — the pure policy core: no I/O, no clock, no globals. Time, files
  * and stores are passed in by the caller.
  */
-export { ArithmeticError, ByokError, ConflictingDuplicateError, InvalidAccountsError, InvalidArgumentError, InvalidMoneyError, InvalidPeriodError, InvalidRateError, InvalidRequestError, InvalidTimeZoneError, LateArrivalError, InvalidTimestampError, NoPolicyVersionError, NonexistentLocalTimeError, OutOfOrderError, PolicyValidationError, type ErrorCode, type ProgrammingErrorCode } from './errors.js';
+export { ArithmeticError, ByokError, ConflictingDuplicateError, InvalidAccountsError, InvalidArgumentError, InvalidMoneyError, InvalidPeriodError, InvalidRateError, InvalidRequestError, InvalidTimeZoneError, LateArrivalError, InvalidTimestampError, NoPolicyVersionError, UnsupportedPolicyError, NonexistentLocalTimeError, OutOfOrderError, PolicyValidationError, type ErrorCode, type ProgrammingErrorCode } from './errors.js';
 
 // money
 export { Money, sumMoney } from './money/money.js';

@@ -57,6 +57,8 @@ function decisionTexts(d: CompactDecided) {
 /** The fee as canonical text ('0' when the charge is not a fee). */
 function feeText(d: CompactDecided): string {
   if (d.outcome.chargeKind !== 1) return '0';
+  // A line with pricing-language terms: the request's exact fee, as the ledger summed it (10^-24 $).
+  if (d.outcome.tieredFee !== undefined) return unitsText(d.outcome.tieredFee, 24);
   const rate = d.outcome.terms.version.parameters.feeRate;
   const cost = d.batch.cost[d.row]!;
   const units = cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!;

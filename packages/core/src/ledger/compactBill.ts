@@ -108,3 +108,26 @@ export function billLineOf(
     totalUsd: normalizedMoney(total, costScale + rate.scale),
   };
 }
+
+/** 10^12: costs (10^-12 $) to fees' scale (10^-24 $). */
+const COST_TO_FEE = 10n ** 12n;
+
+/**
+ * A bill line whose fee is the exact sum of its requests' fees (`feeUnits`, 10^-24 $): a
+ * line with pricing-language terms, stated as `LineAccumulator.toBillLine` states it.
+ */
+export function tieredBillLineOf(scope: string, period: string, counts: LineCounts, byokCostUsd: Money, platformCostUsd: Money, feeUnits: bigint, listCharge: Units): BillLine {
+  return {
+    scope,
+    period,
+    byokRequests: counts.byokRequests,
+    freeRequests: counts.freeRequests,
+    billableRequests: counts.byokRequests - counts.freeRequests,
+    byokCostUsd,
+    feeUsd: new Money(feeUnits, 24).normalize(),
+    platformRequests: counts.platformRequests,
+    platformCostUsd,
+    failedRequests: counts.failedRequests,
+    totalUsd: new Money(feeUnits + BigInt(listCharge) * COST_TO_FEE, 24).normalize(),
+  };
+}

@@ -1,5 +1,8 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_FAILED, ROUTE_PLATFORM, routeIndex } from '../kernel/codes.js';
+import { UnsupportedPolicyError } from '../errors.js';
+import { ABSENT, CHARGE_FEE, CHARGE_LIST, CHARGE_NONE, ROUTE_BYOK, ROUTE_FAILED, ROUTE_PLATFORM, routeIndex } from '../kernel/codes.js';
+import { KEY_RESULTS, PLATFORM_RESULTS } from '../routing/routeTypes.js';
+import { feeTermsShorthand } from '../policy/feeTerms.js';
 import { type KernelOutcome, createKernelOutcome, decideOutcome } from '../kernel/decide.js';
 import { type DecisionTerms, chargeIndex, sameDecisions } from '../kernel/decisionTerms.js';
 import type { Money } from '../money/money.js';
@@ -7,7 +10,7 @@ import type { Policy } from '../policy/policyTypes.js';
 import { keyOwnerOf } from '../scope/scope.js';
 import { billOf, comparePeriods } from './assembleBill.js';
 import type { Bill, BillLine, InputSummary } from './billLine.js';
-import { type LineCounts, billLineOf, normalizedMoney, unitsIn } from './compactBill.js';
+import { type LineCounts, billLineOf, normalizedMoney, tieredBillLineOf, unitsIn } from './compactBill.js';
 import {
   INDEXED_LINE_INTS,
   BYOK_COST,
@@ -28,9 +31,11 @@ import {
 import { compareUtf8 } from './compareUtf8.js';
 import { type LineIndex, type Placing, ScopeIndex, SharedIndex } from './lineIndex.js';
 import { COST_SCALE } from './lineAccumulator.js';
+import { type PlacedFees, cappedFee, tierPosition } from './tieredFee.js';
 import { LineColumns } from './lineColumns.js';
 import { type LinePlacement, PlacementTable, orgModeCode } from './linePlacements.js';
 import { RideAlong, type SharedTerms } from './rideAlong.js';
+import type { Placement } from './decideRequest.js';
 
 /**
  * The lines of a compact ledger, by number (0 to `count` − 1, in the order they opened).
@@ -56,6 +61,24 @@ export interface CompactOutcome extends KernelOutcome {
   terms: DecisionTerms;
   /** The lines of the ledger that decided. */
   readonly lines: CompactLines;
+  /**
+   * On a line with pricing-language terms (docs/pricing-language.md): the request's exact fee
+   * in units of 10^-24 dollars (0 when its charge is not a fee); undefined on a shorthand
+   * line, whose fee is its cost × the version's `feeRate`.
+   */
+  tieredFee: bigint | undefined;
+}
+
+/**
+ * What a line with pricing-language terms keeps beside its columns (only such lines have
+ * one, so shorthand lines keep the typed-array path): its placed terms, the cumulative list
+ * cost of its counted requests (10^-12 $, what `list-usd` tiers count) and the fees paid
+ * (10^-24 $, what the cap counts and the line's fee).
+ */
+interface TieredLine {
+  readonly fees: PlacedFees;
+  listUsd: bigint;
+  feeUnits: bigint;
 }
 
 /** Requests as columns of numbers, in allowance order (see `decide` for each column's meaning). */
@@ -159,13 +182,22 @@ const lineSharing = new WeakMap<CompactLedger, LineSharing>();
 export function createCompactLedger(options: CompactLedgerOptions): CompactLedger {
   const { policy, accounts, names } = options;
   const shared = options.shared ?? [];
+  refuseUnreadFacts(policy);
+  /** The lines with pricing-language terms, by line number (none for today's shorthand policies). */
+  const tiered = new Map<number, TieredLine>();
   const lender = options.lineIndex === undefined ? undefined : lineSharing.get(options.lineIndex);
   const borrowing = lender !== undefined && shared.length === 0 && sharesLines(lender.policy, policy);
   const columns = new LineColumns(shared.length > 0 ? RIDE_ALONG_FIELDS : LINE_FIELDS, borrowing ? INDEXED_LINE_INTS : LINE_INTS);
   const table = new PlacementTable(policy);
   const placements = table.placements;
   const rideAlong = shared.length > 0 ? new RideAlong(shared, columns) : undefined;
-  const placing: Placing = { policy, accounts, names, table, variants: rideAlong === undefined ? undefined : (request) => rideAlong.placementOf(request) };
+  const opened = (line: number, placement: Placement): void => {
+    if (placement.fees === undefined) return;
+    // sharesDecisions keeps variants with pricing-language terms (either side's) from riding along.
+    if (rideAlong !== undefined) throw new Error('byok-billing: a line with pricing-language fee terms in a ledger with variants riding along');
+    tiered.set(line, { fees: placement.fees, listUsd: 0n, feeUnits: 0n });
+  };
+  const placing: Placing = { policy, accounts, names, table, variants: rideAlong === undefined ? undefined : (request) => rideAlong.placementOf(request), opened };
   const ownIndex = borrowing ? undefined : new ScopeIndex(columns, placing);
   const sharedIndex = borrowing ? new SharedIndex(columns, placing, lender.index) : undefined;
   const index: LineIndex = ownIndex ?? sharedIndex!;
@@ -187,7 +219,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     allowance: (line) => placementOf(line).allowance,
     counted: (line) => columns.values[line * columns.stride + COUNTED]!,
   };
-  const outcome: CompactOutcome = { ...createKernelOutcome(), line: -1, terms: undefined as unknown as DecisionTerms, lines };
+  const outcome: CompactOutcome = { ...createKernelOutcome(), line: -1, terms: undefined as unknown as DecisionTerms, lines, tieredFee: undefined };
 
   /** Sums one decided request into the line whose numbers start at `at`. */
   function sum(at: number, route: number, chargeKind: number, ordinal: number, within: boolean, cost: number, costBig: bigint | undefined): void {
@@ -233,16 +265,54 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     const placement = placementOf(line);
     const terms = orgIndex < 0 || placement.orgRouting === undefined ? placement.terms : orgRouting(orgIndex, placement.orgRouting);
     const at = line * columns.stride;
-    decideOutcome(terms, routeIndex(key, platform, recorded), columns.values[at + COUNTED]!, placement.allowance, outcome);
-    const { route, ordinal } = outcome;
-    if (rideAlong !== undefined && ordinal > 0) rideAlong.count(line, placement.variants!, route, ordinal, cost, costBig);
-    sum(at, route, outcome.chargeKind, ordinal, outcome.within, cost, costBig);
+    const tieredLine = tiered.size > 0 ? tiered.get(line) : undefined;
+    if (tieredLine === undefined) {
+      decideOutcome(terms, routeIndex(key, platform, recorded), columns.values[at + COUNTED]!, placement.allowance, outcome);
+      outcome.tieredFee = undefined;
+      if (rideAlong !== undefined && outcome.ordinal > 0) rideAlong.count(line, placement.variants!, outcome.route, outcome.ordinal, cost, costBig);
+      sum(at, outcome.route, outcome.chargeKind, outcome.ordinal, outcome.within, cost, costBig);
+    } else {
+      decideTiered(tieredLine, terms, at, key, platform, recorded, cost, costBig);
+    }
+    const { route } = outcome;
     if (key !== ABSENT && recorded !== ABSENT && recorded !== route) routeMismatches++;
     if (route === ROUTE_FAILED && terms.failoverMode === 'strict') strictFailed++;
     decisions++;
     outcome.line = line;
     outcome.terms = terms;
     return outcome;
+  }
+
+  /**
+   * `decide` on a line with pricing-language terms, as `decideRequest` decides it for the
+   * record ledger (`decideTiered`): the kernel gives the route and count; a counted request's
+   * position in the tiers of its schedule (tieredFee.ts) gives free or billable and its fee,
+   * capped per scope-month. Schedules are chosen with `provider` and `model` `''`: the
+   * ledger refuses versions whose choice depends on them (`refuseUnreadFacts`).
+   */
+  function decideTiered(line: TieredLine, terms: DecisionTerms, at: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): void {
+    const counted = columns.values[at + COUNTED]!;
+    decideOutcome(terms, routeIndex(key, platform, recorded), counted, 0, outcome);
+    const { route, ordinal } = outcome;
+    let free = false;
+    let feeUnits = 0n;
+    if (ordinal > 0) {
+      const { fees } = line;
+      const costUnits = costBig ?? BigInt(cost);
+      const choice = terms.version.scheduleChooser.choose('', '', terms.failoverMode, key === ABSENT ? 'ok' : KEY_RESULTS[key]!, platform === ABSENT ? 'ok' : PLATFORM_RESULTS[platform]!);
+      const before = fees.terms.unit === 'requests' ? BigInt(counted) : line.listUsd;
+      const position = tierPosition(fees.terms.schedules[choice.schedule]!, fees.terms.unit, before, costUnits);
+      free = position.free;
+      if (terms.charge[chargeIndex(route, free)] === CHARGE_FEE) feeUnits = cappedFee(position.feeUnits, fees.capUnits, line.feeUnits);
+      line.listUsd += costUnits;
+      line.feeUnits += feeUnits;
+    }
+    const chargeKind = terms.charge[chargeIndex(route, free)]!;
+    outcome.within = free;
+    outcome.chargeKind = chargeKind;
+    outcome.tieredFee = feeUnits;
+    // The fee is summed as it is (`TieredLine.feeUnits`), so the cost goes in as one that pays nothing by rate.
+    sum(at, route, chargeKind === CHARGE_FEE ? CHARGE_NONE : chargeKind, ordinal, free, cost, costBig);
   }
 
   function decideAll(requests: CompactRequests): void {
@@ -281,6 +351,8 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     const lineAt = (line: number, position: number, counts: Counts): BillLine => {
       const placement = placementOf(line);
       const at = line * columns.stride;
+      const tieredLine = tiered.size > 0 ? tiered.get(line) : undefined;
+      if (tieredLine !== undefined) return tieredBillLineOf(scopes[line]!, placement.period, counts, byokCost[position]!, platformCost[position]!, tieredLine.feeUnits, unitsIn(columns, at + LIST_CHARGE));
       const rate = placement.terms.version.parameters.feeRate;
       return billLineOf(scopes[line]!, placement.period, counts, byokCost[position]!, platformCost[position]!, unitsIn(columns, at + FEE_BASE), unitsIn(columns, at + LIST_CHARGE), rate, COST_SCALE);
     };
@@ -355,6 +427,29 @@ export function sharesLines(base: Policy, variant: Policy): boolean {
 }
 
 /**
+ * Refuses a policy the compact ledger cannot bill exactly: one whose fee schedules are chosen
+ * by `provider` or `model`, cells the fast replay does not read (docs/pricing-language.md).
+ */
+function refuseUnreadFacts(policy: Policy): void {
+  const version = policy.versions.find((v) => v.scheduleChooser.byProviderOrModel);
+  if (version === undefined) return;
+  throw new UnsupportedPolicyError(
+    `policy version ${JSON.stringify(version.version)} chooses fee schedules by provider/model, which this engine does not read yet; ` +
+      'bill it with schedule rules on failoverMode, keyResult or platformResult only, or with one schedule',
+  );
+}
+
+/** Whether a policy and accounts bill only today's shorthand (no pricing-language terms on any line). */
+function shorthandOnly(terms: { readonly policy: Policy; readonly accounts?: Accounts | undefined }): boolean {
+  if (!terms.policy.versions.every((v) => feeTermsShorthand(v.feeTerms) !== undefined)) return false;
+  for (const scope of terms.accounts?.keys() ?? []) {
+    const account = terms.accounts!.get(scope);
+    if (account?.feeRate !== undefined || account?.feeCapUsd !== undefined) return false;
+  }
+  return true;
+}
+
+/**
  * Whether a variant decides every request as `base` does but for allowance and fee rate: the
  * same versions in force at the same instants, with the same scope mode, counting, default
  * failover mode, reset zone and rules, and the same failover mode for every account.
@@ -363,6 +458,8 @@ export function sharesDecisions(base: { readonly policy: Policy; readonly accoun
   const a = base.policy.versions;
   const b = variant.policy.versions;
   if (a.length !== b.length) return false;
+  // Variants riding along bill by allowance and rate only: pricing-language terms (tiers, list-usd, caps, per-scope rates) get their own ledger.
+  if (!shorthandOnly(base) || !shorthandOnly(variant)) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;

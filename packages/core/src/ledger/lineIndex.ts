@@ -22,6 +22,8 @@ export interface Placing {
   readonly table: PlacementTable;
   /** How the variants riding along place a new line, when there are any. */
   readonly variants?: ((request: Pick<UsageRequest, 'instant' | 'userId' | 'orgId'>) => VariantPlacement) | undefined;
+  /** Told of each line as it opens, with its placement (the ledger keeps a line's pricing-language `fees` beside its columns). */
+  readonly opened?: ((line: number, placement: Placement) => void) | undefined;
 }
 
 /** The request a ledger places: its user, org and instant as the core's placement takes them. */
@@ -114,7 +116,9 @@ export class ScopeIndex implements LineIndex {
       if (this.placementOf(line).segment === segment) return line;
     }
     if (!open) return -1;
-    return this.open(heads, name, inOrg ? -1 - orgIndex : userIndex, table.numberOf(segment, placement, this.placing.variants?.(request)));
+    const line = this.open(heads, name, inOrg ? -1 - orgIndex : userIndex, table.numberOf(segment, placement, this.placing.variants?.(request)));
+    this.placing.opened?.(line, placement);
+    return line;
   }
 
   /** A new line at the start of its scope's chain. */
@@ -159,7 +163,7 @@ export class SharedIndex implements LineIndex {
     if (line < 0) throw new Error('byok-billing: a ledger sharing lines was given a request the other ledger has not decided');
     const { columns } = this;
     while (columns.count <= line) columns.ints[columns.allocate() * columns.intStride + PLACEMENT] = -1;
-    if (columns.ints[line * columns.intStride + PLACEMENT]! < 0) columns.ints[line * columns.intStride + PLACEMENT] = this.placementNumber(userIndex, orgIndex, epochMs);
+    if (columns.ints[line * columns.intStride + PLACEMENT]! < 0) columns.ints[line * columns.intStride + PLACEMENT] = this.placementNumber(line, userIndex, orgIndex, epochMs);
     return line;
   }
 
@@ -172,9 +176,11 @@ export class SharedIndex implements LineIndex {
     return this.index.scope(line);
   }
 
-  private placementNumber(userIndex: number, orgIndex: number, epochMs: number): number {
+  private placementNumber(line: number, userIndex: number, orgIndex: number, epochMs: number): number {
     const { table } = this.placing;
     const placement = linePlacement(this.placing, userIndex, orgIndex, epochMs);
-    return table.numberOf(table.segmentOf(placement, epochMs), placement, undefined);
+    const number = table.numberOf(table.segmentOf(placement, epochMs), placement, undefined);
+    this.placing.opened?.(line, placement);
+    return number;
   }
 }

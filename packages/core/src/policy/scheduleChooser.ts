@@ -39,6 +39,13 @@ export interface ScheduleChoice {
 export interface ScheduleChooser {
   /** The schedules' names, in `FeeTerms.schedules` order. */
   readonly names: readonly string[];
+  /**
+   * Whether the schedule chosen can depend on `provider` or `model` (some rule set chooses
+   * different schedules for two values of them, the other facts equal). An engine that does
+   * not read those cells (the fast replay's compact ledger) bills a version only when this
+   * is false, choosing with both `''`.
+   */
+  readonly byProviderOrModel: boolean;
   /** The choice for a request's facts (`provider`/`model`: the log's cells, `''` when absent). */
   choose(provider: string, model: string, failoverMode: FailoverMode, keyResult: KeyResult, platformResult: PlatformResult): ScheduleChoice;
   /**
@@ -211,7 +218,7 @@ export function createScheduleChooser(table: ScheduleRuleTable | undefined, name
       );
     }
     const only: ScheduleChoice = Object.freeze({ schedule: 0, name: names[0]!, rule: ONLY_SCHEDULE_RULE });
-    return Object.freeze({ names: frozenNames, choose: () => only, chooseRecorded: () => only });
+    return Object.freeze({ names: frozenNames, byProviderOrModel: false, choose: () => only, chooseRecorded: () => only });
   }
   const index = new Map<string, number>(names.map((name, i) => [name, i]));
   const named = new Set<string>();
@@ -245,6 +252,16 @@ export function createScheduleChooser(table: ScheduleRuleTable | undefined, name
   const providerIndex = new Map<string, number>(table.providers.map((v, i) => [v, i]));
   const modelIndex = new Map<string, number>(table.models.map((v, i) => [v, i]));
   const models = table.models.length;
+  let byProviderOrModel = false;
+  for (let rest = 0; rest < PER_PAIR && !byProviderOrModel; rest++) {
+    const first = byIndex[rest]!.schedule;
+    for (let pair = 1; pair < (table.providers.length + 1) * (models + 1); pair++) {
+      if (byIndex[pair * PER_PAIR + rest]!.schedule !== first) {
+        byProviderOrModel = true;
+        break;
+      }
+    }
+  }
   const choose = (provider: string, model: string, failoverMode: FailoverMode, keyResult: KeyResult, platformResult: PlatformResult): ScheduleChoice => {
     const mode = MODE_INDEX.get(failoverMode);
     const key = KEY_INDEX.get(keyResult);
@@ -262,6 +279,7 @@ export function createScheduleChooser(table: ScheduleRuleTable | undefined, name
   };
   return Object.freeze({
     names: frozenNames,
+    byProviderOrModel,
     choose,
     chooseRecorded: (provider: string, model: string, failoverMode: FailoverMode, platformResult: PlatformResult = 'ok') => choose(provider, model, failoverMode, 'ok', platformResult),
   });
