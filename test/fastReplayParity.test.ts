@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Accounts, type Bill, billToJson, defaultPolicy, parseAccounts, policyVariant } from '@byok-billing/core';
+import { type Accounts, type Bill, billToJson, defaultPolicy, feeUnitsOf, parseAccounts, policyVariant } from '@byok-billing/core';
 import type { InputSource } from '../packages/cli/src/io/openInput.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../packages/cli/src/io/readLimits.js';
 import { fileSink } from '../packages/cli/src/io/outputSink.js';
@@ -317,6 +317,39 @@ describe('the fast replay gives what the record replay gives', () => {
         const bytes = logBytes(testCase.text);
         const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, perUser, detailsExt, accounts);
         const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, perUser, detailsExt, accounts);
+        expect(inPlanOrder(actual, testCase)).toEqual(inPlanOrder(expected, testCase));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  // catches: the compact ledger billing pricing-language terms as the shorthand (a line's fee as
+  // rate × costs), a list-usd counter or cap not kept per line, an account's fee_rate/fee_cap_usd
+  // not applied, decision records stating cost × rate instead of a request's tiered fee.
+  it('under pricing-language terms (tiers in requests or list-usd, a cap), with accounts setting fee_rate and fee_cap_usd', async () => {
+    const termArb = fc.record({
+      unit: fc.constantFrom<'requests' | 'list-usd'>('requests', 'list-usd'),
+      cap: fc.constantFrom(null, '0', '0.0005', '1000'),
+      scopeMode: fc.constantFrom<'org' | 'user'>('org', 'user'),
+      rate: fc.constantFrom('', '0', '0.07'),
+      capAcme: fc.constantFrom('', '0', '0.001'),
+      free: fc.constantFrom('', '1', '2'),
+    });
+    await fc.assert(
+      fc.asyncProperty(csvCaseArb, cutsArb, termArb, fc.constantFrom(undefined, '.csv', '.ndjson'), async (testCase, cuts, t, detailsExt) => {
+        const tiers = [{ upTo: '2', rate: '0' }, { upTo: '3', rate: '0.05' }, { rate: '0.125' }];
+        const tiered = policyVariant(policyVariant(tinyAllowance, { scopeMode: t.scopeMode }), { tiers, unit: t.unit, cap: t.cap });
+        const accounts = parseAccounts(
+          [
+            { scope: 'org:acme', failover_mode: 'strict', free_requests: t.free, fee_rate: t.rate, fee_cap_usd: t.capAcme },
+            { scope: 'user:u1', failover_mode: '', free_requests: t.free, fee_rate: '', fee_cap_usd: t.capAcme },
+            { scope: 'user:u2', failover_mode: 'credits-first', free_requests: '', fee_rate: t.rate, fee_cap_usd: '' },
+          ],
+          { units: feeUnitsOf(tiered) },
+        );
+        const bytes = logBytes(testCase.text);
+        const expected = await recordsOutcome(chunkedInput('log.csv', bytes, [1 << 20]), testCase, tiered, detailsExt, accounts);
+        const actual = await fastOutcome(chunkedInput('log.csv', bytes, cuts), testCase, undefined, tiered, detailsExt, accounts);
         expect(inPlanOrder(actual, testCase)).toEqual(inPlanOrder(expected, testCase));
       }),
       { numRuns: 100 },

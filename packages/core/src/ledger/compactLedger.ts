@@ -434,8 +434,8 @@ function refuseUnreadFacts(policy: Policy): void {
   const version = policy.versions.find((v) => v.scheduleChooser.byProviderOrModel);
   if (version === undefined) return;
   throw new UnsupportedPolicyError(
-    `policy version ${JSON.stringify(version.version)} chooses fee schedules by provider/model, which this engine does not read yet; ` +
-      'bill it with schedule rules on failoverMode, keyResult or platformResult only, or with one schedule',
+    `policy version ${JSON.stringify(version.version)} chooses fee schedules by provider/model, which the fast replay (audit, explain, whatif) does not read yet; ` +
+      '`byok bill` bills it; here, choose schedules by failoverMode, keyResult or platformResult only, or give one schedule',
   );
 }
 
