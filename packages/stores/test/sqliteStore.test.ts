@@ -18,6 +18,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { logArb, toUsageRequest } from '../../../test/arbitraries/requestLog.js';
 import { smallPolicy } from './support/storeConformance.js';
+import { decisionRecordArb as recordArb, oddText as text } from '../../../test/arbitraries/decisionRecord.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-sqlite-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,38 +48,6 @@ const usage = (requestId: string, keyResult: UsageRequest['keyResult'] = 'ok'): 
   cost: parseMoney('0.0125'),
   keyResult,
 });
-
-// Strings as odd as the memory store's round trip uses: lone surrogates (which SQLite
-// cannot keep as text) and the code units whose UTF-8 layout is longest.
-const text = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.array(fc.constantFrom(0xd800, 0xdfff, 0x7ff, 0x800, 0xffff, 0x7f, 0x00), { maxLength: 6 }).map((u) => String.fromCharCode(...u)),
-);
-
-const recordArb = (requestId: string) =>
-  fc.record({
-    requestId: fc.constant(requestId),
-    instant: text,
-    scope: text,
-    period: fc.constantFrom('2025-01', '2025-02'),
-    policyVersion: fc.constantFrom('v1', 'v2'),
-    failoverMode: fc.constantFrom('failover', 'strict'),
-    route: fc.constantFrom('byok', 'platform', 'none'),
-    routeRule: fc.constantFrom('r1', 'r\u00e9"2'),
-    recordedRoute: fc.constantFrom(null, 'byok', 'platform'),
-    routeMismatch: fc.boolean(),
-    counted: fc.boolean(),
-    ordinal: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 0x7fffffff })),
-    allowance: fc.integer({ min: 0, max: 10_000_000 }),
-    status: fc.constantFrom(null, 'within', 'over'),
-    chargeKind: fc.constantFrom('fee', 'none', 'platform'),
-    chargeRule: fc.constantFrom('c1', 'c2'),
-    costUsd: text,
-    feeUsd: text,
-    chargeUsd: text,
-    chargedUsd: fc.oneof(fc.constant(null), text),
-  }) as unknown as fc.Arbitrary<DecisionRecord>;
 
 describe('SQLite store', () => {
   it('keeps its data in WAL mode, in the counters and decisions tables, money as the record\'s own JSON text', async () => {

@@ -1,40 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CounterStep, type DecisionRecord, createMemoryStore } from '@byok-billing/core';
+import { decisionRecordArb as recordArb, oddText as text } from '../../../../test/arbitraries/decisionRecord.js';
 
 // The memory store packs decisions into a byte pool and typed arrays; these hold it to
 // giving back exactly what it was given, whatever the strings hold.
-
-const text = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  // Lone surrogates and the code units whose UTF-8 layout is longest.
-  fc.array(fc.constantFrom(0xd800, 0xdfff, 0x7ff, 0x800, 0xffff, 0x7f, 0x00), { maxLength: 6 }).map((u) => String.fromCharCode(...u)),
-);
-
-const recordArb = (requestId: string) =>
-  fc.record({
-    requestId: fc.constant(requestId),
-    instant: text,
-    scope: text,
-    period: fc.constantFrom('2025-01', '2025-02'),
-    policyVersion: fc.constantFrom('v1', 'v2'),
-    failoverMode: fc.constantFrom('failover', 'strict'),
-    route: fc.constantFrom('byok', 'platform', 'none'),
-    routeRule: fc.constantFrom('r1', 'r2'),
-    recordedRoute: fc.constantFrom(null, 'byok', 'platform'),
-    routeMismatch: fc.boolean(),
-    counted: fc.boolean(),
-    ordinal: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 0x7fffffff })),
-    allowance: fc.integer({ min: 0, max: 10_000_000 }),
-    status: fc.constantFrom(null, 'within', 'over'),
-    chargeKind: fc.constantFrom('fee', 'none', 'platform'),
-    chargeRule: fc.constantFrom('c1', 'c2'),
-    costUsd: text,
-    feeUsd: text,
-    chargeUsd: text,
-    chargedUsd: fc.oneof(fc.constant(null), text),
-  }) as unknown as fc.Arbitrary<DecisionRecord>;
 
 const storing = (record: DecisionRecord) => (counted: number): CounterStep => ({ record, counted: counted + 1 });
 
