@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { byok } from '../../../test/support/runByok.js';
 import { parseVary } from '../src/whatif/variants.js';
+import { describeFeeTerms, describeTierOverrides, dollars, requestCount } from '../src/whatif/describeFees.js';
+import { defaultPolicyDocument, loadPolicy, parseRate, shorthandFeeTerms } from '@byok-billing/core';
 import type { VariantResult, WhatifReport } from '../src/whatif/whatifReport.js';
 import { csvTable } from './support/csvTable.js';
 
@@ -107,6 +109,35 @@ describe('byok whatif --vary tiers, unit and cap (scenarios 18–21)', () => {
       ['2025-10', '1.57'],
       ['2025-11', '0.5'],
     ]);
+  });
+});
+
+describe('fee terms in words (whatif/describeFees.ts)', () => {
+  // catches: a count shortened inexactly (1,000,001 as 1M), dollars through floats, the free tier misnamed.
+  it('counts shorten only when exact in one decimal; dollars stay exact; the free tier says free', () => {
+    expect(['1000000', '1500000', '1250000', '500000', '1000001', '1234', '999', '2000000000'].map(requestCount)).toEqual(['1M', '1.5M', '1,250k', '500k', '1,000,001', '1,234', '999', '2B']);
+    expect(['0', '2.5', '25000', '1000000.000000000001'].map(dollars)).toEqual(['$0', '$2.5', '$25,000', '$1,000,000.000000000001']);
+    expect(describeFeeTerms(shorthandFeeTerms(1_000_000, parseRate('0.05')))).toBe('0–1M free · >1M 5%');
+    expect(describeFeeTerms(shorthandFeeTerms(0, parseRate('0.05')))).toBe('all 5%');
+    // A first tier of rate 0 that is not free (an account never makes one; a bound-less 0 is "all 0%").
+    expect(describeTierOverrides([{ rate: '0' }], 'requests')).toBe('all 0%');
+    expect(describeTierOverrides([{ upTo: '01000', rate: '0.01' }, { upTo: '2000.50', rate: '0' }, { rate: '0.125' }], 'list-usd')).toBe('$0–$1,000 1% · $1,000–$2,000.5 0% · >$2,000.5 12.5%');
+    const policy = loadPolicy({
+      format: 'byok-policy/v1',
+      id: 'words',
+      parameters: {
+        fees: { unit: 'list-usd', schedules: { b: [{ upTo: '25000', rate: '0' }, { rate: '0.05' }], a: [{ rate: '0.08' }] }, capUsd: '2000.5' },
+        scopeMode: 'org',
+        counts: 'served',
+        defaultFailoverMode: 'fallback',
+      },
+      rules: { ...(structuredClone(defaultPolicyDocument.rules) as object), schedule: [
+        { name: 'p', priority: 2, conditions: { all: [{ fact: 'provider', operator: 'equal', value: 'x' }] }, event: { type: 'schedule', params: { schedule: 'a' } } },
+        { name: 'rest', conditions: { all: [] }, event: { type: 'schedule', params: { schedule: 'b' } } },
+      ] },
+      versions: [{ version: 'v' }],
+    } as Parameters<typeof loadPolicy>[0]);
+    expect(describeFeeTerms(policy.versions[0]!.feeTerms)).toBe('a: all 8%; b: $0–$25,000 free · >$25,000 5% · cap $2,000.5');
   });
 });
 

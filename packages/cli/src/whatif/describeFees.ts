@@ -13,13 +13,13 @@ interface TierText {
   readonly rate: string;
 }
 
-/** `1500000` → `1.5M`, `500000` → `500k`, `1234` → `1,234`: a count of requests, shortened only when exact in one decimal. */
+/** `1500000` → `1.5M`, `500000` → `500k`, `1250000` → `1,250k`, `1234` → `1,234`: a count of requests, shortened only when exact with one decimal. */
 export function requestCount(text: string): string {
   const short = (digits: number, suffix: string): string | undefined => {
     if (text.length <= digits) return undefined;
     const whole = text.slice(0, -digits);
     const fraction = text.slice(-digits).replace(/0+$/, '');
-    return fraction.length <= 1 ? `${whole}${fraction === '' ? '' : `.${fraction}`}${suffix}` : undefined;
+    return fraction.length <= 1 ? `${groupThousands(whole)}${fraction === '' ? '' : `.${fraction}`}${suffix}` : undefined;
   };
   if (!/^\d+$/.test(text)) return text;
   return short(9, 'B') ?? short(6, 'M') ?? short(3, 'k') ?? groupThousands(text);
