@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMoney } from '@byok-billing/core';
 import { formatUsd, formatUsdChange } from '../src/report/displayMoney.js';
 import { escapeHtml, jsonForScript, scriptForInline } from '../src/report/htmlEscape.js';
-import { renderWhatifHtml } from '../src/report/whatifHtml.js';
+import { axisLabel, renderWhatifHtml } from '../src/report/whatifHtml.js';
 import type { WhatifReport } from '../src/whatif/whatifReport.js';
 
 const REPO = join(import.meta.dirname, '../../..');
@@ -121,6 +121,14 @@ describe('what-if HTML: escaping and display rounding (no browser)', () => {
     ]);
     expect(shown[2]![1]).toBe('<span class="tier">major: $0–$25,000 free · </span><span class="tier">&gt;$25,000 5%; </span><span class="tier">premium: all 8%</span>');
     expect(html).not.toMatch(/>>10M/);
+  });
+
+  it("a tier schedule's long variant name is broken on the chart's axis after each tier and before each further setting", () => {
+    expect(axisLabel('tiers=0–1M free · 1M–10M 5% · >10M 3% cap=$2,000', false)).toEqual(['tiers=0–1M free · ', '1M–10M 5% · ', '>10M 3%', 'cap=$2,000']);
+    expect(axisLabel('tiers=0–1M free · >1M 4% unit=requests', true)).toEqual(['tiers=0–1M free · ', '>1M 4%', 'unit=requests', '(baseline)']);
+    // Short names as before.
+    expect(axisLabel('allowance=500k fee=3%', false)).toBe('allowance=500k fee=3%');
+    expect(axisLabel('allowance=500000,feeRate=0.03', true)).toEqual(['allowance=500000,feeRate=0.03', '(baseline)']);
   });
 
   it('a report without fee terms (written before issue 16) shows the names alone', () => {
@@ -419,7 +427,9 @@ describe.skipIf(skipBrowser)('what-if HTML in headless Chromium', () => {
 
   // catches: the fee terms overflowing the name column, wrapping inside a tier, or hidden.
   it("shows each variant's tier schedule under its name, wrapping between tiers only", async () => {
-    const report = withFees(loadFixture());
+    const fixture = withFees(loadFixture());
+    // A name as --vary tiers and cap make it: the charts draw it on several lines.
+    const report = { ...fixture, variants: fixture.variants.map((v, i) => (i === 1 ? { ...v, name: 'tiers=0–1M free · 1M–10M 5% · >10M 3% cap=$2,000' } : v)) };
     const o = await open(report, 'fees.html');
     const { page } = o;
     try {

@@ -59,9 +59,18 @@ function hslToHex(h: number, s: number, l: number): string {
   return `#${f(0)}${f(8)}${f(4)}`;
 }
 
-/** The category label of a variant on the revenue chart's axis (a second line marks the baseline). */
-function axisLabel(name: string, isBaseline: boolean): string | string[] {
-  return isBaseline ? [name, '(baseline)'] : name;
+/** A variant name longer than this is shown on several lines on the chart's axis. */
+const AXIS_LINE_CHARS = 32;
+
+/**
+ * The category label of a variant on the revenue chart's axis (a second line marks the
+ * baseline). A long name (a tier schedule in words, several settings) is broken into lines
+ * after each tier (` · `) and before each further setting (` cap=`), so the axis stays narrow.
+ */
+export function axisLabel(name: string, isBaseline: boolean): string | string[] {
+  const lines = name.length > AXIS_LINE_CHARS ? name.split(/(?<= · )| (?=[a-z]+=)/) : [name];
+  const shown = lines.length > 1 ? lines : name;
+  return isBaseline ? [...lines, '(baseline)'] : shown;
 }
 
 function histogramRanges(report: WhatifReport): { key: string; fromUsd: string; toUsd: string | null }[] {
