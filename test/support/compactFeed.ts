@@ -4,7 +4,8 @@ import { ABSENT, KEY_CODE, PLATFORM_CODE, ROUTE_CODE, type CompactLedger, type C
 /**
  * Feeds requests to compact ledgers as the fast replay does: names numbered in one table
  * (`names`, shared by the ledgers), facts as the kernel's codes, costs as safe integers of
- * 10⁻¹² dollars or, past them, a bigint.
+ * 10⁻¹² dollars or, past them, a bigint; `provider` and `model` numbered in the same table
+ * (-1 for `''`), as the fast replay gives them to a ledger made `withFacts`.
  */
 export function compactFeed(): { readonly names: string[]; decide(ledger: CompactLedger, r: UsageRequest): CompactOutcome } {
   const names: string[] = [];
@@ -31,6 +32,8 @@ export function compactFeed(): { readonly names: string[]; decide(ledger: Compac
         r.recordedRoute === undefined ? ABSENT : ROUTE_CODE[r.recordedRoute],
         small ? Number(units) : Number.NaN,
         small ? undefined : units,
+        r.provider ? intern(r.provider) : -1,
+        r.model ? intern(r.model) : -1,
       );
     },
   };

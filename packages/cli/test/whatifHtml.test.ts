@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMoney } from '@byok-billing/core';
 import { formatUsd, formatUsdChange } from '../src/report/displayMoney.js';
 import { escapeHtml, jsonForScript, scriptForInline } from '../src/report/htmlEscape.js';
-import { renderWhatifHtml } from '../src/report/whatifHtml.js';
+import { axisLabel, renderWhatifHtml } from '../src/report/whatifHtml.js';
 import type { WhatifReport } from '../src/whatif/whatifReport.js';
 
 const REPO = join(import.meta.dirname, '../../..');
@@ -108,7 +108,39 @@ describe('what-if HTML: escaping and display rounding (no browser)', () => {
     expect(html).toContain('org:Müller &amp; Söhne &lt;GmbH&gt;');
     expect(html).not.toContain('Söhne <GmbH>');
   });
+
+  // catches: a tier schedule's words not shown, shown unescaped (its `>`), or breakable inside a tier.
+  it('shows a tier schedule under the variant name, escaped, breakable between tiers and schedules only', () => {
+    const html = renderWhatifHtml(withFees(loadFixture()));
+    const cell = /<div class="fees" data-variant="([^"]*)" data-field="parameters\.fees">(.*?)<\/div>/g;
+    const shown = [...html.matchAll(cell)].map((m) => [m[1], m[2]]);
+    expect(shown).toHaveLength(loadFixture().variants.length);
+    expect(shown[1]).toEqual([
+      loadFixture().variants[1]!.name,
+      '<span class="tier">0–1M free · </span><span class="tier">1M–10M 5% · </span><span class="tier">&gt;10M 3% · </span><span class="tier">cap $2,000</span>',
+    ]);
+    expect(shown[2]![1]).toBe('<span class="tier">major: $0–$25,000 free · </span><span class="tier">&gt;$25,000 5%; </span><span class="tier">premium: all 8%</span>');
+    expect(html).not.toMatch(/>>10M/);
+  });
+
+  it("a tier schedule's long variant name is broken on the chart's axis after each tier and before each further setting", () => {
+    expect(axisLabel('tiers=0–1M free · 1M–10M 5% · >10M 3% cap=$2,000', false)).toEqual(['tiers=0–1M free · ', '1M–10M 5% · ', '>10M 3%', 'cap=$2,000']);
+    expect(axisLabel('tiers=0–1M free · >1M 4% unit=requests', true)).toEqual(['tiers=0–1M free · ', '>1M 4%', 'unit=requests', '(baseline)']);
+    // Short names as before.
+    expect(axisLabel('allowance=500k fee=3%', false)).toBe('allowance=500k fee=3%');
+    expect(axisLabel('allowance=500000,feeRate=0.03', true)).toEqual(['allowance=500000,feeRate=0.03', '(baseline)']);
+  });
+
+  it('a report without fee terms (written before issue 16) shows the names alone', () => {
+    expect(renderWhatifHtml(loadFixture())).not.toContain('data-field="parameters.fees"');
+  });
 });
+
+/** The fixture with fee terms in words, as `byok whatif` now writes them: a tier schedule with a cap, two schedules in dollars, the shorthand. */
+function withFees(report: WhatifReport): WhatifReport {
+  const fees = ['0–500k free · >500k 3%', '0–1M free · 1M–10M 5% · >10M 3% · cap $2,000', 'major: $0–$25,000 free · >$25,000 5%; premium: all 8%'];
+  return { ...report, variants: report.variants.map((v, i) => ({ ...v, parameters: { ...v.parameters, fees: fees[i] ?? '0–2M free · >2M 8%' } })) };
+}
 
 const haveChromium = existsSync(CHROMIUM);
 const skipBrowser = !haveChromium && !process.env.CI;
@@ -388,6 +420,35 @@ describe.skipIf(skipBrowser)('what-if HTML in headless Chromium', () => {
       expectQuiet(o);
       mkdirSync(dirname(SCENARIO_SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCENARIO_SCREENSHOT, fullPage: true });
+    } finally {
+      await o.context.close();
+    }
+  });
+
+  // catches: the fee terms overflowing the name column, wrapping inside a tier, or hidden.
+  it("shows each variant's tier schedule under its name, wrapping between tiers only", async () => {
+    const fixture = withFees(loadFixture());
+    // A name as --vary tiers and cap make it: the charts draw it on several lines.
+    const report = { ...fixture, variants: fixture.variants.map((v, i) => (i === 1 ? { ...v, name: 'tiers=0–1M free · 1M–10M 5% · >10M 3% cap=$2,000' } : v)) };
+    const o = await open(report, 'fees.html');
+    const { page } = o;
+    try {
+      const cells = await page.evaluate(() =>
+        [...document.querySelectorAll('#summary tbody th.variant')].map((th) => {
+          const fees = th.querySelector('.fees') as HTMLElement | null;
+          const box = fees?.getBoundingClientRect();
+          const thBox = th.getBoundingClientRect();
+          return {
+            text: fees?.textContent ?? null,
+            visible: box !== undefined && box.width > 0 && box.height > 0,
+            inside: box !== undefined && box.left >= thBox.left - 0.5 && box.right <= thBox.right + 0.5,
+            tiersOnOneLine: [...(fees?.querySelectorAll('.tier') ?? [])].every((t) => t.getClientRects().length === 1),
+          };
+        }),
+      );
+      expect(cells.map((c) => c.text)).toEqual(report.variants.map((v) => v.parameters.fees));
+      for (const c of cells) expect(c).toMatchObject({ visible: true, inside: true, tiersOnOneLine: true });
+      expectQuiet(o);
     } finally {
       await o.context.close();
     }

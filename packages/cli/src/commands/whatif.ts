@@ -85,7 +85,7 @@ export function registerWhatif(program: Command, io: ProgramIO): void {
     )
     .argument('<log...>', 'request log files (.csv, .csv.gz) or - for standard input')
     .option('--policy <name=file>', 'a named policy variant (repeatable); the first is the baseline', collect, [])
-    .option('--vary <param=v1,v2,...>', 'vary a parameter of the baseline (repeatable; the grid of all combinations): allowance, fee, scope, counts, failover, zone', collect, [])
+    .option('--vary <param=v1,v2,...>', 'vary a parameter of the baseline (repeatable; the grid of all combinations): allowance, fee, scope, counts, failover, zone, tiers, unit, cap', collect, [])
     .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
     .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset')
     .option('--reorder-window <duration>', 'how far a row may arrive behind the latest one', '15m')
@@ -107,13 +107,25 @@ Examples:
   $ byok whatif requests.csv --vary scope=org,user --format table
   $ byok whatif requests.csv --policy current=policy.json --policy generous=generous.json --html report.html
   $ byok whatif requests.csv --vary failover=fallback,strict,credits-first --top 20
+  $ byok whatif requests.csv --vary tiers=1000000:0/10000000:0.05/0.03,1000000:0/0.04 --vary cap=none,2000
+  $ byok whatif requests.csv --vary unit=requests,list-usd --vary tiers=1000:0/0.05 --save-policies variants/
 
 Parameters for --vary: allowance (500k, 1M, 2000000), fee (3% or 0.03; a bare number above 1
 is refused, write a rate above 100% with %), scope (org, user),
 counts (served, attempted), failover (fallback, strict, credits-first: forced on every scope),
-zone (an IANA reset time zone). The allowance changes only policy versions that grant one,
-so months before the free tier keep paying on every request; other parameters change every
-version. Without --policy the baseline is the built-in policy, named "current".`,
+zone (an IANA reset time zone), and the pricing language's:
+  tiers  one fee schedule replacing every schedule of every version: tiers separated by /,
+         each upTo:rate, the last a rate alone (1000000:0/10000000:0.05/0.03: the first
+         million free, 5% up to ten million, 3% beyond); several values separated by ,
+  unit   what the tiers count: requests, or list-usd (each request's list cost: the bounds
+         are then dollars)
+  cap    the most fee a scope pays per month, in dollars, or none (cap=none,2000)
+The allowance changes only policy versions that grant one (the bound of every free first
+tier), so months before the free tier keep paying on every request; fee sets the rate of
+every paid tier; other parameters change every version. Each variant's name and the
+"fees" of every format say its schedule in words (0–1M free · 1M–10M 5% · >10M 3%).
+--save-policies writes each variant as a policy document: byok bill --policy FILE bills it
+alone to the same result. Without --policy the baseline is the built-in policy, named "current".`,
     )
     .action(async (logs: string[], options: WhatifCliOptions) => {
       await whatifCommand(logs, options, io);

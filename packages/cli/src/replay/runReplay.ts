@@ -147,11 +147,8 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   let progress = createProgress(io.stderrIsTTY === true && !options.quiet, totalBytes, io.stderr);
   // Bills, decision records and compact listeners (`onDecided`: audit, explain) take the fast
   // replay; listeners of `Decision` objects (`onDecision`) and the meter's arrivals take the record replay.
-  // A policy whose fee schedules are chosen by provider/model needs cells the fast replay does
-  // not scan: a plain bill takes the record replay (which reads them); audits, explanations and
-  // what-if variants stay on the fast replay, whose ledger refuses such a policy (UnsupportedPolicyError, exit 2).
-  const unreadFacts = policy.versions.some((v) => v.scheduleChooser.byProviderOrModel) && hooks.onDecided === undefined && hooks.alongside === undefined && hooks.variants === undefined;
-  const fastPath = hooks.onDecision === undefined && hooks.onArrival === undefined && !unreadFacts;
+  // (The fast replay reads the log's provider and model when a policy chooses fee schedules by them.)
+  const fastPath = hooks.onDecision === undefined && hooks.onArrival === undefined;
   if (!fastPath && (hooks.onDecided !== undefined || hooks.alongside !== undefined)) throw new Error('onDecided and alongside are for the fast replay only');
   let details = options.details === undefined || fastPath ? undefined : decisionRecordWriter(fileSink(options.details), options.details);
   let compactDetails = options.details === undefined || !fastPath ? undefined : compactDecisionRecordWriter(options.details);

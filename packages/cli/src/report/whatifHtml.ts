@@ -59,9 +59,18 @@ function hslToHex(h: number, s: number, l: number): string {
   return `#${f(0)}${f(8)}${f(4)}`;
 }
 
-/** The category label of a variant on the revenue chart's axis (a second line marks the baseline). */
-function axisLabel(name: string, isBaseline: boolean): string | string[] {
-  return isBaseline ? [name, '(baseline)'] : name;
+/** A variant name longer than this is shown on several lines on the chart's axis. */
+const AXIS_LINE_CHARS = 32;
+
+/**
+ * The category label of a variant on the revenue chart's axis (a second line marks the
+ * baseline). A long name (a tier schedule in words, several settings) is broken into lines
+ * after each tier (` · `) and before each further setting (` cap=`), so the axis stays narrow.
+ */
+export function axisLabel(name: string, isBaseline: boolean): string | string[] {
+  const lines = name.length > AXIS_LINE_CHARS ? name.split(/(?<= · )| (?=[a-z]+=)/) : [name];
+  const shown = lines.length > 1 ? lines : name;
+  return isBaseline ? [...lines, '(baseline)'] : shown;
 }
 
 function histogramRanges(report: WhatifReport): { key: string; fromUsd: string; toUsd: string | null }[] {
@@ -153,6 +162,14 @@ function variantNameHtml(name: string): string {
   return escapeHtml(name).replace(/,/g, ',<wbr>');
 }
 
+/** Fee terms in words, breakable between tiers (` · `) and schedules (`; `) only. */
+function feesHtml(fees: string): string {
+  return fees
+    .split(/(?<= · |; )/)
+    .map((part) => `<span class="tier">${escapeHtml(part)}</span>`)
+    .join('');
+}
+
 function summaryRow(v: VariantResult, index: number, rounding: RoundingModeName): string {
   const usd = (s: string) => formatUsd(s, rounding);
   const change = (s: string) => formatUsdChange(s, rounding);
@@ -168,7 +185,10 @@ function summaryRow(v: VariantResult, index: number, rounding: RoundingModeName)
     `<tr data-variant="${escapeHtml(name)}"${isBaseline ? ' class="baseline"' : ''}>`,
     `<th scope="row" class="variant" data-variant="${escapeHtml(name)}" data-field="name">`,
     `<span class="swatch" style="background:${variantColor(index, isBaseline)}"></span>`,
-    `<code>${variantNameHtml(name)}</code>${isBaseline ? ' <span class="badge">baseline</span>' : ''}</th>`,
+    `<code>${variantNameHtml(name)}</code>${isBaseline ? ' <span class="badge">baseline</span>' : ''}`,
+    // The fee schedule in words under the name (a report written before issue 16 has none).
+    v.parameters.fees === undefined ? '' : `<div class="fees" data-variant="${escapeHtml(name)}" data-field="parameters.fees">${feesHtml(v.parameters.fees)}</div>`,
+    '</th>',
     moneyCell(name, 'feeRevenueUsd', v.feeRevenueUsd, usd(v.feeRevenueUsd)),
     moneyCell(name, 'platformRevenueUsd', v.platformRevenueUsd, usd(v.platformRevenueUsd)),
     moneyCell(name, 'totalUsd', v.totalUsd, usd(v.totalUsd), 'strong'),
@@ -284,6 +304,8 @@ td.num { text-align: right; white-space: nowrap; }
 td.strong { font-weight: 600; }
 td.up { color: var(--up); } td.down { color: var(--down); } td.zero { color: var(--muted); }
 th.variant { font-weight: 500; white-space: nowrap; }
+th.variant .fees { font-weight: 400; font-size: 12px; color: #475569; white-space: normal; max-width: 28em; }
+th.variant .fees .tier { white-space: nowrap; }
 tr.baseline { background: #f8fafc; }
 .badge { display: inline-block; margin-left: 4px; padding: 0 6px; border-radius: 999px; background: #e2e8f0; color: #334155; font-size: 11px; font-weight: 600; vertical-align: 1px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: 0; }

@@ -1,5 +1,6 @@
 import { type Bill, type BillLine, Money, Rate, parseMoney } from '@byok-billing/core';
 import { compareUtf8, pow10 } from '@byok-billing/core/internal';
+import { describeFeeTerms } from './describeFees.js';
 import type { Variant } from './variants.js';
 import type { VariantParameters, VariantResult, WhatifReport } from './whatifReport.js';
 
@@ -30,7 +31,8 @@ export function percentOf(part: Money, whole: Money): string | null {
 }
 
 function parametersOf(variant: Variant): VariantParameters {
-  const latest = variant.policy.versions[variant.policy.versions.length - 1]!.parameters;
+  const version = variant.policy.versions[variant.policy.versions.length - 1]!;
+  const latest = version.parameters;
   return {
     allowance: latest.allowance,
     feeRate: latest.feeRate.toString(),
@@ -38,6 +40,7 @@ function parametersOf(variant: Variant): VariantParameters {
     counts: latest.counts,
     failoverMode: variant.failoverMode,
     resetTimeZone: latest.resetTimeZone,
+    fees: describeFeeTerms(version.feeTerms),
   };
 }
 

@@ -10,16 +10,19 @@ const signedCents = (text: string) => (text.startsWith('-') ? cents(text) : `+${
 
 /** One row per variant (and per variant and period when the log spans several), money exact. */
 export function whatifAsCsv(report: WhatifReport): string {
-  const header = ['variant', 'period', 'fee_revenue_usd', 'platform_revenue_usd', 'total_usd', 'paying_scopes', 'median_fee_usd', 'p90_fee_usd', 'max_fee_usd', 'strict_failed_requests', 'total_change_usd', 'total_change_pct'];
+  const header = ['variant', 'period', 'fee_revenue_usd', 'platform_revenue_usd', 'total_usd', 'paying_scopes', 'median_fee_usd', 'p90_fee_usd', 'max_fee_usd', 'strict_failed_requests', 'total_change_usd', 'total_change_pct', 'fees'];
   const rows = [header.join(',')];
   for (const v of report.variants) {
+    // The fee terms in words, last: the numbers keep their columns.
+    const fees = csvText(v.parameters.fees);
     rows.push(
       [csvText(v.name), 'all', v.feeRevenueUsd, v.platformRevenueUsd, v.totalUsd, v.payingScopes, v.feePerPayingScope.medianUsd, v.feePerPayingScope.p90Usd, v.feePerPayingScope.maxUsd, v.strictFailedRequests, v.vsBaseline.totalUsd, v.vsBaseline.totalPct ?? '']
         .map((c, i) => (i === 0 ? (c as string) : csvNumber(c as string | number)))
+        .concat(fees)
         .join(','),
     );
     if (report.periods.length > 1) {
-      for (const p of v.byPeriod) rows.push([csvText(v.name), p.period, p.feeRevenueUsd, p.platformRevenueUsd, p.totalUsd, '', '', '', '', '', '', ''].join(','));
+      for (const p of v.byPeriod) rows.push([csvText(v.name), p.period, p.feeRevenueUsd, p.platformRevenueUsd, p.totalUsd, '', '', '', '', '', '', '', fees].join(','));
     }
   }
   return `${rows.join('\n')}\n`;
@@ -54,6 +57,8 @@ export function whatifAsTable(report: WhatifReport): string {
       ]),
     ]),
   );
+  out.push('', 'Fees (latest policy version):');
+  out.push(...table([['variant', 'fees'], ...report.variants.map((v) => [v.name, v.parameters.fees])], 2));
   if (report.periods.length > 1) {
     out.push('', 'Total by month ($):');
     out.push(...table([['variant', ...report.periods], ...report.variants.map((v) => [v.name, ...v.byPeriod.map((p) => cents(p.totalUsd))])]));

@@ -21,6 +21,11 @@ export interface VariantParameters {
   /** Set when the variant forces one failover mode on every scope; null keeps the accounts'. */
   readonly failoverMode: 'fallback' | 'strict' | 'credits-first' | null;
   readonly resetTimeZone: string;
+  /**
+   * The latest version's fee terms in words: its schedule(s) and cap, e.g.
+   * `0–1M free · 1M–10M 5% · >10M 3%` (dollars for list-usd, `· cap $2,000`).
+   */
+  readonly fees: string;
 }
 
 export interface VariantResult {

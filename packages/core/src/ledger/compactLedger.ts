@@ -1,5 +1,4 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { UnsupportedPolicyError } from '../errors.js';
 import { ABSENT, CHARGE_FEE, CHARGE_LIST, CHARGE_NONE, ROUTE_BYOK, ROUTE_FAILED, ROUTE_PLATFORM, routeIndex } from '../kernel/codes.js';
 import { KEY_RESULTS, PLATFORM_RESULTS } from '../routing/routeTypes.js';
 import { feeTermsShorthand } from '../policy/feeTerms.js';
@@ -93,6 +92,9 @@ export interface CompactRequests {
   readonly cost: Float64Array;
   /** Exact costs of the rows whose `cost` is NaN, by row. */
   readonly costBig: Map<number, bigint>;
+  /** `provider` and `model` as indexes into `names` (-1: `''`); given when the ledger is `withFacts`. */
+  readonly provider?: Int32Array | undefined;
+  readonly model?: Int32Array | undefined;
 }
 
 export interface CompactLedgerOptions {
@@ -118,6 +120,13 @@ export interface CompactLedgerOptions {
    * of its own (what-if variants that cannot ride along: other failover modes or counting).
    */
   readonly lineIndex?: CompactLedger | undefined;
+  /**
+   * Whether the caller gives each request's `provider` and `model` (`decide`'s last two
+   * arguments). A policy that chooses fee schedules by them (`ScheduleChooser.byProviderOrModel`)
+   * needs them: without, the ledger would choose with `''` and bill the wrong schedule, so it
+   * refuses to be made. A caller that does not need them (a plain bill) need not read them.
+   */
+  readonly withFacts?: boolean | undefined;
 }
 
 export interface CompactLedger {
@@ -125,9 +134,11 @@ export interface CompactLedger {
    * Decides one request given as plain numbers, in allowance order (the caller orders
    * and removes duplicates). `orgIndex` is -1 for a request without an org; `cost` is
    * the list cost in units of 10^-12 dollars when it is a safe integer, otherwise pass
-   * `costBig`. Throws what the policy throws (no version in force).
+   * `costBig`. `providerIndex` and `modelIndex` name the log's `provider` and `model` in
+   * `names` (-1: `''`, the default); read only when a schedule is chosen by them (`withFacts`).
+   * Throws what the policy throws (no version in force).
    */
-  decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome;
+  decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined, providerIndex?: number, modelIndex?: number): CompactOutcome;
   /**
    * Decides many requests given as columns (what-if variants are fed the requests another
    * ledger decided, a batch at a time: one tight loop per ledger instead of a call per request).
@@ -182,7 +193,7 @@ const lineSharing = new WeakMap<CompactLedger, LineSharing>();
 export function createCompactLedger(options: CompactLedgerOptions): CompactLedger {
   const { policy, accounts, names } = options;
   const shared = options.shared ?? [];
-  refuseUnreadFacts(policy);
+  if (options.withFacts !== true) requireNoFacts(policy);
   /** The lines with pricing-language terms, by line number (none for today's shorthand policies). */
   const tiered = new Map<number, TieredLine>();
   const lender = options.lineIndex === undefined ? undefined : lineSharing.get(options.lineIndex);
@@ -260,7 +271,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     return routing[code - 1]!;
   }
 
-  function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): CompactOutcome {
+  function decide(userIndex: number, orgIndex: number, epochMs: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined, providerIndex = -1, modelIndex = -1): CompactOutcome {
     const line = index.lineOf(userIndex, orgIndex, epochMs);
     const placement = placementOf(line);
     const terms = orgIndex < 0 || placement.orgRouting === undefined ? placement.terms : orgRouting(orgIndex, placement.orgRouting);
@@ -272,7 +283,7 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       if (rideAlong !== undefined && outcome.ordinal > 0) rideAlong.count(line, placement.variants!, outcome.route, outcome.ordinal, cost, costBig);
       sum(at, outcome.route, outcome.chargeKind, outcome.ordinal, outcome.within, cost, costBig);
     } else {
-      decideTiered(tieredLine, terms, at, key, platform, recorded, cost, costBig);
+      decideTiered(tieredLine, terms, at, key, platform, recorded, cost, costBig, providerIndex, modelIndex);
     }
     const { route } = outcome;
     if (key !== ABSENT && recorded !== ABSENT && recorded !== route) routeMismatches++;
@@ -287,10 +298,12 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
    * `decide` on a line with pricing-language terms, as `decideRequest` decides it for the
    * record ledger (`decideTiered`): the kernel gives the route and count; a counted request's
    * position in the tiers of its schedule (tieredFee.ts) gives free or billable and its fee,
-   * capped per scope-month. Schedules are chosen with `provider` and `model` `''`: the
-   * ledger refuses versions whose choice depends on them (`refuseUnreadFacts`).
+   * capped per scope-month. The schedule is chosen by the request's facts (`provider` and
+   * `model` are `''` when the caller does not read them: only for versions whose choice does
+   * not depend on them, `requireNoFacts`). A row without a `key_result` is chosen for with
+   * `keyResult` `ok`, as `chooseRecorded` does.
    */
-  function decideTiered(line: TieredLine, terms: DecisionTerms, at: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined): void {
+  function decideTiered(line: TieredLine, terms: DecisionTerms, at: number, key: number, platform: number, recorded: number, cost: number, costBig: bigint | undefined, providerIndex: number, modelIndex: number): void {
     const counted = columns.values[at + COUNTED]!;
     decideOutcome(terms, routeIndex(key, platform, recorded), counted, 0, outcome);
     const { route, ordinal } = outcome;
@@ -299,7 +312,9 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     if (ordinal > 0) {
       const { fees } = line;
       const costUnits = costBig ?? BigInt(cost);
-      const choice = terms.version.scheduleChooser.choose('', '', terms.failoverMode, key === ABSENT ? 'ok' : KEY_RESULTS[key]!, platform === ABSENT ? 'ok' : PLATFORM_RESULTS[platform]!);
+      const provider = providerIndex < 0 ? '' : names[providerIndex]!;
+      const model = modelIndex < 0 ? '' : names[modelIndex]!;
+      const choice = terms.version.scheduleChooser.choose(provider, model, terms.failoverMode, key === ABSENT ? 'ok' : KEY_RESULTS[key]!, platform === ABSENT ? 'ok' : PLATFORM_RESULTS[platform]!);
       const before = fees.terms.unit === 'requests' ? BigInt(counted) : line.listUsd;
       const position = tierPosition(fees.terms.schedules[choice.schedule]!, fees.terms.unit, before, costUnits);
       free = position.free;
@@ -316,10 +331,10 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
   }
 
   function decideAll(requests: CompactRequests): void {
-    const { user, org, epochMs, key, platform, recorded, cost, costBig } = requests;
+    const { user, org, epochMs, key, platform, recorded, cost, costBig, provider, model } = requests;
     for (let i = 0; i < requests.count; i++) {
       const c = cost[i]!;
-      decide(user[i]!, org[i]!, epochMs[i]!, key[i]!, platform[i]!, recorded[i]!, c, c === c ? undefined : costBig.get(i));
+      decide(user[i]!, org[i]!, epochMs[i]!, key[i]!, platform[i]!, recorded[i]!, c, c === c ? undefined : costBig.get(i), provider === undefined ? -1 : provider[i]!, model === undefined ? -1 : model[i]!);
     }
   }
 
@@ -427,16 +442,14 @@ export function sharesLines(base: Policy, variant: Policy): boolean {
 }
 
 /**
- * Refuses a policy the compact ledger cannot bill exactly: one whose fee schedules are chosen
- * by `provider` or `model`, cells the fast replay does not read (docs/pricing-language.md).
+ * A caller that does not give requests' `provider` and `model` (CompactLedgerOptions.withFacts)
+ * cannot bill a policy whose fee schedules are chosen by them: a programming error, never a
+ * bill with the wrong schedule (the fast replay reads them whenever a policy needs them).
  */
-function refuseUnreadFacts(policy: Policy): void {
+function requireNoFacts(policy: Policy): void {
   const version = policy.versions.find((v) => v.scheduleChooser.byProviderOrModel);
   if (version === undefined) return;
-  throw new UnsupportedPolicyError(
-    `policy version ${JSON.stringify(version.version)} chooses fee schedules by provider/model, which the fast replay (audit, explain, whatif) does not read yet; ` +
-      '`byok bill` bills it; here, choose schedules by failoverMode, keyResult or platformResult only, or give one schedule',
-  );
+  throw new Error(`byok-billing: policy version ${JSON.stringify(version.version)} chooses fee schedules by provider/model; create the compact ledger withFacts and give them`);
 }
 
 /** Whether a policy and accounts bill only today's shorthand (no pricing-language terms on any line). */

@@ -19,6 +19,8 @@ export interface BatchSourceOptions {
   readonly onHeader: (header: LogHeader) => void;
   /** The longest record (default: DEFAULT_MAX_LINE_BYTES, io/readLimits.ts). */
   readonly maxLineBytes?: number | undefined;
+  /** Read `provider` and `model` into the batches (RowScannerOptions.withFacts). */
+  readonly withFacts?: boolean | undefined;
 }
 
 /** Gives an input's rows as batches, in file order. */
@@ -26,7 +28,7 @@ export type BatchSource = (input: InputSource, options: BatchSourceOptions) => A
 
 /** Scans an input on this thread as its bytes are read (any input: files, .gz, standard input). */
 export const scanInline: BatchSource = async function* scanInline(input, options) {
-  const scanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader, maxLineBytes: options.maxLineBytes });
+  const scanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader, maxLineBytes: options.maxLineBytes, withFacts: options.withFacts });
   const stream = input.open(options.onBytes);
   const unread = new UnreadBytes(scanner.maxLineBytes);
   try {

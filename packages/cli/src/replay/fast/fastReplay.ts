@@ -94,14 +94,17 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   // Variants that differ from the first terms only in allowance and fee rate ride along with
   // its ledger (a comparison per request); the others get a ledger of their own.
   const [first, ...rest] = options.terms;
+  // The log's provider and model are read (and passed to every ledger) only when some terms
+  // choose fee schedules by them: a plain bill neither scans nor stores them.
+  const withFacts = [...options.terms, ...(options.alongside ?? [])].some(readsFacts);
   const sharedIndex = rest.map((t) => sharesDecisions(first, t));
   const shared = rest.filter((_, i) => sharedIndex[i]);
-  const baseline = createCompactLedger({ policy: first.policy, accounts: first.accounts, names, shared });
+  const baseline = createCompactLedger({ policy: first.policy, accounts: first.accounts, names, shared, withFacts });
   // The others number their lines as the baseline does when they place requests alike (one index).
-  const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names, lineIndex: baseline })));
+  const own = rest.map((t, i) => (sharedIndex[i] ? undefined : createCompactLedger({ policy: t.policy, accounts: t.accounts, names, lineIndex: baseline, withFacts })));
   const others = own.filter((l): l is CompactLedger => l !== undefined);
-  const alongside = (options.alongside ?? []).map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names }));
-  const feed = createFeed(FEED_ROWS);
+  const alongside = (options.alongside ?? []).map((t) => createCompactLedger({ policy: t.policy, accounts: t.accounts, names, withFacts }));
+  const feed = createFeed(FEED_ROWS, withFacts);
   const headers: LogHeader[] = [];
   const inputNames = options.inputs.map((i) => i.name);
   let accepted = 0;
@@ -119,7 +122,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
   // back in allowance order through the same window (of zero: rows of one instant are held
   // together, so a repeated id among them is found).
   let sortAtEnd = windowMs === Number.POSITIVE_INFINITY;
-  const spill = sortAtEnd ? new SpillSorter({ dir: options.sortDir }) : undefined;
+  const spill = sortAtEnd ? new SpillSorter({ dir: options.sortDir, withFacts }) : undefined;
   // Every accepted row's id, to find a repeat anywhere in the input (the window sees only its own).
   const ids = new IdCheck({ dir: options.sortDir });
   const { exclude } = options;
@@ -154,9 +157,11 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     const key = batch.key[row]!;
     const platform = batch.platform[row]!;
     const recorded = batch.recorded[row]!;
+    const provider = withFacts ? held.provider[slot]! : -1;
+    const model = withFacts ? held.model[slot]! : -1;
     try {
-      const outcome = baseline.decide(user, org, ms, key, platform, recorded, cost, costBig);
-      for (let k = 0; k < alongside.length; k++) decided.alongside[k] = alongside[k]!.decide(user, org, ms, key, platform, recorded, cost, costBig);
+      const outcome = baseline.decide(user, org, ms, key, platform, recorded, cost, costBig, provider, model);
+      for (let k = 0; k < alongside.length; k++) decided.alongside[k] = alongside[k]!.decide(user, org, ms, key, platform, recorded, cost, costBig, provider, model);
       if (onDecided !== undefined) {
         decided.header = headers[held.input[slot]!]!;
         decided.file = inputNames[held.input[slot]!]!;
@@ -196,6 +201,10 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
       feed.platform[n] = platform;
       feed.recorded[n] = recorded;
       feed.cost[n] = cost;
+      if (withFacts) {
+        feed.provider![n] = provider;
+        feed.model![n] = model;
+      }
       if (costBig !== undefined) feed.costBig.set(n, costBig);
       if (feed.count === FEED_ROWS) feedOthers();
     }
@@ -260,7 +269,13 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     }
     if (sortAtEnd) {
       const org = batch.org[row]!;
-      spill!.add(batch, row, input, line, toGlobal[batch.user[row]!]!, org < 0 ? -1 : toGlobal[org]!);
+      if (withFacts) {
+        const provider = batch.provider[row]!;
+        const model = batch.model[row]!;
+        spill!.add(batch, row, input, line, toGlobal[batch.user[row]!]!, org < 0 ? -1 : toGlobal[org]!, provider < 0 ? -1 : toGlobal[provider]!, model < 0 ? -1 : toGlobal[model]!);
+      } else {
+        spill!.add(batch, row, input, line, toGlobal[batch.user[row]!]!, org < 0 ? -1 : toGlobal[org]!);
+      }
       return;
     }
     const hash = batch.idHash[row]!;
@@ -327,6 +342,12 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
     held.user[slot] = toGlobal[batch.user[row]!]!;
     const org = batch.org[row]!;
     held.org[slot] = org < 0 ? -1 : toGlobal[org]!;
+    if (withFacts) {
+      const provider = batch.provider[row]!;
+      const model = batch.model[row]!;
+      held.provider[slot] = provider < 0 ? -1 : toGlobal[provider]!;
+      held.model[slot] = model < 0 ? -1 : toGlobal[model]!;
+    }
     batch.holds++;
     held.insert(slot);
     if (ms > latestMs) {
@@ -387,7 +408,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
           options.onWarning?.(`${source.name}: ignoring unknown column${header.unknown.length > 1 ? 's' : ''} ${header.unknown.map((c) => JSON.stringify(c)).join(', ')}`);
         }
       };
-      const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, maxLineBytes: options.maxLineBytes, onBytes: options.onBytes, onHeader });
+      const batches = (options.batches?.(source) ?? scanInline)(source, { inputTimeZone: options.inputTimeZone, maxLineBytes: options.maxLineBytes, onBytes: options.onBytes, onHeader, withFacts });
       try {
         for await (const { batch, lineBase, origin, recycle } of batches) {
           let toGlobal = toGlobalByOrigin.get(origin);
@@ -433,8 +454,15 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
 
 const FEED_ROWS = 8192;
 
-function createFeed(rows: number): CompactRequests {
+/** Whether terms choose fee schedules by the log's `provider` or `model` (then the replay reads them). */
+function readsFacts(terms: FastReplayTerms): boolean {
+  return terms.policy.versions.some((v) => v.scheduleChooser.byProviderOrModel);
+}
+
+function createFeed(rows: number, withFacts: boolean): CompactRequests {
   return {
+    provider: withFacts ? new Int32Array(rows) : undefined,
+    model: withFacts ? new Int32Array(rows) : undefined,
     count: 0,
     user: new Int32Array(rows),
     org: new Int32Array(rows),

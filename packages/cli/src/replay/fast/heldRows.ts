@@ -15,6 +15,9 @@ export class HeldRows {
   input = new Int32Array(1024);
   user = new Int32Array(1024);
   org = new Int32Array(1024);
+  /** Global name numbers of `provider` and `model`, -1 for '' (filled only when the replay reads them). */
+  provider = new Int32Array(1024);
+  model = new Int32Array(1024);
   line = new Float64Array(1024);
   hash = new Int32Array(1024);
   batch: RowBatch[] = new Array<RowBatch>(1024);
@@ -158,6 +161,8 @@ export class HeldRows {
     this.input = growI(this.input);
     this.user = growI(this.user);
     this.org = growI(this.org);
+    this.provider = growI(this.provider);
+    this.model = growI(this.model);
     this.hash = growI(this.hash);
     this.free = growI(this.free);
     this.batch.length = n;

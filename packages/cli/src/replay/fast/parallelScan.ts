@@ -52,7 +52,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       const head = Buffer.allocUnsafeSlow(Math.min(HEAD_BYTES, size));
       const headLength = readSync(fd, head, 0, head.length, 0);
       const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-      const headScanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader, maxLineBytes });
+      const headScanner = new RowScanner({ file: input.name, inputTimeZone: options.inputTimeZone, onHeader: options.onHeader, maxLineBytes, withFacts: options.withFacts });
       headScanner.scan(head.subarray(0, headLength), headLength >= size);
       const header = headScanner.header;
       if (header === undefined || headScanner.headerEnd < 0) {
@@ -72,7 +72,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
       const pieces = new Map<number, PieceState>();
       let wake: (() => void) | undefined;
       let failure: Error | undefined;
-      const data: ScanWorkerData & { kind: string } = { kind: 'byok-scan', path, file: input.name, size, header, inputTimeZone: options.inputTimeZone, maxLineBytes };
+      const data: ScanWorkerData & { kind: string } = { kind: 'byok-scan', path, file: input.name, size, header, inputTimeZone: options.inputTimeZone, maxLineBytes, withFacts: options.withFacts === true };
       for (let w = 0; w < parallel.workers; w++) {
         const worker = new Worker(WORKER_SCRIPT, {
           workerData: data,
@@ -145,7 +145,7 @@ export function parallelScan(path: string, size: number, parallel: ParallelScanO
             batch.count = 0;
             yield { batch, lineBase, origin };
           }
-          localScanner ??= new RowScanner({ file: input.name, header, inputTimeZone: options.inputTimeZone, maxLineBytes });
+          localScanner ??= new RowScanner({ file: input.name, header, inputTimeZone: options.inputTimeZone, maxLineBytes, withFacts: options.withFacts });
           const rescanned: RowBatch[] = [];
           let extent: PieceExtent;
           try {

@@ -46,6 +46,15 @@ export interface RowBatch {
   /** Indexes into the scanner's name table; `org` is -1 for no org. */
   user: Int32Array;
   org: Int32Array;
+  /**
+   * The `provider` and `model` cells as indexes into the same name table, -1 for `''` (absent
+   * column or empty cell). Read only when the scan was asked to (`withFacts`: some policy
+   * chooses fee schedules by them); otherwise these columns are empty (no room, no work).
+   */
+  provider: Int32Array;
+  model: Int32Array;
+  /** Whether the batch has `provider` and `model` columns. */
+  readonly withFacts: boolean;
   key: Uint8Array;
   platform: Uint8Array;
   recorded: Uint8Array;
@@ -73,10 +82,13 @@ export interface RowBatch {
 const FLOAT_COLUMNS = ['epochMs', 'cost', 'charged'] as const;
 const INT_COLUMNS = ['line', 'rowStart', 'rowEnd', 'idStart', 'idEnd', 'idHash', 'nanos', 'user', 'org'] as const;
 const BYTE_COLUMNS = ['key', 'platform', 'recorded', 'status'] as const;
+/** Columns only a batch `withFacts` has room for (the plain bill's batches stay as small as before). */
+const FACT_COLUMNS = ['provider', 'model'] as const;
 const BYTES_PER_ROW = FLOAT_COLUMNS.length * 8 + INT_COLUMNS.length * 4 + BYTE_COLUMNS.length;
 
 function allocateColumns(batch: RowBatch, capacity: number): void {
-  const buffer = scanBuffers.take(capacity * BYTES_PER_ROW);
+  const factBytes = batch.withFacts ? FACT_COLUMNS.length * 4 : 0;
+  const buffer = scanBuffers.take(capacity * (BYTES_PER_ROW + factBytes));
   // A reused buffer holds an earlier batch's columns: rows rely on zeros (status: accepted).
   new Uint8Array(buffer).fill(0);
   let offset = 0;
@@ -88,6 +100,12 @@ function allocateColumns(batch: RowBatch, capacity: number): void {
     batch[name] = new Int32Array(buffer, offset, capacity);
     offset += capacity * 4;
   }
+  // Views of the same buffer even when empty, so a batch still moves between threads as two buffers.
+  const factRows = batch.withFacts ? capacity : 0;
+  for (const name of FACT_COLUMNS) {
+    batch[name] = new Int32Array(buffer, offset, factRows);
+    offset += factRows * 4;
+  }
   for (const name of BYTE_COLUMNS) {
     batch[name] = new Uint8Array(buffer, offset, capacity);
     offset += capacity;
@@ -95,9 +113,9 @@ function allocateColumns(batch: RowBatch, capacity: number): void {
   batch.capacity = capacity;
 }
 
-export function createRowBatch(bytes: Uint8Array, capacity: number): RowBatch {
+export function createRowBatch(bytes: Uint8Array, capacity: number, withFacts = false): RowBatch {
   // Every field from the start, in one order: batches then share one shape (fast property access).
-  const batch = { count: 0, bytes, lines: 0, side: new Map(), newNames: [], firstNewName: 0, holds: 0, taken: false } as unknown as RowBatch;
+  const batch = { count: 0, bytes, lines: 0, side: new Map(), newNames: [], firstNewName: 0, holds: 0, taken: false, withFacts } as unknown as RowBatch;
   allocateColumns(batch, Math.max(16, capacity));
   return batch;
 }
@@ -106,7 +124,7 @@ export function createRowBatch(bytes: Uint8Array, capacity: number): RowBatch {
 export function growRowBatch(batch: RowBatch): void {
   const old = { ...batch };
   allocateColumns(batch, batch.capacity * 2);
-  for (const name of [...FLOAT_COLUMNS, ...INT_COLUMNS, ...BYTE_COLUMNS]) (batch[name] as Uint8Array).set(old[name] as Uint8Array);
+  for (const name of [...FLOAT_COLUMNS, ...INT_COLUMNS, ...FACT_COLUMNS, ...BYTE_COLUMNS]) (batch[name] as Uint8Array).set(old[name] as Uint8Array);
 }
 
 /** The buffers a batch moves to another thread with. */

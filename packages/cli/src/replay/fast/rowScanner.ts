@@ -40,6 +40,12 @@ export interface RowScannerOptions {
   readonly onHeader?: ((header: LogHeader) => void) | undefined;
   /** The longest record (default: DEFAULT_MAX_LINE_BYTES, io/readLimits.ts). */
   readonly maxLineBytes?: number | undefined;
+  /**
+   * Read the `provider` and `model` cells into the batches' `provider`/`model` columns
+   * (numbered in the name table, as user and org ids are): only when a policy chooses fee
+   * schedules by them, so a plain bill neither reads nor stores them.
+   */
+  readonly withFacts?: boolean | undefined;
 }
 
 /** Where a record with a quote character ends (quotedRecordEnd). */
@@ -81,6 +87,8 @@ export class RowScanner {
 
   /** The header's column positions as plain fields (read per row). */
   private columns: Columns | undefined;
+  /** Whether rows' `provider` and `model` cells are read (RowScannerOptions.withFacts). */
+  private readonly withFacts: boolean;
 
   constructor(private readonly options: RowScannerOptions) {
     this.header = options.header;
@@ -88,6 +96,7 @@ export class RowScanner {
     this.atFileStart = options.header === undefined;
     this.sniffed = !this.atFileStart;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.withFacts = options.withFacts === true;
   }
 
   /** What stopped the scan of the file, once the rows before it were given. */
@@ -112,7 +121,7 @@ export class RowScanner {
     this.throwIfFailed();
     if (!this.sniffed) {
       // The file's start is looked at for NUL bytes before any line is read (io/textSniff).
-      if (bytes.length < SNIFF_BYTES && !final) return { batch: createRowBatch(bytes, 0), consumed: 0 };
+      if (bytes.length < SNIFF_BYTES && !final) return { batch: createRowBatch(bytes, 0, this.withFacts), consumed: 0 };
       assertText(bytes, this.options.file, 'CSV');
       this.sniffed = true;
     }
@@ -123,7 +132,7 @@ export class RowScanner {
     // is left after the rest of a refused over-long record: bytes only skipped hold no rows,
     // and a piece's batches may wait on another thread, so room for rows there would cost
     // memory in proportion to the record's length.
-    const batch = createRowBatch(bytes, Math.ceil((length - pos) / 80) + 16);
+    const batch = createRowBatch(bytes, Math.ceil((length - pos) / 80) + 16, this.withFacts);
     const width = this.header === undefined ? 0 : this.header.width;
     const max = this.maxLineBytes;
     let commas = this.commas;
@@ -481,6 +490,25 @@ export class RowScanner {
       const e = c === last ? end : commas[c]!;
       if (e > s) org = this.names.intern(bytes, s, e);
     }
+    if (this.withFacts) {
+      // Interned as ids are (a few distinct values, each made text once); '' is -1.
+      let provider = -1;
+      c = index.provider;
+      if (c !== -1) {
+        const s = c === 0 ? start : commas[c - 1]! + 1;
+        const e = c === last ? end : commas[c]!;
+        if (e > s) provider = this.names.intern(bytes, s, e);
+      }
+      let model = -1;
+      c = index.model;
+      if (c !== -1) {
+        const s = c === 0 ? start : commas[c - 1]! + 1;
+        const e = c === last ? end : commas[c]!;
+        if (e > s) model = this.names.intern(bytes, s, e);
+      }
+      batch.provider[batch.count] = provider;
+      batch.model[batch.count] = model;
+    }
     const i = batch.count++;
     batch.line[i] = line;
     batch.rowStart[i] = start;
@@ -525,6 +553,10 @@ export class RowScanner {
     batch.nanos[i] = request.instant.nanos;
     batch.user[i] = this.names.internText(request.userId);
     batch.org[i] = request.orgId ? this.names.internText(request.orgId) : -1;
+    if (this.withFacts) {
+      batch.provider[i] = request.provider ? this.names.internText(request.provider) : -1;
+      batch.model[i] = request.model ? this.names.internText(request.model) : -1;
+    }
     batch.key[i] = request.keyResult === undefined ? ABSENT : KEY_CODE[request.keyResult];
     batch.platform[i] = request.platformResult === undefined ? ABSENT : PLATFORM_CODE[request.platformResult];
     batch.recorded[i] = request.recordedRoute === undefined ? ABSENT : ROUTE_CODE[request.recordedRoute];
@@ -644,6 +676,8 @@ interface Columns {
   readonly platformResult: number;
   readonly route: number;
   readonly chargedUsd: number;
+  readonly provider: number;
+  readonly model: number;
 }
 
 function columnsOf(header: LogHeader): Columns {
@@ -659,6 +693,8 @@ function columnsOf(header: LogHeader): Columns {
     platformResult: i.platform_result,
     route: i.route,
     chargedUsd: i.charged_usd,
+    provider: i.provider,
+    model: i.model,
   };
 }
 

@@ -19,6 +19,8 @@ export interface ScanWorkerData {
   readonly header: LogHeader;
   readonly inputTimeZone: string | undefined;
   readonly maxLineBytes: number;
+  /** Read `provider` and `model` into the batches (RowScannerOptions.withFacts). */
+  readonly withFacts: boolean;
 }
 
 /** Scan this piece: records starting in [nominalStart, limit), the first at a line start. */
@@ -40,7 +42,7 @@ const NO_BYTES = new Uint8Array(0);
 if (parentPort !== null && workerData?.kind === 'byok-scan') {
   const port = parentPort;
   const data = workerData as ScanWorkerData & { kind: string };
-  const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone, maxLineBytes: data.maxLineBytes });
+  const scanner = new RowScanner({ file: data.file, header: data.header, inputTimeZone: data.inputTimeZone, maxLineBytes: data.maxLineBytes, withFacts: data.withFacts });
   port.on('message', (order: PieceOrder | { recycle: ArrayBuffer[] }) => {
     if ('recycle' in order) {
       for (const buffer of order.recycle) scanBuffers.give(buffer);

@@ -13,10 +13,10 @@ import { type RowBatch, type SideRow, createRowBatch } from './rowBatch.js';
  *
  * A row is kept as one record, 8-byte aligned so typed views read its numbers in place:
  *   f64 ms, cost, charged, line · i32 ns, input, user, org, idHash, rowLen, idStart, idLen,
- *   sideLen, codes (key | platform << 8 | recorded << 16), recordLength · the row's bytes ·
+ *   sideLen, codes (key | platform << 8 | recorded << 16), recordLength, provider, model · the row's bytes ·
  *   the id's bytes when they are not in the row (quoted or decoded ids) · side JSON · padding.
  */
-const HEADER = 80;
+const HEADER = 88;
 const F_MS = 0;
 const F_COST = 1;
 const F_CHARGED = 2;
@@ -32,6 +32,9 @@ const I_ID_LEN = 15;
 const I_SIDE_LEN = 16;
 const I_CODES = 17;
 const I_LENGTH = 18;
+/** Global name numbers of `provider` and `model` (-1: '' or not read). */
+const I_PROVIDER = 19;
+const I_MODEL = 20;
 
 const encoder = new TextEncoder();
 // ignoreBOM: an id may begin with U+FEFF, and must read back as it was written.
@@ -47,7 +50,9 @@ export interface SpillSortOptions {
   /** Bytes of records a run holds before it is sorted and written (default 64 MiB). */
   readonly runBytes?: number;
   /** Directory for the runs (default: the system's temporary directory). */
-  readonly dir?: string;
+  readonly dir?: string | undefined;
+  /** Whether the batches given back have `provider` and `model` columns (RowBatch.withFacts). */
+  readonly withFacts?: boolean | undefined;
 }
 
 /** A record arena: bytes with the float and int views that read its headers in place. */
@@ -166,14 +171,17 @@ export class SpillSorter {
   /** Rows added in all. */
   rows = 0;
 
+  private readonly withFacts: boolean;
+
   constructor(options: SpillSortOptions = {}) {
+    this.withFacts = options.withFacts === true;
     this.runBytes = options.runBytes ?? 32 << 20;
     this.parentDir = options.dir ?? tmpdir();
     this.arena = new Arena(Math.min(this.runBytes, 1 << 20));
   }
 
-  /** Adds an accepted row of a batch; `user` and `org` are the replay's global name numbers. */
-  add(batch: RowBatch, row: number, input: number, line: number, user: number, org: number): void {
+  /** Adds an accepted row of a batch; `user`, `org`, `provider` and `model` are the replay's global name numbers. */
+  add(batch: RowBatch, row: number, input: number, line: number, user: number, org: number, provider = -1, model = -1): void {
     const side = batch.side.size > 0 ? batch.side.get(row) : undefined;
     const rowStart = batch.rowStart[row]!;
     const rowLen = batch.rowEnd[row]! - rowStart;
@@ -209,6 +217,8 @@ export class SpillSorter {
     i32[i + I_SIDE_LEN] = sideBytes?.length ?? -1;
     i32[i + I_CODES] = batch.key[row]! | (batch.platform[row]! << 8) | (batch.recorded[row]! << 16);
     i32[i + I_LENGTH] = length;
+    i32[i + I_PROVIDER] = provider;
+    i32[i + I_MODEL] = model;
     bytes.set(batch.bytes.subarray(rowStart, rowStart + rowLen), at + HEADER);
     let extra = at + HEADER + rowLen;
     if (idBytes !== undefined) {
@@ -319,7 +329,7 @@ export class SpillSorter {
     if (this.runs.length === 0) {
       // One run: sorted in memory, never written.
       const order = this.sortedOffsets();
-      const builder = new BatchBuilder(batchRows);
+      const builder = new BatchBuilder(batchRows, this.withFacts);
       for (const at of order) {
         const done = builder.add(this.arena, at);
         if (done !== undefined) yield done;
@@ -347,7 +357,7 @@ export class SpillSorter {
         }
       };
       for (let k = (heap.length >> 1) - 1; k >= 0; k--) down(k);
-      const builder = new BatchBuilder(batchRows);
+      const builder = new BatchBuilder(batchRows, this.withFacts);
       while (heap.length > 0) {
         const top = heap[0]!;
         const done = builder.add(top.arena, top.at);
@@ -383,13 +393,16 @@ class BatchBuilder {
   private inputs = new Int32Array(0);
   private bytes = new Uint8Array(0);
   private used = 0;
-  constructor(private readonly rows: number) {}
+  constructor(
+    private readonly rows: number,
+    private readonly withFacts: boolean,
+  ) {}
 
   /** Adds the record at `at` (its numbers and bytes are copied: the arena may be refilled); a full batch comes back. */
   add(arena: Arena, at: number): SortedBatch | undefined {
     let batch = this.batch;
     if (batch === undefined) {
-      batch = this.batch = createRowBatch(new Uint8Array(0), this.rows);
+      batch = this.batch = createRowBatch(new Uint8Array(0), this.rows, this.withFacts);
       this.inputs = new Int32Array(this.rows);
       this.bytes = new Uint8Array(1 << 20);
       this.used = 0;
@@ -415,6 +428,10 @@ class BatchBuilder {
     this.inputs[row] = i32[i + I_INPUT]!;
     batch.user[row] = i32[i + I_USER]!;
     batch.org[row] = i32[i + I_ORG]!;
+    if (this.withFacts) {
+      batch.provider[row] = i32[i + I_PROVIDER]!;
+      batch.model[row] = i32[i + I_MODEL]!;
+    }
     batch.idHash[row] = i32[i + I_HASH]!;
     batch.rowStart[row] = offset;
     batch.rowEnd[row] = offset + rowLen;
