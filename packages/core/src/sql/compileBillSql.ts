@@ -24,7 +24,7 @@ export function compileBillQuery(policy: Policy, accounts: Accounts | undefined,
   -- Exact amounts: the fee is cost x rate at scale ${COST_SCALE} + the rate's, never rounded.
   priced_rows AS (
     SELECT scope, period, route, within_allowance, cost_usd,
-      CASE WHEN ${rows.isFee} THEN CAST(cost_usd * ${rows.rateSql} AS ${feeType}) ELSE CAST(0 AS ${feeType}) END AS fee,
+      CASE WHEN ${rows.isFee} THEN ${rows.feeSql} ELSE CAST(0 AS ${feeType}) END AS fee,
       CASE WHEN ${rows.isList} THEN cost_usd ELSE CAST(0 AS ${costType}) END AS list_charge
     FROM charged_rows
   ),
