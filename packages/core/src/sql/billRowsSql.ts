@@ -9,7 +9,7 @@ import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
 import { sqlIdentifier, sqlString, sqlTimestamp } from './sqlLiteral.js';
 import { InvalidArgumentError } from '../errors.js';
 import { feeUnitsOf } from '../policy/placeTiers.js';
-import { openTextFact, scheduleChoiceSql } from './scheduleChoiceSql.js';
+import { scheduleChoiceSql } from './scheduleChoiceSql.js';
 import { billsTiers, capLiteral, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
 
 export interface BillSqlOptions {
@@ -188,8 +188,7 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   const tierTypes = { dialect, rateType, feeType };
   const tierSql = versions.map((v) => (tiered ? tieredVersionSql(v, tierTypes) : undefined));
   const scheduleFacts = {
-    provider: openTextFact('provider', [...new Set(versions.flatMap((v) => v.scheduleChooser.providers))], str),
-    model: openTextFact('model', [...new Set(versions.flatMap((v) => v.scheduleChooser.models))], str),
+    literal: str,
     failoverMode: textFact('failover_mode', FAILOVER_MODES),
     keyResult: textFact(`COALESCE(key_result, 'ok')`, KEY_RESULTS),
     platformResult: textFact('platform_result', PLATFORM_RESULTS),

@@ -4,13 +4,13 @@ import type { JsonScalar } from '../rules/ruleDocument.js';
 import { type Cell, type SqlFact, type SqlRule, tableCase } from './compileTermsToSql.js';
 
 /**
- * The columns the schedule choice reads: `provider` and `model` ('' when absent or
- * empty), the failover mode, the key result (`ok` for a row that records its route:
- * `ScheduleChooser.chooseRecorded`) and the platform result.
+ * The columns the schedule choice reads besides `provider` and `model` (columns of those
+ * names, '' when absent or empty): the failover mode, the key result (`ok` for a row that
+ * records its route: `ScheduleChooser.chooseRecorded`) and the platform result; and how
+ * to write a string literal.
  */
 export interface ScheduleFacts {
-  readonly provider: SqlFact;
-  readonly model: SqlFact;
+  readonly literal: (text: string) => string;
   readonly failoverMode: SqlFact;
   readonly keyResult: SqlFact;
   readonly platformResult: SqlFact;
@@ -65,5 +65,8 @@ export function scheduleChoiceSql(version: PolicyVersion, facts: ScheduleFacts, 
     ),
   );
   const rules: SqlRule<undefined>[] = chooser.names.map((name, id) => ({ id, name: `schedule ${name}`, params: undefined }));
-  return tableCase(cells, [facts.provider, facts.model, facts.failoverMode, facts.keyResult, facts.platformResult], rules, indent);
+  // The version's own named values: the cells index into them.
+  const provider = openTextFact('provider', chooser.providers, facts.literal);
+  const model = openTextFact('model', chooser.models, facts.literal);
+  return tableCase(cells, [provider, model, facts.failoverMode, facts.keyResult, facts.platformResult], rules, indent);
 }
