@@ -11,14 +11,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileBillSql, loadPolicy } from '@byok-billing/core';
+import { billRequests, compileBillSql, defaultPolicyDocument, loadPolicy, parseAccounts } from '@byok-billing/core';
 import { unwritableSqlString } from '@byok-billing/core/internal';
 import { type FeeLogRow, feeConfigArb, feeLogArb } from '../arbitraries/feeConfig.js';
 import { isoWithOffset } from '../arbitraries/sqlBillCase.js';
-import { accountsOf } from '../support/feeAccounts.js';
+import { SCOPES } from '../arbitraries/requestLog.js';
+import { accountsOf, requestOf } from '../support/feeAccounts.js';
 import { REPO_ROOT } from '../support/readmeExample.js';
 import { byok } from '../support/runByok.js';
-import { NANOSECOND_COLUMN, POSTGRES_URL, RELATION_COLUMNS, type RelationRow, type SqlBillLine, describePostgres, normaliseSqlRows, useSqlEngines } from '../support/sqlEngines.js';
+import {
+  NANOSECOND_COLUMN,
+  POSTGRES_URL,
+  RELATION_COLUMNS,
+  type RelationRow,
+  type SqlBillLine,
+  billLinesAsSql,
+  describePostgres,
+  normaliseSqlRows,
+  useSqlEngines,
+} from '../support/sqlEngines.js';
 import { feePolicyDocument } from './feePolicyDocument.js';
 import { type RefBill, referenceBill } from './referenceBill.js';
 import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
@@ -101,6 +112,27 @@ describe('the pricing language compiled to SQL', () => {
     await fc.assert(
       fc.asyncProperty(feeLogArb(), feeConfigArb({ unit: 'list-usd' }), async (rows, config) => {
         await expectSqlMatchesOracle(rows, config);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('the pricing language compiled to SQL, beside the shorthand', () => {
+  // catches: a request that does not count (a platform request under `served`) charged the fee
+  // by its charge rule billed 0 where the record ledger bills the shorthand's rate × cost (a
+  // scope whose terms are the shorthand's), or the rate where its terms are tiers (0).
+  it('law: with charge rules that make platform requests pay the fee, shorthand scopes and contract-term scopes bill as the record ledger does', async () => {
+    const document = structuredClone(defaultPolicyDocument) as unknown as { rules: { charge: { event: { params: { charge: string } }; conditions: { all?: { value?: unknown }[] } }[] } };
+    for (const rule of document.rules.charge) if (rule.conditions.all?.some((c) => c.value === 'platform')) rule.event.params.charge = 'fee';
+    const policy = loadPolicy(document);
+    const terms = fc.array(fc.record({ rate: fc.constantFrom('', '0', '0.05', '0.04'), cap: fc.constantFrom('', '', '0.02', '1000') }), { minLength: SCOPES.length, maxLength: SCOPES.length });
+    await fc.assert(
+      fc.asyncProperty(feeLogArb(), terms, async (rows, t) => {
+        const accounts = parseAccounts(SCOPES.map((scope, i) => ({ scope, fee_rate: t[i]!.rate, fee_cap_usd: t[i]!.cap })));
+        const expected = billLinesAsSql(billRequests(rows.map(requestOf), { policy, accounts }).bill);
+        await engines.duck.load(rows.map(relationRowOf), COLUMNS);
+        expect(normaliseSqlRows(await engines.duck.query(compileBillSql(policy, accounts, { dialect: 'duckdb', nanosecondColumn: NANOSECOND_COLUMN })))).toEqual(expected);
       }),
       { numRuns: 40 },
     );

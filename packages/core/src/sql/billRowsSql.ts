@@ -8,6 +8,7 @@ import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION
 import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
 import { sqlIdentifier, sqlString, sqlTimestamp } from './sqlLiteral.js';
 import { InvalidArgumentError } from '../errors.js';
+import { feeTermsShorthand } from '../policy/feeTerms.js';
 import { feeUnitsOf } from '../policy/placeTiers.js';
 import { scheduleChoiceSql } from './scheduleChoiceSql.js';
 import { billsTiers, capLiteral, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
@@ -278,10 +279,20 @@ ${accountsSql(accounts, dialect, '    ', tiered ? { units: feeUnitsOf(policy), r
   function tieredCtes(): string {
     const isFee = idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id));
     const source = listUsd ? '(SELECT r.*, list_to - cost_usd AS list_from FROM ruled_rows AS r)' : 'ruled_rows';
+    const zero = `CAST(0 AS ${feeType})`;
+    // A request that does not count has no place in the tiers: the record ledger charges it
+    // a fee (when its charge rule says so) only where the scope's terms are exactly the
+    // version's shorthand — no cap, the shorthand's rate — as `rate × cost`, else 0.
+    const uncountedFee = each((v) => {
+      const short = feeTermsShorthand(v.feeTerms);
+      if (short === undefined || short.feeRate.units === 0n) return zero;
+      const rate = `CAST(${str(v.parameters.feeRate.toString())} AS ${rateType})`;
+      return `CASE WHEN acct_fee_cap IS NULL AND (acct_fee_rate IS NULL OR acct_fee_rate = ${rate}) THEN CAST(cost_usd * ${rate} AS ${feeType}) ELSE ${zero} END`;
+    });
     const feeRows = `,
   -- A counted request charged the fee pays, in its schedule, each tier's rate on its part in the tier.
   fee_rows AS (
-    SELECT r.*, CASE WHEN counted AND (${isFee}) THEN ${each((_, i) => tierSql[i]!.fee)} ELSE CAST(0 AS ${feeType}) END AS uncapped_fee
+    SELECT r.*, CASE WHEN NOT (${isFee}) THEN ${zero} WHEN counted THEN ${each((_, i) => tierSql[i]!.fee)} ELSE ${uncountedFee} END AS uncapped_fee
     FROM ${source} AS r
   ),`;
     if (!capped) return `${feeRows}
