@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultPolicy, policyVariant } from '@byok-billing/core';
+import { defaultPolicy, defaultPolicyDocument, policyVariant } from '@byok-billing/core';
 import { byok } from '../../../test/support/runByok.js';
 import { billWith, bothEngines } from './support/engineParity.js';
 
@@ -655,6 +655,38 @@ describe('--engine duckdb: precision, options, formats', () => {
     const runs = await expectSameAsDefault([log, '--format', 'json']);
     expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
     expect(JSON.parse(runs.duckdb.stdout).totals.byokCostUsd).toBe('319999999999999999999999999.999999999996');
+  });
+
+  it('the pricing language: fees summed at scale 12 + the finest tier rate\'s; a line whose fee bound reaches the limit is refused, not overflowed', async () => {
+    // catches: the cumulative fees of the cap's window (or a tier's part) overflowing DECIMAL(38,24)
+    // instead of being refused; the guard reading the shorthand's rate instead of the tiers'.
+    const policyOf = (capUsd?: string) =>
+      file(
+        JSON.stringify({
+          format: 'byok-policy/v1',
+          id: 'big-tiers',
+          parameters: { fees: { unit: 'list-usd', schedules: { s: [{ upTo: '1', rate: '0' }, { rate: '1.000000000001' }] }, ...(capUsd === undefined ? {} : { capUsd }) }, scopeMode: 'org', counts: 'served', defaultFailoverMode: 'fallback' },
+          rules: defaultPolicyDocument.rules,
+          versions: [{ version: 'v' }],
+        }),
+        '.json',
+      );
+    // 9 × 10^13 dollars: its fee (at most cost × 1.000000000001) stays below 10^14.
+    const fits = file(`${HEADER}\nt1,2025-10-05T10:00:00Z,u,,90000000000000,ok\n`);
+    for (const cap of [undefined, '5']) {
+      const runs = await expectSameAsDefault([fits, '--policy', policyOf(cap), '--format', 'json']);
+      expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+      expect(JSON.parse(runs.duckdb.stdout).totals.feeUsd).toBe(cap ?? '90000000000088.999999999999');
+    }
+    // Twice that: the fees before the cap could reach 10^14 dollars, past DECIMAL(38,24).
+    const past = file(`${HEADER}\nt1,2025-10-05T10:00:00Z,u,,90000000000000,ok\nt2,2025-10-05T10:00:01Z,u,,90000000000000,ok\n`);
+    const run = await byok(['bill', past, '--policy', policyOf('5'), '--engine', 'duckdb', '--format', 'json']);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'byok: scope user:u, period 2025-10: the sum of its charges (fees and list costs) reaches 10^14 dollars, more than --engine duckdb holds exactly (DECIMAL(38,24)); bill this log with --engine js\n',
+    });
   });
 
   it('every output format is the default engine\'s, byte for byte', async () => {

@@ -61,6 +61,13 @@ export interface BillRowsSql {
   readonly rateSql: string;
   /** The fee of a `charged_rows` row that pays one, at the fee type: cost × rate, or (tiers) its column `tiered_fee`. */
   readonly feeSql: string;
+  /**
+   * The CTEs up to the rows with their charge rule but no fee (`ruledRows`, its name): what
+   * reads only costs and charge kinds (the line sums) needs none of the tiers' sums, which
+   * could overflow where the line sums must find the overflow first.
+   */
+  readonly ruledCtes: string;
+  readonly ruledRows: string;
   readonly costType: string;
   readonly feeType: string;
   /** `COLLATE …` for byte order, or '' (ansi). */
@@ -274,7 +281,7 @@ ${accountsSql(accounts, dialect, '    ', tiered ? { units: feeUnitsOf(policy), r
   -- The charge tables (the kernel's): the deciding rule's id.
   ${tiered ? 'ruled_rows' : 'charged_rows'} AS (
     SELECT j.*, ${chargeCase} AS charge_rule FROM judged_rows AS j
-  )${tiered ? tieredCtes() : ''}`;
+  )`;
   /** The fee of each row that pays one (tiers, before the cap), then capped per scope-month. */
   function tieredCtes(): string {
     const isFee = idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id));
@@ -318,7 +325,9 @@ ${accountsSql(accounts, dialect, '    ', tiered ? { units: feeUnitsOf(policy), r
   }
 
   return {
-    ctes,
+    ctes: tiered ? `${ctes}${tieredCtes()}` : ctes,
+    ruledCtes: ctes,
+    ruledRows: tiered ? 'ruled_rows' : 'charged_rows',
     isFee: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)),
     isList: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'list').map((r) => r.id)),
     rateSql: rateSqlOf(versions, dialect),
