@@ -403,6 +403,39 @@ describe('--engine duckdb reads what the default engine cannot', () => {
     return { path, bill: bill.stdout };
   }
 
+  it('schedules chosen by provider and model: CSV, gzipped CSV and Parquet give the default engine\'s bill; a log without the column reads it as \'\'', async () => {
+    // catches: the requests view dropping model/provider, a loader reading an absent column as
+    // something other than '' (NULL compared with a rule's constant), Parquet text columns missed.
+    const scenario = fileURLToPath(new URL('../../../scenarios/20-fees-by-provider-and-model/', import.meta.url));
+    const policy = join(scenario, 'policy.json');
+    const csvPath = join(scenario, 'requests.csv');
+    const csv = `read_csv('${csvPath}', all_varchar = true)`;
+    const noProvider = join(dir, 'no-provider.csv');
+    const noModel = join(dir, 'no-model.csv');
+    await sql(`COPY (SELECT * EXCLUDE (provider) FROM ${csv}) TO '${noProvider}' (FORMAT csv, HEADER true)`);
+    await sql(`COPY (SELECT * EXCLUDE (model) FROM ${csv}) TO '${noModel}' (FORMAT csv, HEADER true)`);
+    const gz = file(gzipSync(readFileSync(csvPath)), '.csv.gz');
+    const bills: string[] = [];
+    for (const log of [csvPath, gz, noProvider, noModel]) {
+      const runs = await expectSameAsDefault([log, '--policy', policy, '--format', 'json']);
+      expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+      bills.push(runs.duckdb.stdout);
+    }
+    expect(JSON.parse(bills[0]!).lines).toEqual(JSON.parse(readFileSync(join(scenario, 'expected-bill.json'), 'utf8')).lines);
+    expect(bills[1]).toBe(bills[0]);
+    // The columns matter here: without them other schedules are chosen.
+    expect(JSON.parse(bills[2]!).totals.feeUsd).not.toBe(JSON.parse(bills[0]!).totals.feeUsd);
+    expect(JSON.parse(bills[3]!).totals.feeUsd).not.toBe(JSON.parse(bills[0]!).totals.feeUsd);
+    // Parquet (the default engine reads CSV only): the bill of the CSV it was made from.
+    for (const [source, exclude, bill] of [[csvPath, '', bills[0]!], [noProvider, '', bills[2]!], [csvPath, 'EXCLUDE (provider)', bills[2]!]] as const) {
+      const parquet = join(dir, `providers-${++fileCount}.parquet`);
+      await sql(`COPY (SELECT * ${exclude} FROM read_csv('${source}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`);
+      const run = await byok(['bill', parquet, '--policy', policy, '--engine', 'duckdb', '--format', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).lines).toEqual(JSON.parse(bill).lines);
+    }
+  });
+
   it('Parquet with typed columns (TIMESTAMPTZ, DECIMAL) gives the bill of the CSV it was made from', async () => {
     const log = await generated(20_000, 11);
     const typed = join(dir, 'typed.parquet');
