@@ -251,6 +251,42 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
   });
 });
 
+describe('which query a policy gets', () => {
+  // catches: the shorthand's fast, plain query replaced (or joined) by the tier machinery, or
+  // contract terms that change the fee (fee_rate, fee_cap_usd) billed by the plain query.
+  it('the shorthand compiles to the plain query; an account’s fee_rate or fee_cap_usd, or fees, to tiers', () => {
+    const shorthand = loadPolicy(defaultPolicyDocument);
+    const plain = compileBillSql(shorthand, parseAccounts([{ scope: 'org:acme', free_requests: '5' }]), { dialect: 'duckdb' });
+    expect(plain).toContain('CAST(cost_usd * CAST(');
+    expect(plain).not.toMatch(/tiered_fee|schedule_index|acct_fee_rate/);
+    for (const account of [{ fee_rate: '0.04' }, { fee_cap_usd: '10' }]) {
+      const tiers = compileBillSql(shorthand, parseAccounts([{ scope: 'org:acme', ...account }]), { dialect: 'duckdb' });
+      expect(tiers).toContain('tiered_fee');
+      // The plain query does not read model/provider: no version chooses a schedule by them.
+      expect(tiers).not.toMatch(/AS provider/);
+    }
+  });
+
+  // catches: --absent provider not honoured (the query reading a column the relation lacks), or an absent column not read as ''.
+  it('a policy choosing schedules by provider reads the column, or NULL for it with --absent: both bill as the oracle', async () => {
+    const config = one({
+      schedules: { a: [{ upTo: '1', rate: '0' }, { rate: '0.1' }], b: [{ upTo: '1', rate: '0' }, { rate: '0.5' }] },
+      rules: [
+        { name: 'anonymous', priority: 2, all: [{ fact: 'provider', operator: 'equal', value: '' }], schedule: 'b' },
+        { name: 'else', all: [], schedule: 'a' },
+      ],
+    });
+    const policy = loadPolicy(feePolicyDocument(config));
+    const rows = log(costs('1', '2', '3'));
+    const expected = expectedLines(referenceBill(rows, config));
+    expect(expected[0]!.fee_usd).toBe('2.5');
+    await engines.duck.load(rows.map(relationRowOf), RELATION_COLUMNS);
+    const query = compileBillSql(policy, undefined, { dialect: 'duckdb', absentColumns: ['provider', 'model'] });
+    expect(normaliseSqlRows(await engines.duck.query(query))).toEqual(expected);
+    await expect(engines.duck.query(compileBillSql(policy, undefined, { dialect: 'duckdb' }))).rejects.toThrow(/provider/);
+  });
+});
+
 describe('`byok sql` on the pricing-language scenarios', () => {
   const scenarios = ['18-volume-tiers', '19-allowance-in-dollars', '20-fees-by-provider-and-model', '21-contract-terms-and-cap'];
   for (const dir of scenarios) {
