@@ -30,7 +30,7 @@ import {
   normaliseSqlRows,
   useSqlEngines,
 } from '../support/sqlEngines.js';
-import { feePolicyDocument } from './feePolicyDocument.js';
+import { type DocumentOptions, feePolicyDocument } from './feePolicyDocument.js';
 import { type RefBill, referenceBill } from './referenceBill.js';
 import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
 
@@ -73,8 +73,8 @@ function expectedLines(ref: RefBill): SqlBillLine[] {
 }
 
 /** Every engine's query over `rows` under `config`; returns the oracle's lines (equal to all of them). */
-async function expectSqlMatchesOracle(rows: readonly FeeLogRow[], config: FeeConfig): Promise<SqlBillLine[]> {
-  const policy = loadPolicy(feePolicyDocument(config));
+async function expectSqlMatchesOracle(rows: readonly FeeLogRow[], config: FeeConfig, options: DocumentOptions = {}): Promise<SqlBillLine[]> {
+  const policy = loadPolicy(feePolicyDocument(config, options));
   const accounts = accountsOf(config, policy);
   const expected = expectedLines(referenceBill(rows, config));
   const relation = rows.map(relationRowOf);
@@ -105,6 +105,18 @@ describe('the pricing language compiled to SQL', () => {
         await expectSqlMatchesOracle(rows, config);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  // catches: a shorthand version beside a tiered one (or under an account's fee_rate/fee_cap_usd) billed by the wrong path.
+  it('law: the same with versions written as today’s shorthand where it can say them, under contract terms', async () => {
+    const terms = fc.array(fc.record({ rate: fc.constantFrom('', '0', '0.04', '1'), cap: fc.constantFrom('', '0', '0.02', '1000') }), { minLength: SCOPES.length, maxLength: SCOPES.length });
+    await fc.assert(
+      fc.asyncProperty(feeLogArb(), feeConfigArb({ unit: 'requests' }), terms, async (rows, config, t) => {
+        const accounts = SCOPES.map((scope, i) => ({ ...config.accounts.find((a) => a.scope === scope), scope, fee_rate: t[i]!.rate, fee_cap_usd: t[i]!.cap }));
+        await expectSqlMatchesOracle(rows, { ...config, accounts }, { shorthand: true });
+      }),
+      { numRuns: 40 },
     );
   });
 
