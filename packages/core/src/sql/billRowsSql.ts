@@ -8,10 +8,10 @@ import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION
 import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
 import { sqlIdentifier, sqlString, sqlTimestamp } from './sqlLiteral.js';
 import { InvalidArgumentError } from '../errors.js';
-import { feeTermsShorthand } from '../policy/feeTerms.js';
 import { feeUnitsOf } from '../policy/placeTiers.js';
 import { scheduleChoiceSql } from './scheduleChoiceSql.js';
-import { billsTiers, capLiteral, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
+import { capSql, tieredFeeCtes, uncountedFeeSql } from './tieredFeeCtes.js';
+import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
 
 export interface BillSqlOptions {
   readonly dialect: SqlDialect;
@@ -282,50 +282,18 @@ ${accountsSql(accounts, dialect, '    ', tiered ? { units: feeUnitsOf(policy), r
   ${tiered ? 'ruled_rows' : 'charged_rows'} AS (
     SELECT j.*, ${chargeCase} AS charge_rule FROM judged_rows AS j
   )`;
-  /** The fee of each row that pays one (tiers, before the cap), then capped per scope-month. */
-  function tieredCtes(): string {
-    const isFee = idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id));
-    const source = listUsd ? '(SELECT r.*, list_to - cost_usd AS list_from FROM ruled_rows AS r)' : 'ruled_rows';
-    const zero = `CAST(0 AS ${feeType})`;
-    // A request that does not count has no place in the tiers: the record ledger charges it
-    // a fee (when its charge rule says so) only where the scope's terms are exactly the
-    // version's shorthand — no cap, the shorthand's rate — as `rate × cost`, else 0.
-    const uncountedFee = each((v) => {
-      const short = feeTermsShorthand(v.feeTerms);
-      if (short === undefined || short.feeRate.units === 0n) return zero;
-      const rate = `CAST(${str(v.parameters.feeRate.toString())} AS ${rateType})`;
-      return `CASE WHEN acct_fee_cap IS NULL AND (acct_fee_rate IS NULL OR acct_fee_rate = ${rate}) THEN CAST(cost_usd * ${rate} AS ${feeType}) ELSE ${zero} END`;
-    });
-    const feeRows = `,
-  -- A counted request charged the fee pays, in its schedule, each tier's rate on its part in the tier.
-  fee_rows AS (
-    SELECT r.*, CASE WHEN NOT (${isFee}) THEN ${zero} WHEN counted THEN ${each((_, i) => tierSql[i]!.fee)} ELSE ${uncountedFee} END AS uncapped_fee
-    FROM ${source} AS r
-  ),`;
-    if (!capped) return `${feeRows}
-  charged_rows AS (
-    SELECT f.*, uncapped_fee AS tiered_fee FROM fee_rows AS f
-  )`;
-    const noCap = `CAST(NULL AS ${feeType})`;
-    const capSql = each((v) => `COALESCE(acct_fee_cap, ${v.feeTerms.capUsd === undefined ? noCap : capLiteral(v.feeTerms.capUsd, feeScale, dialect)})`);
-    const least = (a: string, b: string) => `CASE WHEN ${a} < ${b} THEN ${a} ELSE ${b} END`;
-    return `${feeRows}
-  -- The cap per scope-month: fees accumulate in allowance order; what passes the cap is not paid
-  -- (paid = min(fees up to and with it, cap) - min(fees before it, cap)).
-  capped_rows AS (
-    SELECT f.*, ${capSql} AS fee_cap,
-      SUM(uncapped_fee) OVER (PARTITION BY scope, period ORDER BY instant${nanosColumn}, request_id${collate} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS fees_to
-    FROM fee_rows AS f
-  ),
-  charged_rows AS (
-    SELECT c.*, CASE WHEN fee_cap IS NULL THEN uncapped_fee
-      ELSE CAST(${least('fees_to', 'fee_cap')} - ${least('fees_to - uncapped_fee', 'fee_cap')} AS ${feeType}) END AS tiered_fee
-    FROM capped_rows AS c
-  )`;
-  }
-
   return {
-    ctes: tiered ? `${ctes}${tieredCtes()}` : ctes,
+    ctes: tiered
+      ? `${ctes}${tieredFeeCtes({
+          isFee: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)),
+          tierFee: each((_, i) => tierSql[i]!.fee),
+          uncountedFee: each((v) => uncountedFeeSql(v, tierTypes)),
+          cap: capped ? each((v) => capSql(v, feeScale, dialect)) : undefined,
+          listUsd,
+          order: `instant${nanosColumn}, request_id${collate}`,
+          feeType,
+        })}`
+      : ctes,
     ruledCtes: ctes,
     ruledRows: tiered ? 'ruled_rows' : 'charged_rows',
     isFee: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)),
