@@ -51,7 +51,8 @@ export interface BillRowsSql {
   /**
    * `WITH` and the CTEs up to `charged_rows` (no trailing comma): one row per distinct
    * request with `scope`, `period`, `version_index`, `route`, `within_allowance`,
-   * `charge_rule` and `cost_usd` (DECIMAL(38,12)).
+   * `charge_rule` and `cost_usd` (DECIMAL(38,12)); billing tiers, also `tiered_fee`
+   * (`feeSql`), and the columns of the CTEs before (tieredFeeCtes.ts).
    */
   readonly ctes: string;
   /** Whether a `charged_rows` row pays a fee (cost × rate) / its list cost. */
