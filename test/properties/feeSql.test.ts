@@ -219,6 +219,17 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
     ]);
   });
 
+  // catches: a cap the fee type cannot hold (DECIMAL(38,24): below 10^14 dollars) failing the cast instead of never binding.
+  it('a cap past what the fee type holds never binds', async () => {
+    const tiers = req([{ rate: '0.000000000001' }], '1000000000000000000000000000000');
+    const accounts = [{ scope: 'org:beta', fee_cap_usd: '99999999999999.999999999999' }];
+    const rows = log([...costs('5', '7'), { cost: '3', org: 'beta' }]);
+    expect(fee(await expectSqlMatchesOracle(rows, one(tiers, accounts)))).toEqual([
+      ['org:acme', '2025-10', 0, 2, '0.000000000012'],
+      ['org:beta', '2025-10', 0, 1, '0.000000000003'],
+    ]);
+  });
+
   // catches: a cap of 0 read as no cap; a capped request counted free.
   it('a cap of 0 makes every fee 0, and the requests stay billable', async () => {
     expect(fee(await expectSqlMatchesOracle(log(costs('1', '2', '3')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0'))))).toEqual([['org:acme', '2025-10', 1, 2, '0']]);
