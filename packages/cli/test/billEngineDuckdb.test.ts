@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultPolicy, policyVariant } from '@byok-billing/core';
+import { defaultPolicy, defaultPolicyDocument, policyVariant } from '@byok-billing/core';
 import { byok } from '../../../test/support/runByok.js';
 import { billWith, bothEngines } from './support/engineParity.js';
 
@@ -403,6 +403,39 @@ describe('--engine duckdb reads what the default engine cannot', () => {
     return { path, bill: bill.stdout };
   }
 
+  it('schedules chosen by provider and model: CSV, gzipped CSV and Parquet give the default engine\'s bill; a log without the column reads it as \'\'', async () => {
+    // catches: the requests view dropping model/provider, a loader reading an absent column as
+    // something other than '' (NULL compared with a rule's constant), Parquet text columns missed.
+    const scenario = fileURLToPath(new URL('../../../scenarios/20-fees-by-provider-and-model/', import.meta.url));
+    const policy = join(scenario, 'policy.json');
+    const csvPath = join(scenario, 'requests.csv');
+    const csv = `read_csv('${csvPath}', all_varchar = true)`;
+    const noProvider = join(dir, 'no-provider.csv');
+    const noModel = join(dir, 'no-model.csv');
+    await sql(`COPY (SELECT * EXCLUDE (provider) FROM ${csv}) TO '${noProvider}' (FORMAT csv, HEADER true)`);
+    await sql(`COPY (SELECT * EXCLUDE (model) FROM ${csv}) TO '${noModel}' (FORMAT csv, HEADER true)`);
+    const gz = file(gzipSync(readFileSync(csvPath)), '.csv.gz');
+    const bills: string[] = [];
+    for (const log of [csvPath, gz, noProvider, noModel]) {
+      const runs = await expectSameAsDefault([log, '--policy', policy, '--format', 'json']);
+      expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+      bills.push(runs.duckdb.stdout);
+    }
+    expect(JSON.parse(bills[0]!).lines).toEqual(JSON.parse(readFileSync(join(scenario, 'expected-bill.json'), 'utf8')).lines);
+    expect(bills[1]).toBe(bills[0]);
+    // The columns matter here: without them other schedules are chosen.
+    expect(JSON.parse(bills[2]!).totals.feeUsd).not.toBe(JSON.parse(bills[0]!).totals.feeUsd);
+    expect(JSON.parse(bills[3]!).totals.feeUsd).not.toBe(JSON.parse(bills[0]!).totals.feeUsd);
+    // Parquet (the default engine reads CSV only): the bill of the CSV it was made from.
+    for (const [source, exclude, bill] of [[csvPath, '', bills[0]!], [noProvider, '', bills[2]!], [csvPath, 'EXCLUDE (provider)', bills[2]!]] as const) {
+      const parquet = join(dir, `providers-${++fileCount}.parquet`);
+      await sql(`COPY (SELECT * ${exclude} FROM read_csv('${source}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`);
+      const run = await byok(['bill', parquet, '--policy', policy, '--engine', 'duckdb', '--format', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).lines).toEqual(JSON.parse(bill).lines);
+    }
+  });
+
   it('Parquet with typed columns (TIMESTAMPTZ, DECIMAL) gives the bill of the CSV it was made from', async () => {
     const log = await generated(20_000, 11);
     const typed = join(dir, 'typed.parquet');
@@ -655,6 +688,38 @@ describe('--engine duckdb: precision, options, formats', () => {
     const runs = await expectSameAsDefault([log, '--format', 'json']);
     expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
     expect(JSON.parse(runs.duckdb.stdout).totals.byokCostUsd).toBe('319999999999999999999999999.999999999996');
+  });
+
+  it('the pricing language: fees summed at scale 12 + the finest tier rate\'s; a line whose fee bound reaches the limit is refused, not overflowed', async () => {
+    // catches: the cumulative fees of the cap's window (or a tier's part) overflowing DECIMAL(38,24)
+    // instead of being refused; the guard reading the shorthand's rate instead of the tiers'.
+    const policyOf = (capUsd?: string) =>
+      file(
+        JSON.stringify({
+          format: 'byok-policy/v1',
+          id: 'big-tiers',
+          parameters: { fees: { unit: 'list-usd', schedules: { s: [{ upTo: '1', rate: '0' }, { rate: '1.000000000001' }] }, ...(capUsd === undefined ? {} : { capUsd }) }, scopeMode: 'org', counts: 'served', defaultFailoverMode: 'fallback' },
+          rules: defaultPolicyDocument.rules,
+          versions: [{ version: 'v' }],
+        }),
+        '.json',
+      );
+    // 9 × 10^13 dollars: its fee (at most cost × 1.000000000001) stays below 10^14.
+    const fits = file(`${HEADER}\nt1,2025-10-05T10:00:00Z,u,,90000000000000,ok\n`);
+    for (const cap of [undefined, '5']) {
+      const runs = await expectSameAsDefault([fits, '--policy', policyOf(cap), '--format', 'json']);
+      expect(runs.duckdb.code, runs.duckdb.stderr).toBe(0);
+      expect(JSON.parse(runs.duckdb.stdout).totals.feeUsd).toBe(cap ?? '90000000000088.999999999999');
+    }
+    // Twice that: the fees before the cap could reach 10^14 dollars, past DECIMAL(38,24).
+    const past = file(`${HEADER}\nt1,2025-10-05T10:00:00Z,u,,90000000000000,ok\nt2,2025-10-05T10:00:01Z,u,,90000000000000,ok\n`);
+    const run = await byok(['bill', past, '--policy', policyOf('5'), '--engine', 'duckdb', '--format', 'json']);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'byok: scope user:u, period 2025-10: the sum of its charges (fees and list costs) reaches 10^14 dollars, more than --engine duckdb holds exactly (DECIMAL(38,24)); bill this log with --engine js\n',
+    });
   });
 
   it('every output format is the default engine\'s, byte for byte', async () => {

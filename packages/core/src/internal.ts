@@ -37,4 +37,5 @@ export { pow10 } from './money/money.js';
 export { civilFromDays, daysFromCivil } from './time/instant.js';
 export { sqlIdentifier, sqlString, unwritableSqlString } from './sql/sqlLiteral.js';
 export { feeScaleOf } from './sql/billRowsSql.js';
+export { billsTiers, tierRates } from './sql/tieredFeeSql.js';
 export { DOLLARS_PIECE_DIGITS, type LineSumsSqlOptions, compileLineSumsQuery } from './sql/lineSumsSql.js';

@@ -46,6 +46,13 @@ export interface ScheduleChooser {
    * is false, choosing with both `''`.
    */
   readonly byProviderOrModel: boolean;
+  /**
+   * The providers and models the rules name (first-mention order): every other value is
+   * chosen for as any one of them would be, so a compiler (the SQL bill) can print the
+   * choice as a table over these values plus "any other".
+   */
+  readonly providers: readonly string[];
+  readonly models: readonly string[];
   /** The choice for a request's facts (`provider`/`model`: the log's cells, `''` when absent). */
   choose(provider: string, model: string, failoverMode: FailoverMode, keyResult: KeyResult, platformResult: PlatformResult): ScheduleChoice;
   /**
@@ -218,7 +225,7 @@ export function createScheduleChooser(table: ScheduleRuleTable | undefined, name
       );
     }
     const only: ScheduleChoice = Object.freeze({ schedule: 0, name: names[0]!, rule: ONLY_SCHEDULE_RULE });
-    return Object.freeze({ names: frozenNames, byProviderOrModel: false, choose: () => only, chooseRecorded: () => only });
+    return Object.freeze({ names: frozenNames, byProviderOrModel: false, providers: [], models: [], choose: () => only, chooseRecorded: () => only });
   }
   const index = new Map<string, number>(names.map((name, i) => [name, i]));
   const named = new Set<string>();
@@ -280,6 +287,8 @@ export function createScheduleChooser(table: ScheduleRuleTable | undefined, name
   return Object.freeze({
     names: frozenNames,
     byProviderOrModel,
+    providers: Object.freeze([...table.providers]),
+    models: Object.freeze([...table.models]),
     choose,
     chooseRecorded: (provider: string, model: string, failoverMode: FailoverMode, platformResult: PlatformResult = 'ok') => choose(provider, model, failoverMode, 'ok', platformResult),
   });

@@ -8,6 +8,10 @@ import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION
 import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
 import { sqlIdentifier, sqlString, sqlTimestamp } from './sqlLiteral.js';
 import { InvalidArgumentError } from '../errors.js';
+import { feeUnitsOf } from '../policy/placeTiers.js';
+import { scheduleChoiceSql } from './scheduleChoiceSql.js';
+import { capSql, tieredFeeCtes, uncountedFeeSql } from './tieredFeeCtes.js';
+import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
 
 export interface BillSqlOptions {
   readonly dialect: SqlDialect;
@@ -33,17 +37,13 @@ export const COST_SCALE = 12;
 /**
  * The scale of fees (and totals) in the query: the cost scale plus the finest fee rate's
  * scale, so `cost × rate` is exact. Engines whose DECIMAL holds 38 digits hold fees
- * below 10^(38 - this scale) dollars.
+ * below 10^(38 - this scale) dollars. A policy billed by tiers (`billsTiers`) counts
+ * every tier's rate and every account's `fee_rate` too.
  */
-export function feeScaleOf(policy: Policy): number {
-  return COST_SCALE + Math.max(...policy.versions.map((v) => rateDigits(v.parameters.feeRate.toString()).scale));
-}
-
-/** A rate's integer and fractional digit counts, as its canonical text writes them. */
-function rateDigits(rate: string): { integer: number; scale: number } {
-  const point = rate.indexOf('.');
-  const integer = point < 0 ? rate : rate.slice(0, point);
-  return { integer: integer === '0' ? 0 : integer.length, scale: point < 0 ? 0 : rate.length - point - 1 };
+export function feeScaleOf(policy: Policy, accounts?: Accounts): number {
+  const plain = Math.max(...policy.versions.map((v) => rateDigits(v.parameters.feeRate.toString()).scale));
+  if (!billsTiers(policy, accounts)) return COST_SCALE + plain;
+  return COST_SCALE + Math.max(plain, ...tierRates(policy, accounts).map((r) => rateDigits(r.toString()).scale));
 }
 
 /** The query up to `charged_rows`, and the expressions its closing CTEs need. */
@@ -51,14 +51,24 @@ export interface BillRowsSql {
   /**
    * `WITH` and the CTEs up to `charged_rows` (no trailing comma): one row per distinct
    * request with `scope`, `period`, `version_index`, `route`, `within_allowance`,
-   * `charge_rule` and `cost_usd` (DECIMAL(38,12)).
+   * `charge_rule` and `cost_usd` (DECIMAL(38,12)); billing tiers, also `tiered_fee`
+   * (`feeSql`), and the columns of the CTEs before (tieredFeeCtes.ts).
    */
   readonly ctes: string;
   /** Whether a `charged_rows` row pays a fee (cost × rate) / its list cost. */
   readonly isFee: string;
   readonly isList: string;
-  /** The row's fee rate, a DECIMAL of one type for all versions. */
+  /** The row's fee rate, a DECIMAL of one type for all versions (the shorthand's: a policy billed by tiers has `tiered_fee` instead). */
   readonly rateSql: string;
+  /** The fee of a `charged_rows` row that pays one, at the fee type: cost × rate, or (tiers) its column `tiered_fee`. */
+  readonly feeSql: string;
+  /**
+   * The CTEs up to the rows with their charge rule but no fee (`ruledRows`, its name): what
+   * reads only costs and charge kinds (the line sums) needs none of the tiers' sums, which
+   * could overflow where the line sums must find the overflow first.
+   */
+  readonly ruledCtes: string;
+  readonly ruledRows: string;
   readonly costType: string;
   readonly feeType: string;
   /** `COLLATE …` for byte order, or '' (ansi). */
@@ -136,7 +146,17 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   const column = (name: OptionalRequestColumn) => (absent.has(name) ? nullText : sqlIdentifier(name));
   const collate = binaryCollation(dialect);
   const costType = `DECIMAL(38,${COST_SCALE})`;
-  const feeType = `DECIMAL(38,${feeScaleOf(policy)})`;
+  const feeScale = feeScaleOf(policy, accounts);
+  const feeType = `DECIMAL(38,${feeScale})`;
+  // The pricing language (docs/pricing-language.md): tiers, schedules, caps and contract
+  // terms. A policy the shorthand bills (and accounts without fee_rate/fee_cap_usd) keeps
+  // the plain query, unchanged: fee = cost × rate.
+  const tiered = billsTiers(policy, accounts);
+  const byFacts = tiered && versions.some((v) => v.scheduleChooser.byProviderOrModel);
+  const listUsd = tiered && versions.some((v) => v.feeTerms.unit === 'list-usd');
+  const capped = tiered && (versions.some((v) => v.feeTerms.capUsd !== undefined) || [...(accounts?.values() ?? [])].some((a) => a.feeCapUsd !== undefined));
+  const factSelect = byFacts ? `,\n      COALESCE(${column('provider')}, '')${collate} AS provider, COALESCE(${column('model')}, '')${collate} AS model` : '';
+  const factColumns = byFacts ? ', provider, model' : '';
   // The nanoseconds past the microsecond, when the relation has them, are part of the
   // instant: of its content (duplicates) and of the allowance order.
   const nanos = options.nanosecondColumn === undefined ? undefined : sqlIdentifier(options.nanosecondColumn);
@@ -173,6 +193,15 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   // An account's allowance replaces only a version's that grants one (decideRequest's placeRequest).
   const allowanceSql = each((v) => (v.parameters.allowance > 0 ? `COALESCE(a.free_requests, ${v.parameters.allowance})` : '0'));
   const failoverSql = each((v) => `COALESCE(${v.parameters.scopeMode === 'org' ? 'a' : 'o'}.failover_mode, ${str(v.parameters.defaultFailoverMode)})`);
+  const rateType = rateTypeOf(tiered ? tierRates(policy, accounts) : []);
+  const tierTypes = { dialect, rateType, feeType };
+  const tierSql = versions.map((v) => (tiered ? tieredVersionSql(v, tierTypes) : undefined));
+  const scheduleFacts = {
+    literal: str,
+    failoverMode: textFact('failover_mode', FAILOVER_MODES),
+    keyResult: textFact(`COALESCE(key_result, 'ok')`, KEY_RESULTS),
+    platformResult: textFact('platform_result', PLATFORM_RESULTS),
+  };
   const versionBranches: string[] = [];
   for (let i = versions.length - 1; i >= 1; i--) versionBranches.push(`WHEN instant >= ${sqlTimestamp(versions[i]!.effectiveFromMs!)} THEN ${i}`);
 
@@ -184,12 +213,12 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
       COALESCE(${column('org_id')}, '')${collate} AS org_id, CAST(cost_usd AS ${costType}) AS cost_usd,
       NULLIF(${column('key_result')}, '')${collate} AS key_result,
       COALESCE(NULLIF(${column('platform_result')}, ''), 'ok')${collate} AS platform_result,
-      NULLIF(${column('route')}, '')${collate} AS recorded_route
+      NULLIF(${column('route')}, '')${collate} AS recorded_route${factSelect}
     FROM ${sqlIdentifier(options.relation ?? REQUESTS_RELATION)}
   ),
   -- A request_id repeated with the same content counts once (POLICY.md D6).
   distinct_rows AS (
-    SELECT DISTINCT request_id, instant${nanosColumn}, user_id, org_id, cost_usd, key_result, platform_result, recorded_route FROM log_rows
+    SELECT DISTINCT request_id, instant${nanosColumn}, user_id, org_id, cost_usd, key_result, platform_result, recorded_route${factColumns} FROM log_rows
   ),
   -- The same request_id with other content is an error: the least such id, or NULL.
   conflict AS (
@@ -205,7 +234,7 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   ),
   -- Whose allowance (the version's scope mode)${ownerJoined ? ', whose keys (the org of an org member, else the user)' : ''} and which period (its reset zone).
   placed_rows AS (
-    SELECT request_id, instant${nanosColumn}, cost_usd, key_result, platform_result, recorded_route, version_index,
+    SELECT request_id, instant${nanosColumn}, cost_usd, key_result, platform_result, recorded_route${factColumns}, version_index,
       ${scopeSql} AS scope,${ownerJoined ? `\n      ${orgScopeSql} AS key_owner,` : ''}
       ${periodOf} AS period
     FROM checked_rows
@@ -213,12 +242,14 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   ),
   -- The accounts file: per-scope failover mode and allowance (NULL: the policy default).
   accounts AS (
-${accountsSql(accounts, dialect, '    ')}
+${accountsSql(accounts, dialect, '    ', tiered ? { units: feeUnitsOf(policy), rateType, feeScale } : undefined)}
   ),
   -- The allowance is the scope's account's; the failover mode the account's of whose keys serve
   -- the request (under scope mode org, the same account).
   termed_rows AS (
-    SELECT p.*, ${allowanceSql} AS allowance, ${failoverSql} AS failover_mode
+    SELECT p.*, ${allowanceSql} AS allowance, ${failoverSql} AS failover_mode${
+      tiered ? ',\n      a.free_requests AS acct_free_requests, a.free_usd AS acct_free_usd, a.fee_rate AS acct_fee_rate, a.fee_cap_usd AS acct_fee_cap' : ''
+    }
     FROM placed_rows AS p LEFT JOIN accounts AS a ON a.scope = p.scope${ownerJoined ? '\n      LEFT JOIN accounts AS o ON o.scope = p.key_owner' : ''}
   ),
   -- The routing tables (the kernel's, compiled once from the rule documents): the deciding
@@ -228,26 +259,48 @@ ${accountsSql(accounts, dialect, '    ')}
     FROM termed_rows AS t
   ),
   counting_rows AS (
-    SELECT r.*, ${routeOf} AS route, ${countedSql} AS counted
+    SELECT r.*, ${routeOf} AS route, ${countedSql} AS counted${tiered ? `,\n      ${each((v) => scheduleChoiceSql(v, scheduleFacts, '      '))} AS schedule_index` : ''}
     FROM routed_rows AS r
   ),
   -- The allowance is used in time order, ties by request_id in byte order (POLICY.md D1).
   numbered_rows AS (
-    SELECT c.*, CASE WHEN counted THEN ROW_NUMBER() OVER (PARTITION BY scope, period, counted ORDER BY instant${nanosColumn}, request_id${collate}) END AS ordinal
+    SELECT c.*, CASE WHEN counted THEN ROW_NUMBER() OVER (PARTITION BY scope, period, counted ORDER BY instant${nanosColumn}, request_id${collate}) END AS ordinal${
+      listUsd
+        ? `,\n      -- list-usd tiers: the scope-month's cumulative list cost of counted requests, up to and with this one.\n      CASE WHEN counted THEN SUM(cost_usd) OVER (PARTITION BY scope, period, counted ORDER BY instant${nanosColumn}, request_id${collate} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS list_to`
+        : ''
+    }
     FROM counting_rows AS c
   ),
   judged_rows AS (
-    SELECT n.*, COALESCE(ordinal <= allowance, FALSE) AS within_allowance FROM numbered_rows AS n
+    ${
+      tiered
+        ? `-- Free: all of a counted request in its schedule's free tier (the charge rules' "within").
+    SELECT n.*, CASE WHEN counted THEN ${each((_, i) => `(${tierSql[i]!.free})`)} ELSE FALSE END AS within_allowance FROM numbered_rows AS n`
+        : 'SELECT n.*, COALESCE(ordinal <= allowance, FALSE) AS within_allowance FROM numbered_rows AS n'
+    }
   ),
   -- The charge tables (the kernel's): the deciding rule's id.
-  charged_rows AS (
+  ${tiered ? 'ruled_rows' : 'charged_rows'} AS (
     SELECT j.*, ${chargeCase} AS charge_rule FROM judged_rows AS j
   )`;
   return {
-    ctes,
+    ctes: tiered
+      ? `${ctes}${tieredFeeCtes({
+          isFee: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)),
+          tierFee: each((_, i) => tierSql[i]!.fee),
+          uncountedFee: each((v) => uncountedFeeSql(v, tierTypes)),
+          cap: capped ? each((v) => capSql(v, feeScale, dialect)) : undefined,
+          listUsd,
+          order: `instant${nanosColumn}, request_id${collate}`,
+          feeType,
+        })}`
+      : ctes,
+    ruledCtes: ctes,
+    ruledRows: tiered ? 'ruled_rows' : 'charged_rows',
     isFee: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)),
     isList: idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'list').map((r) => r.id)),
     rateSql: rateSqlOf(versions, dialect),
+    feeSql: tiered ? 'tiered_fee' : `CAST(cost_usd * ${rateSqlOf(versions, dialect)} AS ${feeType})`,
     costType,
     feeType,
     collate,

@@ -1,6 +1,8 @@
 import type { Accounts } from '../accounts/accounts.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
 import { formatInstant } from '../time/instant.js';
+import { Money } from '../money/money.js';
+import { type FeeSchedule, type FeeTerms, LIST_USD_BOUND_SCALE, feeTermsShorthand } from '../policy/feeTerms.js';
 import { type BillSqlOptions, COST_SCALE, billRowsSql } from './billRowsSql.js';
 import { canonicalMoneySql } from './dialectExpressions.js';
 import { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, REQUESTS_RELATION } from './requestsRelation.js';
@@ -24,7 +26,7 @@ export function compileBillQuery(policy: Policy, accounts: Accounts | undefined,
   -- Exact amounts: the fee is cost x rate at scale ${COST_SCALE} + the rate's, never rounded.
   priced_rows AS (
     SELECT scope, period, route, within_allowance, cost_usd,
-      CASE WHEN ${rows.isFee} THEN CAST(cost_usd * ${rows.rateSql} AS ${feeType}) ELSE CAST(0 AS ${feeType}) END AS fee,
+      CASE WHEN ${rows.isFee} THEN ${rows.feeSql} ELSE CAST(0 AS ${feeType}) END AS fee,
       CASE WHEN ${rows.isList} THEN cost_usd ELSE CAST(0 AS ${costType}) END AS list_charge
     FROM charged_rows
   ),
@@ -51,10 +53,20 @@ ORDER BY scope${collate}, period${collate}`;
 function describeVersion(version: PolicyVersion): string {
   const p = version.parameters;
   const from = version.effectiveFromMs === null ? 'from the start' : `from ${formatInstant({ epochMs: version.effectiveFromMs, nanos: 0 })}`;
+  const fees = feeTermsShorthand(version.feeTerms) === undefined ? describeFees(version.feeTerms) : `allowance ${p.allowance}, fee rate ${p.feeRate.toString()}`;
   return (
-    `${JSON.stringify(version.version)} ${from}: allowance ${p.allowance}, fee rate ${p.feeRate.toString()}, scope ${p.scopeMode}, ` +
+    `${JSON.stringify(version.version)} ${from}: ${fees}, scope ${p.scopeMode}, ` +
     `counts ${p.counts}, default failover ${p.defaultFailoverMode}, reset zone ${p.resetTimeZone}`
   );
+}
+
+/** Pricing-language terms as `tiers` writes them (`upTo:rate/…/rate`, list-usd bounds in dollars). */
+function describeFees(terms: FeeTerms): string {
+  const bound = (upTo: number | bigint) => (typeof upTo === 'bigint' ? new Money(upTo, LIST_USD_BOUND_SCALE).toString() : String(upTo));
+  const schedules = (terms.schedules as readonly FeeSchedule<number | bigint>[]).map(
+    (s) => `${s.name} ${s.tiers.map((t) => (t.upTo === null ? t.rate.toString() : `${bound(t.upTo)}:${t.rate.toString()}`)).join('/')}`,
+  );
+  return `fees in ${terms.unit} (${schedules.join('; ')})${terms.capUsd === undefined ? '' : `, cap ${terms.capUsd.toString()}`}`;
 }
 
 /**

@@ -91,7 +91,7 @@ export interface TermFacts {
 }
 
 /** One entry of a decision table: the fact values (indexes into each fact's domain) and the deciding rule's id. */
-interface Cell {
+export interface Cell {
   readonly cell: readonly number[];
   readonly id: number;
 }
@@ -119,7 +119,7 @@ class RuleIds<P> {
  * drops out). The cells partition the facts' domain, so the rule with the most cells can
  * be the ELSE and the order of the WHENs does not matter.
  */
-function tableCase<P>(cells: readonly Cell[], facts: readonly SqlFact[], rules: readonly SqlRule<P>[], indent: string): string {
+export function tableCase<P>(cells: readonly Cell[], facts: readonly SqlFact[], rules: readonly SqlRule<P>[], indent: string): string {
   const byId = new Map<number, number[][]>();
   for (const { cell, id } of cells) byId.set(id, [...(byId.get(id) ?? []), [...cell]]);
   const groups = [...byId].sort((a, b) => a[0] - b[0]);

@@ -34,14 +34,14 @@ const FRACTION_UNITS = `1${'0'.repeat(COST_SCALE)}`;
  */
 export function compileLineSumsQuery(policy: Policy, accounts: Accounts | undefined, options: LineSumsSqlOptions): string {
   const rows = billRowsSql(policy, accounts, options);
-  return `${rows.ctes},
+  return `${rows.ruledCtes},
   -- Each cost in integer pieces below 10^13: their sums cannot overflow a HUGEINT.
   cost_pieces AS (
     SELECT scope, period, version_index, route,
       CASE WHEN ${rows.isFee} THEN 'fee' WHEN ${rows.isList} THEN 'list' ELSE 'none' END AS charge,
       CAST(floor(cost_usd) AS HUGEINT) AS dollars,
       CAST((cost_usd - floor(cost_usd)) * ${FRACTION_UNITS} AS HUGEINT) AS fraction
-    FROM charged_rows
+    FROM ${rows.ruledRows}
   )
 SELECT scope, period, version_index, route, charge,
   SUM(dollars // ${PIECE}) AS dollars_high, SUM(dollars % ${PIECE}) AS dollars_low, SUM(fraction) AS fraction_units

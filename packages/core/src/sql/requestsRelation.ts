@@ -66,7 +66,7 @@ import type { SqlDialect } from './sqlDialect.js';
  */
 
 /** Log columns the relation may lack (see `absentColumns`); the query reads them as NULL. */
-export const OPTIONAL_REQUEST_COLUMNS = ['org_id', 'key_result', 'platform_result', 'route'] as const;
+export const OPTIONAL_REQUEST_COLUMNS = ['org_id', 'model', 'provider', 'key_result', 'platform_result', 'route'] as const;
 export type OptionalRequestColumn = (typeof OPTIONAL_REQUEST_COLUMNS)[number];
 
 /** One column of the `requests` relation. */
@@ -86,6 +86,9 @@ export const REQUESTS_RELATION_COLUMNS: readonly RequestsRelationColumn[] = [
   { name: 'timestamp', type: { duckdb: 'TIMESTAMPTZ', postgres: 'timestamptz', ansi: 'TIMESTAMP WITH TIME ZONE' }, nullable: false },
   { name: 'user_id', type: text, nullable: false },
   { name: 'org_id', type: text, nullable: true },
+  // Read only by a policy whose fee schedules are chosen by model or provider ('' when absent).
+  { name: 'model', type: text, nullable: true },
+  { name: 'provider', type: text, nullable: true },
   { name: 'cost_usd', type: { duckdb: 'DECIMAL(38,12)', postgres: 'numeric(38,12)', ansi: 'DECIMAL(38,12)' }, nullable: false },
   { name: 'key_result', type: text, nullable: true },
   { name: 'platform_result', type: text, nullable: true },

@@ -53,7 +53,7 @@ FROM candidates r JOIN firsts f USING (request_id)`;
 export function createAcceptedRowsSql(firstVersionFromMs: number | null): string {
   const beforePolicy = firstVersionFromMs === null ? 'false' : `c.epoch_ms < ${firstVersionFromMs}`;
   return `CREATE VIEW ${ACCEPTED_ROWS} AS
-SELECT c.row_key, c.file_index, c.request_id, c.user_id, c.org_id, c.key_result, c.platform_result, c.route, c.epoch_ms, c.nanos, c.cost,
+SELECT c.row_key, c.file_index, c.request_id, c.user_id, c.org_id, c.model, c.provider, c.key_result, c.platform_result, c.route, c.epoch_ms, c.nanos, c.cost,
   ${beforePolicy} AS before_policy
 FROM (SELECT rowid AS row_key, * FROM ${CHECKED_ROWS} WHERE valid) c
 ANTI JOIN (SELECT row_key FROM ${REPEATED_ROWS} WHERE outcome <> 'first') r USING (row_key)`;
@@ -73,6 +73,6 @@ export const REQUEST_NANOSECONDS = 'timestamp_nanos';
 export function createRequestsViewSql(): string {
   return `CREATE VIEW ${REQUESTS} AS
 SELECT request_id, make_timestamptz(epoch_ms * 1000 + nanos // 1000) AS "timestamp", (nanos % 1000)::SMALLINT AS ${REQUEST_NANOSECONDS},
-  user_id, org_id, cost AS cost_usd, key_result, platform_result, route
+  user_id, org_id, model, provider, cost AS cost_usd, key_result, platform_result, route
 FROM ${ACCEPTED_ROWS} WHERE NOT before_policy`;
 }

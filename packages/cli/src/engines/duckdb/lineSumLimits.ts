@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Accounts, MAX_MONEY_FRACTION_DIGITS, Money, type Policy } from '@byok-billing/core';
-import { DOLLARS_PIECE_DIGITS, compareUtf8, compileLineSumsQuery, feeScaleOf, pow10 } from '@byok-billing/core/internal';
+import { type Accounts, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, Rate } from '@byok-billing/core';
+import { DOLLARS_PIECE_DIGITS, billsTiers, compareUtf8, compileLineSumsQuery, feeScaleOf, pow10, tierRates } from '@byok-billing/core/internal';
 import { REQUEST_NANOSECONDS, REQUESTS } from './arrivalsSql.js';
 import { DuckdbRefusal } from './duckdbEngineErrors.js';
 
@@ -36,9 +36,10 @@ function decimalLimit(scale: number): Money {
  * named is the first past a limit in the bill's order, whatever the order of the input.
  */
 export async function refuseInexactSums(connection: DuckDBConnection, policy: Policy, accounts: Accounts | undefined, bound: RequestsBound): Promise<void> {
-  const feeScale = feeScaleOf(policy);
-  if (boundFits(policy, bound, feeScale)) return;
-  const lines = await exactLineSums(connection, policy, accounts);
+  const feeScale = feeScaleOf(policy, accounts);
+  const tiers = tiersBound(policy, accounts);
+  if (boundFits(policy, bound, feeScale, tiers)) return;
+  const lines = await exactLineSums(connection, policy, accounts, tiers);
   for (const line of lines.sort((a, b) => compareUtf8(a.scope, b.scope) || (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))) {
     const refusal = lineRefusal(line, feeScale);
     if (refusal !== undefined) throw refusal;
@@ -50,11 +51,25 @@ export async function refuseInexactSums(connection: DuckDBConnection, policy: Po
  * rates, and that sum at most count × the largest cost: when that fits the tightest
  * limit (the fee scale's), every line fits.
  */
-function boundFits(policy: Policy, bound: RequestsBound, feeScale: number): boolean {
+function boundFits(policy: Policy, bound: RequestsBound, feeScale: number, tiers: Rate | undefined): boolean {
   if (bound.maxCost === undefined) return true;
   const allCosts = new Money(bound.maxCost.units * bound.count, bound.maxCost.scale);
   const limit = decimalLimit(feeScale);
-  return allCosts.compare(limit) < 0 && policy.versions.every((v) => allCosts.multiply(v.parameters.feeRate).compare(limit) < 0);
+  if (allCosts.compare(limit) >= 0) return false;
+  return tiers === undefined ? policy.versions.every((v) => allCosts.multiply(v.parameters.feeRate).compare(limit) < 0) : allCosts.multiply(tiers).compare(limit) < 0;
+}
+
+/**
+ * A policy billed by tiers (docs/pricing-language.md): its largest rate, of every tier and
+ * every account's fee_rate, or undefined for the shorthand's plain `cost × rate`. A request's
+ * fee is at most its cost × that rate (its parts in the tiers add up to at most its cost),
+ * so a line's fees, and every cumulative sum of them the cap is computed from, are at most
+ * its fee-paying costs × that rate; the query also sums the scope-month's counted list
+ * costs (list-usd tiers), at most all its costs.
+ */
+function tiersBound(policy: Policy, accounts: Accounts | undefined): Rate | undefined {
+  if (!billsTiers(policy, accounts)) return undefined;
+  return tierRates(policy, accounts).reduce((max, r) => (r.units * pow10(Math.max(max.scale - r.scale, 0)) > max.units * pow10(Math.max(r.scale - max.scale, 0)) ? r : max), new Rate(0n, 0));
 }
 
 /** A bill line's sums that DuckDB holds in a DECIMAL(38, s), exactly. */
@@ -63,12 +78,14 @@ interface LineSums {
   readonly period: string;
   byokCost: Money;
   platformCost: Money;
+  /** Every cost of the line, whatever its route (a bound of the list-usd counter). */
+  allCosts: Money;
   /** Fees plus list costs: total_usd. */
   total: Money;
 }
 
 /** The lines' sums, put together from compileLineSumsQuery's pieces with exact arithmetic. */
-async function exactLineSums(connection: DuckDBConnection, policy: Policy, accounts: Accounts | undefined): Promise<LineSums[]> {
+async function exactLineSums(connection: DuckDBConnection, policy: Policy, accounts: Accounts | undefined, tiers: Rate | undefined): Promise<LineSums[]> {
   const query = compileLineSumsQuery(policy, accounts, { dialect: 'duckdb', relation: REQUESTS, nanosecondColumn: REQUEST_NANOSECONDS });
   const lines = new Map<string, LineSums>();
   for (const row of (await connection.runAndReadAll(query)).getRowObjectsJson()) {
@@ -77,14 +94,17 @@ async function exactLineSums(connection: DuckDBConnection, policy: Policy, accou
     const key = `${scope}\u0000${period}`;
     let line = lines.get(key);
     if (line === undefined) {
-      line = { scope, period, byokCost: Money.ZERO, platformCost: Money.ZERO, total: Money.ZERO };
+      line = { scope, period, byokCost: Money.ZERO, platformCost: Money.ZERO, allCosts: Money.ZERO, total: Money.ZERO };
       lines.set(key, line);
     }
     const dollars = BigInt(String(row.dollars_high)) * pow10(DOLLARS_PIECE_DIGITS) + BigInt(String(row.dollars_low));
     const cost = new Money(dollars * pow10(COST_SCALE) + BigInt(String(row.fraction_units)), COST_SCALE);
     if (row.route === 'byok') line.byokCost = line.byokCost.add(cost);
     if (row.route === 'platform') line.platformCost = line.platformCost.add(cost);
-    if (row.charge === 'fee') line.total = line.total.add(cost.multiply(policy.versions[Number(row.version_index)]!.parameters.feeRate));
+    // Only a query with list-usd counters sums costs across routes.
+    if (tiers !== undefined) line.allCosts = line.allCosts.add(cost);
+    // Tiers: a bound of the fees (never below them), not the fees themselves.
+    if (row.charge === 'fee') line.total = line.total.add(cost.multiply(tiers ?? policy.versions[Number(row.version_index)]!.parameters.feeRate));
     if (row.charge === 'list') line.total = line.total.add(cost);
   }
   return [...lines.values()];
@@ -99,7 +119,7 @@ function lineRefusal(line: LineSums, feeScale: number): DuckdbRefusal | undefine
         `more than --engine duckdb holds exactly (DECIMAL(${DECIMAL_DIGITS},${scale})); bill this log with --engine js`,
     );
   const costLimit = decimalLimit(COST_SCALE);
-  if (line.byokCost.compare(costLimit) >= 0 || line.platformCost.compare(costLimit) >= 0) return refuse('the sum of its costs', COST_SCALE);
+  if (line.byokCost.compare(costLimit) >= 0 || line.platformCost.compare(costLimit) >= 0 || line.allCosts.compare(costLimit) >= 0) return refuse('the sum of its costs', COST_SCALE);
   if (line.total.compare(decimalLimit(feeScale)) >= 0) return refuse('the sum of its charges (fees and list costs)', feeScale);
   return undefined;
 }
