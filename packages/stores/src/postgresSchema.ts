@@ -22,6 +22,12 @@ export async function createPostgresSchema(pool: Pool, tables: PostgresTables): 
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`byok-billing schema ${tables.decisions}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS ${tables.counters} (key TEXT PRIMARY KEY, counted BIGINT NOT NULL)`);
+    // A counter's fee state (the pricing language: list cost counted in 10^-12 dollars, fees
+    // paid in 10^-24 dollars), exact NUMERIC integers beside the count. Tables made before
+    // it existed get the columns here, every existing counter at 0: exact, as no fee state
+    // was kept (nor any pricing-language policy metered) then.
+    await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS list_usd NUMERIC NOT NULL DEFAULT 0`);
+    await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS fees NUMERIC NOT NULL DEFAULT 0`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.decisions} (seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL)`,
     );
