@@ -6,6 +6,7 @@ import {
   type SqlDialect,
   type SqlMoneyOutput,
   compileBillSql,
+  feeUnitsOf,
 } from '@byok-billing/core';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -43,9 +44,7 @@ function parseAbsentColumns(text: string | undefined): OptionalRequestColumn[] {
 /** `byok sql`: the policy (and accounts) compiled to a SQL query over a `requests` relation. */
 export async function sqlCommand(options: SqlCliOptions, io: ProgramIO): Promise<string> {
   const policy = loadPolicyFile(options.policy);
-  const accounts = await loadAccountsFile(options.accounts, (message) => {
-    if (!options.quiet) io.stderr(`byok: warning: ${message}\n`);
-  });
+  const accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
   if (options.relation !== undefined && options.relation === '') throw new UsageError('--relation: give a table or view name');
   if (options.nanosecondColumn !== undefined && options.nanosecondColumn === '') throw new UsageError('--nanosecond-column: give a column name');
   let script: string;

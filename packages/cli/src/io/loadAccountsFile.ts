@@ -8,11 +8,11 @@ const ACCOUNT_COLUMNS = ['scope', 'failover_mode', 'free_requests', 'fee_rate', 
 
 /**
  * Reads an accounts CSV (`scope,failover_mode,free_requests,fee_rate,fee_cap_usd`, FORMATS.md
- * v1.1; only `scope` is required); errors name line and column. `units`: the units the
- * policy's versions count (`feeUnitsOf(policy)`), which say how `free_requests` reads
- * (default: requests, a whole number).
+ * v1.1; only `scope` is required, any other column is refused); errors name line and column.
+ * `units`: the units the policy's versions count (`feeUnitsOf(policy)`), which say how
+ * `free_requests` reads (a whole number of requests, or dollars under `list-usd`).
  */
-export async function loadAccountsFile(path: string | undefined, warn: (message: string) => void, units?: readonly FeeUnit[]): Promise<Accounts | undefined> {
+export async function loadAccountsFile(path: string | undefined, units: readonly FeeUnit[]): Promise<Accounts | undefined> {
   if (path === undefined) return undefined;
   const source = inputSource(path);
   const rows: AccountRow[] = [];
@@ -23,8 +23,15 @@ export async function loadAccountsFile(path: string | undefined, warn: (message:
       const names = readHeaderNames(record.fields, path, record.line);
       columns = ACCOUNT_COLUMNS.map((c) => names.indexOf(c));
       if (columns[0] === -1) throw new InputError({ file: path, line: record.line }, 'missing required column scope (expected scope,failover_mode,free_requests,fee_rate,fee_cap_usd; all but scope optional)');
-      const unknown = names.filter((n) => !(ACCOUNT_COLUMNS as readonly string[]).includes(n));
-      if (unknown.length > 0) warn(`${path}: ignoring unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
+      // An unknown column is refused, not skipped: a misspelt contract term (`fee_cap` for
+      // `fee_cap_usd`) would otherwise bill the scope silently on the policy's terms.
+      const unknown = names.findIndex((n) => !(ACCOUNT_COLUMNS as readonly string[]).includes(n));
+      if (unknown !== -1) {
+        throw new InputError(
+          { file: path, line: record.line, column: unknown + 1 },
+          `unknown column ${JSON.stringify(names[unknown])} (the accounts columns are ${ACCOUNT_COLUMNS.join(',')}; all but scope optional)`,
+        );
+      }
       continue;
     }
     const cell = (i: number) => (columns![i] === -1 ? '' : (record.fields[columns![i]!] ?? ''));
@@ -32,7 +39,7 @@ export async function loadAccountsFile(path: string | undefined, warn: (message:
     lines.push(record.line);
   }
   try {
-    return parseAccounts(rows, units === undefined ? {} : { units });
+    return parseAccounts(rows, { units });
   } catch (error) {
     if (!(error instanceof InvalidAccountsError)) throw error;
     const row = Number(/accounts row (\d+)/.exec(error.message)?.[1] ?? 0);

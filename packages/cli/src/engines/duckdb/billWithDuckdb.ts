@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Accounts, type Bill, type InputSummary, type Policy, parseMoney } from '@byok-billing/core';
+import { type Accounts, type Bill, type InputSummary, type Policy, feeUnitsOf, parseMoney } from '@byok-billing/core';
 import { loadAccountsFile } from '../../io/loadAccountsFile.js';
 import { loadPolicyFile } from '../../io/loadPolicyFile.js';
 import { parseMaxLineBytes } from '../../io/readLimits.js';
@@ -63,7 +63,7 @@ export async function billWithDuckdb(logs: readonly string[], options: DuckdbBil
   const maxLineBytes = parseMaxLineBytes(options.maxLineBytes);
   const settings = duckdbSettings(options);
   const policy = loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
-  const accounts = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
+  const accounts = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), feeUnitsOf(policy));
   const workspace = await openDuckdbWorkspace(settings);
   try {
     const inputs = await resolveLogInputs(logs, workspace.connection, workspace.directory, io.stdin ?? process.stdin, options.baseDir);
