@@ -26,8 +26,16 @@ export async function createPostgresSchema(pool: Pool, tables: PostgresTables): 
     // paid in 10^-24 dollars), exact NUMERIC integers beside the count. Tables made before
     // it existed get the columns here, every existing counter at 0: exact, as no fee state
     // was kept (nor any pricing-language policy metered) then.
-    await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS list_usd NUMERIC NOT NULL DEFAULT 0`);
-    await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS fees NUMERIC NOT NULL DEFAULT 0`);
+    // Only when missing: ALTER TABLE takes an exclusive lock even when it has nothing to do,
+    // which would stall every writer of the store each time a process opens it.
+    const present = await client.query<{ attname: string }>(
+      `SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname IN ('list_usd', 'fees') AND NOT attisdropped`,
+      [tables.counters],
+    );
+    const has = new Set(present.rows.map((row) => row.attname));
+    for (const column of ['list_usd', 'fees']) {
+      if (!has.has(column)) await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS ${column} NUMERIC NOT NULL DEFAULT 0`);
+    }
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.decisions} (seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL)`,
     );

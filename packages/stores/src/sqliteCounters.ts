@@ -147,8 +147,8 @@ export class LoggedCounters implements SqliteCounters {
         this.tail.set(key, counted);
         // NULL amounts are 0: a shorthand counter's, and every row written before fee states were kept.
         const state = listUsd === null && fees === null ? NO_FEES : feeStateOf(listUsd, fees, key);
-        if (state === NO_FEES) this.tailFees.delete(key);
-        else this.tailFees.set(key, state);
+        if (state !== NO_FEES) this.tailFees.set(key, state);
+        else if (this.tailFees.size > 0) this.tailFees.delete(key);
       }
       this.seenSeq = seq;
     }
@@ -179,13 +179,14 @@ export class LoggedCounters implements SqliteCounters {
   }
 
   fees(key: string): FeeState {
-    return this.batchFees.get(key) ?? NO_FEES;
+    return this.batchFees.size > 0 ? (this.batchFees.get(key) ?? NO_FEES) : NO_FEES;
   }
 
   set(key: string, counted: number, fees: FeeState): boolean {
     this.batch.set(key, counted);
-    if (fees === NO_FEES) this.batchFees.delete(key);
-    else this.batchFees.set(key, fees);
+    // Shorthand stores never hold a fee state: their maps stay empty and cost no look-up.
+    if (fees !== NO_FEES) this.batchFees.set(key, fees);
+    else if (this.batchFees.size > 0) this.batchFees.delete(key);
     // SQLite returns a key with a lone surrogate altered, so a process reading the
     // decisions could not tell its counter: such a counter is written to the snapshot
     // at once instead, as the first layout writes every counter.
@@ -198,9 +199,9 @@ export class LoggedCounters implements SqliteCounters {
     writeCounters(this.writeSnapshot, this.direct, this.batch, this.batchFees);
     for (const key of this.changed) {
       this.tail.set(key, this.batch.get(key)!);
-      const fees = this.batchFees.get(key);
-      if (fees === undefined) this.tailFees.delete(key);
-      else this.tailFees.set(key, fees);
+      const fees = this.batchFees.size > 0 ? this.batchFees.get(key) : undefined;
+      if (fees !== undefined) this.tailFees.set(key, fees);
+      else if (this.tailFees.size > 0) this.tailFees.delete(key);
     }
     if (lastSeq > this.seenSeq) this.seenSeq = lastSeq;
     if (this.tail.size >= FOLD_AFTER_KEYS || this.seenSeq - this.foldSeq >= FOLD_AFTER_DECISIONS) this.fold();
