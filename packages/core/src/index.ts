@@ -75,7 +75,8 @@ export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/r
 export { decideRequest } from './ledger/decideRequest.js';
 export { type DecisionRecord, type DecisionShape, shapeOf } from './meter/decisionRecord.js';
 export { billFromRecords } from './meter/billFromRecords.js';
-export type { BilledDecision, CounterStep, MeterStore, RecordOutcome } from './meter/meterStore.js';
+export { type BilledDecision, type CounterStep, type DecideStep, type MeterStore, NO_FEES, type RecordOutcome } from './meter/meterStore.js';
+export type { FeeState } from './ledger/decideRequest.js';
 export { createMemoryStore } from './meter/memoryStore.js';
 export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';
 

@@ -1,4 +1,5 @@
-import type { CounterStep, RecordOutcome } from '@byok-billing/core';
+import { type CounterStep, type FeeState, NO_FEES, type RecordOutcome } from '@byok-billing/core';
+import { feeStateOf, unitsText } from './feeStateText.js';
 import type { PoolClient } from 'pg';
 import { RacedRetryError } from './postgresErrors.js';
 import type { PostgresTables } from './postgresSchema.js';
@@ -26,12 +27,17 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
   // counter is harmless if the batch then fails), in one sorted order for every writer.
   await client.query(`INSERT INTO ${tables.counters} (key, counted) SELECT k, 0 FROM unnest($1::text[]) AS k ON CONFLICT (key) DO NOTHING`, [keys]);
   await client.query('BEGIN');
-  const locked = await client.query<{ key: string; counted: string }>(
-    `SELECT key, counted::text AS counted FROM ${tables.counters} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+  const locked = await client.query<{ key: string; counted: string; list_usd: string; fees: string }>(
+    `SELECT key, counted::text AS counted, list_usd::text AS list_usd, fees::text AS fees FROM ${tables.counters}
+     WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
     [keys],
   );
   const counts = new Map<string, number>();
-  for (const row of locked.rows) counts.set(row.key, countOf(row.counted, row.key));
+  const feeStates = new Map<string, FeeState>();
+  for (const row of locked.rows) {
+    counts.set(row.key, countOf(row.counted, row.key));
+    feeStates.set(row.key, feeStateOf(row.list_usd, row.fees, row.key));
+  }
   const stored = await client.query<{ request_id: string; record: string }>(
     `SELECT request_id, record FROM ${tables.decisions} WHERE request_id = ANY($1::text[])`,
     [ids],
@@ -56,7 +62,7 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
     }
     let step: CounterStep;
     try {
-      step = item.decide(counts.get(item.counterKey) ?? 0);
+      step = item.decide(counts.get(item.counterKey) ?? 0, feeStates.get(item.counterKey) ?? NO_FEES);
     } catch (error) {
       // Decided in memory, nothing written for it yet: this call fails alone.
       settled.push({ error });
@@ -66,6 +72,7 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
     newIds.push(item.requestId);
     newRecords.push(encodeRecord(step.record));
     counts.set(item.counterKey, step.counted);
+    if (step.fees !== undefined) feeStates.set(item.counterKey, step.fees);
     touched.add(item.counterKey);
     settled.push({ outcome: { record: step.record, replayed: false } });
   }
@@ -80,10 +87,12 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
     );
     if (inserted.rowCount !== newIds.length) throw new RacedRetryError();
     const keysOut = [...touched];
+    // The fee state goes as decimal text into NUMERIC: exact at any size.
+    const statesOut = keysOut.map((k) => feeStates.get(k) ?? NO_FEES);
     await client.query(
-      `UPDATE ${tables.counters} AS c SET counted = u.counted
-       FROM unnest($1::text[], $2::bigint[]) AS u(key, counted) WHERE c.key = u.key`,
-      [keysOut, keysOut.map((k) => String(counts.get(k)!))],
+      `UPDATE ${tables.counters} AS c SET counted = u.counted, list_usd = u.list_usd, fees = u.fees
+       FROM unnest($1::text[], $2::bigint[], $3::numeric[], $4::numeric[]) AS u(key, counted, list_usd, fees) WHERE c.key = u.key`,
+      [keysOut, keysOut.map((k) => String(counts.get(k)!)), statesOut.map((f) => unitsText(f.listUsdSoFar)), statesOut.map((f) => unitsText(f.feesSoFar))],
     );
   }
   await client.query('COMMIT');

@@ -22,6 +22,20 @@ export async function createPostgresSchema(pool: Pool, tables: PostgresTables): 
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`byok-billing schema ${tables.decisions}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS ${tables.counters} (key TEXT PRIMARY KEY, counted BIGINT NOT NULL)`);
+    // A counter's fee state (the pricing language: list cost counted in 10^-12 dollars, fees
+    // paid in 10^-24 dollars), exact NUMERIC integers beside the count. Tables made before
+    // it existed get the columns here, every existing counter at 0: exact, as no fee state
+    // was kept (nor any pricing-language policy metered) then.
+    // Only when missing: ALTER TABLE takes an exclusive lock even when it has nothing to do,
+    // which would stall every writer of the store each time a process opens it.
+    const present = await client.query<{ attname: string }>(
+      `SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname IN ('list_usd', 'fees') AND NOT attisdropped`,
+      [tables.counters],
+    );
+    const has = new Set(present.rows.map((row) => row.attname));
+    for (const column of ['list_usd', 'fees']) {
+      if (!has.has(column)) await client.query(`ALTER TABLE ${tables.counters} ADD COLUMN IF NOT EXISTS ${column} NUMERIC NOT NULL DEFAULT 0`);
+    }
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.decisions} (seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL)`,
     );

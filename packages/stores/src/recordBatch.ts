@@ -1,10 +1,10 @@
-import type { CounterStep, RecordOutcome } from '@byok-billing/core';
+import type { DecideStep, RecordOutcome } from '@byok-billing/core';
 
 /** One `record` call waiting for its transaction. */
 export interface PendingRecord {
   readonly counterKey: string;
   readonly requestId: string;
-  readonly decide: (counted: number) => CounterStep;
+  readonly decide: DecideStep;
   readonly resolve: (outcome: RecordOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -13,7 +13,7 @@ export interface PendingRecord {
 export type BatchWriter = (batch: readonly PendingRecord[]) => void | Promise<void>;
 
 export interface RecordQueue {
-  push(counterKey: string, requestId: string, decide: (counted: number) => CounterStep): Promise<RecordOutcome>;
+  push(counterKey: string, requestId: string, decide: DecideStep): Promise<RecordOutcome>;
   /** Resolves once every call pushed so far is settled. */
   drain(): Promise<void>;
 }

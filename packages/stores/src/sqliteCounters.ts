@@ -1,4 +1,6 @@
+import { type FeeState, NO_FEES } from '@byok-billing/core';
 import type { Database, Statement } from 'better-sqlite3';
+import { feeStateOf, unitsText } from './feeStateText.js';
 import { RowInserter } from './rowInserter.js';
 import { plainText } from './storedText.js';
 
@@ -11,8 +13,13 @@ export interface SqliteCounters {
   begin(): void;
   /** The counter's value, with this transaction's changes. */
   get(key: string): number;
-  /** This transaction sets the counter; true when the decision's row must carry the new count. */
-  set(key: string, counted: number): boolean;
+  /** The counter's fee state, with this transaction's changes (after `get` of the same key). */
+  fees(key: string): FeeState;
+  /**
+   * This transaction sets the counter (its count and fee state); true when the decision's
+   * row must carry the new state.
+   */
+  set(key: string, counted: number, fees: FeeState): boolean;
   /** Before the commit: `lastSeq` is the seq of the transaction's last decision (0 when it made none). */
   end(lastSeq: number): void;
   /** The transaction rolled back: forget what it changed. */
@@ -26,35 +33,49 @@ export interface SqliteCounters {
 /** The first layout's counters: a row per counter, read once a batch and written at its end. */
 export class TableCounters implements SqliteCounters {
   private batch = new Map<string, number>();
+  /** Fee states of the batch's counters that are not 0 (absent: `NO_FEES`). */
+  private batchFees = new Map<string, FeeState>();
   private changed = new Set<string>();
-  private readonly read: Statement<[string], number>;
+  private readonly read: Statement<[string]>;
   private readonly write: RowInserter;
   readonly foldable = false;
 
   constructor(db: Database, p: string) {
-    this.read = db.prepare<[string], number>(`SELECT counted FROM ${p}counters WHERE key = ?`).pluck();
-    this.write = new RowInserter(db, `INSERT INTO ${p}counters (key, counted)`, 2, ' ON CONFLICT (key) DO UPDATE SET counted = excluded.counted');
+    this.read = db.prepare<[string]>(`SELECT counted, list_usd, fees FROM ${p}counters WHERE key = ?`).raw();
+    this.write = new RowInserter(db, `INSERT INTO ${p}counters (key, counted, list_usd, fees)`, 4, UPSERT_STATE);
   }
 
   begin(): void {
     this.batch = new Map();
+    this.batchFees = new Map();
     this.changed = new Set();
   }
 
   get(key: string): number {
     let counted = this.batch.get(key);
-    if (counted === undefined) this.batch.set(key, (counted = this.read.get(key) ?? 0));
+    if (counted === undefined) {
+      const row = this.read.get(key) as [number, unknown, unknown] | undefined;
+      counted = row?.[0] ?? 0;
+      this.batch.set(key, counted);
+      const fees = row === undefined ? NO_FEES : feeStateOf(row[1], row[2], key);
+      if (fees !== NO_FEES) this.batchFees.set(key, fees);
+    }
     return counted;
   }
 
-  set(key: string, counted: number): boolean {
+  fees(key: string): FeeState {
+    return this.batchFees.get(key) ?? NO_FEES;
+  }
+
+  set(key: string, counted: number, fees: FeeState): boolean {
     this.batch.set(key, counted);
+    this.batchFees.set(key, fees);
     this.changed.add(key);
     return false;
   }
 
   end(): void {
-    writeCounters(this.write, this.changed, this.batch);
+    writeCounters(this.write, this.changed, this.batch, this.batchFees);
   }
 
   rolledBack(): void {}
@@ -84,24 +105,27 @@ export class LoggedCounters implements SqliteCounters {
   /** The last decision whose counter change is in `tail`. */
   private seenSeq = 0;
   private tail = new Map<string, number>();
+  /** The fee states in `tail` that are not 0 (absent: `NO_FEES`; a row carrying a count carries its whole state). */
+  private tailFees = new Map<string, FeeState>();
   private batch = new Map<string, number>();
+  private batchFees = new Map<string, FeeState>();
   /** Keys whose new values this batch logs in its decisions. */
   private changed: string[] = [];
   /** Keys whose new values this batch writes to the snapshot (see `set`). */
   private direct: string[] = [];
   private readonly foldPoint: Statement<[], number>;
   private readonly since: Statement<[number]>;
-  private readonly snapshot: Statement<[string], number>;
+  private readonly snapshot: Statement<[string]>;
   private readonly writeSnapshot: RowInserter;
   private readonly setFold: Statement<[number]>;
 
   constructor(db: Database, p: string) {
     this.foldPoint = db.prepare<[], number>(`SELECT seq FROM ${p}counter_fold`).pluck();
     this.since = db
-      .prepare<[number]>(`SELECT seq, coalesce(counter_key, scope || char(10) || period), counted FROM ${p}decision_rows WHERE seq > ? ORDER BY seq`)
+      .prepare<[number]>(`SELECT seq, coalesce(counter_key, scope || char(10) || period), counted, list_usd, fees FROM ${p}decision_rows WHERE seq > ? ORDER BY seq`)
       .raw();
-    this.snapshot = db.prepare<[string], number>(`SELECT counted FROM ${p}counter_snapshot WHERE key = ?`).pluck();
-    this.writeSnapshot = new RowInserter(db, `INSERT INTO ${p}counter_snapshot (key, counted)`, 2, ' ON CONFLICT (key) DO UPDATE SET counted = excluded.counted');
+    this.snapshot = db.prepare<[string]>(`SELECT counted, list_usd, fees FROM ${p}counter_snapshot WHERE key = ?`).raw();
+    this.writeSnapshot = new RowInserter(db, `INSERT INTO ${p}counter_snapshot (key, counted, list_usd, fees)`, 4, UPSERT_STATE);
     this.setFold = db.prepare<[number]>(`UPDATE ${p}counter_fold SET seq = ?`);
   }
 
@@ -114,14 +138,22 @@ export class LoggedCounters implements SqliteCounters {
     if (fold !== this.foldSeq) {
       // First transaction, or another process folded: start the tail again from its fold.
       this.tail = new Map();
+      this.tailFees = new Map();
       this.foldSeq = fold;
       this.seenSeq = fold;
     }
-    for (const [seq, key, counted] of this.since.iterate(this.seenSeq) as IterableIterator<[number, string, number | null]>) {
-      if (counted !== null) this.tail.set(key, counted);
+    for (const [seq, key, counted, listUsd, fees] of this.since.iterate(this.seenSeq) as IterableIterator<[number, string, number | null, unknown, unknown]>) {
+      if (counted !== null) {
+        this.tail.set(key, counted);
+        // NULL amounts are 0: a shorthand counter's, and every row written before fee states were kept.
+        const state = listUsd === null && fees === null ? NO_FEES : feeStateOf(listUsd, fees, key);
+        if (state !== NO_FEES) this.tailFees.set(key, state);
+        else if (this.tailFees.size > 0) this.tailFees.delete(key);
+      }
       this.seenSeq = seq;
     }
     this.batch = new Map();
+    this.batchFees = new Map();
     this.changed = [];
     this.direct = [];
   }
@@ -130,14 +162,31 @@ export class LoggedCounters implements SqliteCounters {
     let counted = this.batch.get(key);
     if (counted === undefined) {
       // The batch's own map first: a key is looked up in the larger tail once a batch.
-      counted = this.tail.get(key) ?? this.snapshot.get(key) ?? 0;
+      counted = this.tail.get(key);
+      let fees: FeeState;
+      if (counted !== undefined) {
+        fees = this.tailFees.get(key) ?? NO_FEES;
+      } else {
+        // The snapshot's row gives the count and the fee state in one read.
+        const row = this.snapshot.get(key) as [number, unknown, unknown] | undefined;
+        counted = row?.[0] ?? 0;
+        fees = row === undefined ? NO_FEES : feeStateOf(row[1], row[2], key);
+      }
       this.batch.set(key, counted);
+      if (fees !== NO_FEES) this.batchFees.set(key, fees);
     }
     return counted;
   }
 
-  set(key: string, counted: number): boolean {
+  fees(key: string): FeeState {
+    return this.batchFees.size > 0 ? (this.batchFees.get(key) ?? NO_FEES) : NO_FEES;
+  }
+
+  set(key: string, counted: number, fees: FeeState): boolean {
     this.batch.set(key, counted);
+    // Shorthand stores never hold a fee state: their maps stay empty and cost no look-up.
+    if (fees !== NO_FEES) this.batchFees.set(key, fees);
+    else if (this.batchFees.size > 0) this.batchFees.delete(key);
     // SQLite returns a key with a lone surrogate altered, so a process reading the
     // decisions could not tell its counter: such a counter is written to the snapshot
     // at once instead, as the first layout writes every counter.
@@ -147,8 +196,13 @@ export class LoggedCounters implements SqliteCounters {
   }
 
   end(lastSeq: number): void {
-    writeCounters(this.writeSnapshot, this.direct, this.batch);
-    for (const key of this.changed) this.tail.set(key, this.batch.get(key)!);
+    writeCounters(this.writeSnapshot, this.direct, this.batch, this.batchFees);
+    for (const key of this.changed) {
+      this.tail.set(key, this.batch.get(key)!);
+      const fees = this.batchFees.size > 0 ? this.batchFees.get(key) : undefined;
+      if (fees !== undefined) this.tailFees.set(key, fees);
+      else if (this.tailFees.size > 0) this.tailFees.delete(key);
+    }
     if (lastSeq > this.seenSeq) this.seenSeq = lastSeq;
     if (this.tail.size >= FOLD_AFTER_KEYS || this.seenSeq - this.foldSeq >= FOLD_AFTER_DECISIONS) this.fold();
   }
@@ -156,22 +210,31 @@ export class LoggedCounters implements SqliteCounters {
   rolledBack(): void {
     this.foldSeq = -1;
     this.tail = new Map();
+    this.tailFees = new Map();
   }
 
   /** Writes the tail into the snapshot and moves the fold point to the last decision seen. */
   fold(): void {
-    writeCounters(this.writeSnapshot, this.tail.keys(), this.tail);
+    writeCounters(this.writeSnapshot, this.tail.keys(), this.tail, this.tailFees);
     this.setFold.run(this.seenSeq);
     this.foldSeq = this.seenSeq;
     this.tail = new Map();
+    this.tailFees = new Map();
   }
 }
 
-/** Upserts the counters named by `keys` with their values in `values`. */
-function writeCounters(write: RowInserter, keys: Iterable<string>, values: ReadonlyMap<string, number>): void {
+/** A counter row's upsert: its count and fee state together. */
+const UPSERT_STATE = ' ON CONFLICT (key) DO UPDATE SET counted = excluded.counted, list_usd = excluded.list_usd, fees = excluded.fees';
+
+/** Upserts the counters named by `keys` with their counts in `values` and fee states in `fees` (absent: 0). */
+function writeCounters(write: RowInserter, keys: Iterable<string>, values: ReadonlyMap<string, number>, fees: ReadonlyMap<string, FeeState>): void {
   const list = [...keys];
   write.insert(list.length, (v, at, i) => {
-    v[at] = list[i];
-    v[at + 1] = values.get(list[i]!);
+    const key = list[i]!;
+    const state = fees.get(key) ?? NO_FEES;
+    v[at] = key;
+    v[at + 1] = values.get(key);
+    v[at + 2] = unitsText(state.listUsdSoFar);
+    v[at + 3] = unitsText(state.feesSoFar);
   });
 }

@@ -1,4 +1,4 @@
-import { type BilledDecision, type DecisionRecord, type DecisionShape, shapeOf } from '@byok-billing/core';
+import { type BilledDecision, type DecisionRecord, type DecisionShape, type FeeState, shapeOf } from '@byok-billing/core';
 import type { Database, Statement } from 'better-sqlite3';
 import { fitsColumns, joinRecord, parseShape, sameShape, shapeText } from './compactRecord.js';
 import { type RowFiller, RowInserter } from './rowInserter.js';
@@ -6,12 +6,14 @@ import type { SqliteLayoutKind } from './sqliteSchema.js';
 import { StoreError } from './storeError.js';
 import { plainText } from './storedText.js';
 import { decodeRecord, encodeRecord } from './storedRecord.js';
+import { unitsText } from './feeStateText.js';
 
-/** A decision to insert: its record, the counter it was decided from, and the counter's new value when its row carries it. */
+/** A decision to insert: its record, the counter it was decided from, and the counter's new value (count and fee state) when its row carries it. */
 export interface NewDecision {
   readonly record: DecisionRecord;
   readonly counterKey: string;
   readonly counted: number | null;
+  readonly fees: FeeState | null;
 }
 
 /** A stored decision as its table row, `seq` and `request_id` first; `SqliteLayout.decode` reads the rest. */
@@ -96,8 +98,8 @@ function compactLayout(db: Database, p: string): SqliteLayout {
   const page = db.prepare<[number, number]>(`SELECT ${COMPACT_COLUMNS} FROM ${p}decision_rows WHERE seq > ? ORDER BY seq LIMIT ?`).raw();
   const inserter = new RowInserter(
     db,
-    `INSERT INTO ${p}decision_rows (request_id, instant, scope, period, shape, ordinal, cost, fee, charge, charged, record, counter_key, counted)`,
-    13,
+    `INSERT INTO ${p}decision_rows (request_id, instant, scope, period, shape, ordinal, cost, fee, charge, charged, record, counter_key, counted, list_usd, fees)`,
+    15,
   );
   // A bill reads neither ids nor instants nor charges: fewer strings made per row. The
   // request_id comes only with a record kept whole, to check it.
@@ -185,6 +187,10 @@ function fillCompact(v: unknown[], at: number, d: NewDecision, shapes: ShapeNumb
   v[at + 10] = fits ? null : encodeRecord(r);
   v[at + 11] = fits && isScopePeriod(d.counterKey, r.scope, r.period) ? null : d.counterKey;
   v[at + 12] = d.counted;
+  // A fee state of 0 (every shorthand counter's) is NULL: no text made or kept for it.
+  const fees = d.fees;
+  v[at + 13] = fees === null || fees.listUsdSoFar === 0n ? null : unitsText(fees.listUsdSoFar);
+  v[at + 14] = fees === null || fees.feesSoFar === 0n ? null : unitsText(fees.feesSoFar);
 }
 
 /** Whether `key` is `scope` LF `period` (the meter's counter key), without making that string. */

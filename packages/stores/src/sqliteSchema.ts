@@ -29,13 +29,31 @@ export function openSqliteSchema(db: Database, prefix: string, path: string): Sq
       if (decisions === 'table') {
         // The counters table is created as the first layout created it.
         db.exec(`CREATE TABLE IF NOT EXISTS ${prefix}counters (key TEXT PRIMARY KEY, counted INTEGER NOT NULL)`);
+        addFeeStateColumns(db, `${prefix}counters`, true);
         return 'json';
       }
       if (decisions === undefined) createCompactTables(db, prefix, path);
       else if (decisions !== 'view') throw new StoreError('STORE_FORMAT', `${path}: ${prefix}decisions is a ${decisions}, not a meter store's table`);
+      else {
+        addFeeStateColumns(db, `${prefix}decision_rows`, false);
+        addFeeStateColumns(db, `${prefix}counter_snapshot`, true);
+      }
       return 'compact';
     })
     .immediate();
+}
+
+/**
+ * Stores made before counters kept a fee state (the pricing language's list cost counted and
+ * fees paid) are migrated in place: the two columns are added, and every existing counter's
+ * fee state reads as 0 (`DEFAULT '0'`, or NULL in decision rows, which reads as 0). That is
+ * exact: no fee state existed then, so nothing was counted toward list-usd tiers or a cap.
+ * Runs inside the opening write transaction, so two processes never both add a column.
+ */
+function addFeeStateColumns(db: Database, table: string, notNull: boolean): void {
+  const columns = new Set(db.prepare<[], string>(`SELECT name FROM pragma_table_info('${table}')`).pluck().all());
+  const type = notNull ? `TEXT NOT NULL DEFAULT '0'` : 'TEXT';
+  for (const column of ['list_usd', 'fees']) if (!columns.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }
 
 /**
@@ -51,7 +69,9 @@ export function openSqliteSchema(db: Database, prefix: string, path: string): Sq
  * writes no counter rows: rewriting a counter row of every scope a batch touches was
  * most of what a commit wrote. `counter_snapshot` holds every counter as of the decision
  * `counter_fold.seq`, folded in now and then; a counter is the value of its latest
- * decision after that, else its snapshot. The `counters` view shows exactly that, so
+ * decision after that, else its snapshot. A counter's value is its count and its fee
+ * state (`list_usd`, `fees`: whole units of 10^-12 and 10^-24 dollars as decimal text,
+ * NULL in a decision row for 0), carried and folded together. The `counters` view shows exactly that, so
  * the file reads as before at every commit. (A counter whose key holds a lone surrogate,
  * which SQLite cannot return as it was given, is written to the snapshot at once.)
  */
@@ -73,9 +93,13 @@ function createCompactTables(db: Database, p: string, path: string): void {
          charged TEXT,
          record TEXT,
          counter_key TEXT,
-         counted INTEGER
+         counted INTEGER,
+         list_usd TEXT,
+         fees TEXT
        );
-       CREATE TABLE ${p}counter_snapshot (key TEXT PRIMARY KEY, counted INTEGER NOT NULL) WITHOUT ROWID;
+       CREATE TABLE ${p}counter_snapshot (
+         key TEXT PRIMARY KEY, counted INTEGER NOT NULL, list_usd TEXT NOT NULL DEFAULT '0', fees TEXT NOT NULL DEFAULT '0'
+       ) WITHOUT ROWID;
        CREATE TABLE ${p}counter_fold (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
        INSERT INTO ${p}counter_fold (id, seq) VALUES (1, 0);
        CREATE VIEW ${p}counters AS

@@ -4,6 +4,7 @@ import { type PendingRecord, createRecordQueue } from './recordBatch.js';
 import { type NewDecision, type SqliteLayout, type StoredRow, createSqliteLayout } from './sqliteLayout.js';
 import { LoggedCounters, type SqliteCounters, TableCounters } from './sqliteCounters.js';
 import { type SqliteLayoutKind, openSqliteSchema } from './sqliteSchema.js';
+import { sameFees } from './feeStateText.js';
 import { StoreError } from './storeError.js';
 import { SQLITE_DEFAULT_MAX_BATCH, checkMaxBatch, checkTablePrefix } from './storeOptions.js';
 
@@ -105,17 +106,21 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         continue;
       }
       const counted = counters.get(item.counterKey);
+      const fees = counters.fees(item.counterKey);
       let step: CounterStep;
       try {
-        step = item.decide(counted);
+        step = item.decide(counted, fees);
       } catch (error) {
         // Nothing was written for this call yet: it fails alone.
         settled[i] = { error };
         continue;
       }
       // An unchanged counter is not written: a request that does not count costs no counter write.
-      const logged = step.counted !== counted && counters.set(item.counterKey, step.counted);
-      fresh.add(item.requestId, i, { record: step.record, counterKey: item.counterKey, counted: logged ? step.counted : null });
+      // A step without a fee state (shorthand) leaves the one it read.
+      const newFees = step.fees ?? fees;
+      const changed = step.counted !== counted || !sameFees(newFees, fees);
+      const logged = changed && counters.set(item.counterKey, step.counted, newFees);
+      fresh.add(item.requestId, i, { record: step.record, counterKey: item.counterKey, counted: logged ? step.counted : null, fees: logged ? newFees : null });
     }
     const seqs = fresh.insert(layout);
     counters.end(seqs.length > 0 ? seqs[seqs.length - 1]! : 0);

@@ -119,7 +119,7 @@ describe('SQLite store', () => {
     const db = new Database(path, { readonly: true });
     try {
       const columns = db.prepare<[], { name: string }>('PRAGMA table_info(decision_rows)').all().map((c) => c.name);
-      expect(columns).toEqual(['seq', 'request_id', 'instant', 'scope', 'period', 'shape', 'ordinal', 'cost', 'fee', 'charge', 'charged', 'record', 'counter_key', 'counted']);
+      expect(columns).toEqual(['seq', 'request_id', 'instant', 'scope', 'period', 'shape', 'ordinal', 'cost', 'fee', 'charge', 'charged', 'record', 'counter_key', 'counted', 'list_usd', 'fees']);
       const rows = db.prepare<[], { request_id: string; instant: string; scope: string; ordinal: number | null; cost: string; record: string | null }>(
         'SELECT request_id, instant, scope, ordinal, cost, record FROM decision_rows ORDER BY seq',
       ).all();

@@ -154,7 +154,7 @@ export function registerMeter(program: Command, io: ProgramIO): void {
       `most requests written per transaction (group commit); 1 commits each request alone (default: ${SQLITE_DEFAULT_MAX_BATCH} with SQLite, ${DEFAULT_MAX_BATCH} with PostgreSQL)`,
     )
     .option('--policy <file>', 'policy document (JSON); default: the built-in BYOK policy')
-    .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')
+    .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests,fee_rate,fee_cap_usd')
     .option('--input-timezone <zone>', 'IANA zone for timestamps written without an offset, e.g. Europe/Berlin')
     .option('--rejects <file>', 'write refused rows (file, line, column, reason, original row) here and go on')
     .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP)

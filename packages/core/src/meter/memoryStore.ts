@@ -1,5 +1,6 @@
 import { type DecisionRecord, type DecisionShape, shapeOf } from './decisionRecord.js';
-import type { MeterStore } from './meterStore.js';
+import type { FeeState } from '../ledger/decideRequest.js';
+import { type MeterStore, NO_FEES } from './meterStore.js';
 
 /**
  * The default store: counters and decisions in memory. `record` runs synchronously
@@ -18,12 +19,15 @@ import type { MeterStore } from './meterStore.js';
 export function createMemoryStore(): MeterStore {
   const decisions = new CompactDecisions();
   const counters = new Map<string, number>();
+  // Fee states only of the counters a pricing-language decision moved: shorthand keeps none.
+  const feeStates = new Map<string, FeeState>();
   return {
     async record(counterKey, requestId, decide) {
       const found = decisions.find(requestId);
       if (found >= 0) return { record: decisions.get(found), replayed: true, seq: found + 1 };
-      const step = decide(counters.get(counterKey) ?? 0);
+      const step = decide(counters.get(counterKey) ?? 0, feeStates.get(counterKey) ?? NO_FEES);
       counters.set(counterKey, step.counted);
+      if (step.fees !== undefined) feeStates.set(counterKey, step.fees);
       decisions.add(requestId, step.record);
       return { record: step.record, replayed: false, seq: decisions.size };
     },

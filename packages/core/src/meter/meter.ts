@@ -8,7 +8,8 @@ import { formatInstant } from '../time/instant.js';
 import { billFromPages, billFromRecords } from './billFromRecords.js';
 import { type DecisionRecord, toDecisionRecord } from './decisionRecord.js';
 import { createMemoryStore } from './memoryStore.js';
-import type { CounterStep, MeterStore, RecordOutcome } from './meterStore.js';
+import type { DecideStep, MeterStore, RecordOutcome } from './meterStore.js';
+import { nextFeeState } from './nextFeeState.js';
 
 export interface MeterOptions {
   readonly policy: Policy;
@@ -60,10 +61,18 @@ export function createMeter(options: MeterOptions): Meter {
       try {
         validateRequest(request);
         const placement = placeRequest(policy, accounts, request);
-        const decide = (counted: number): CounterStep => {
-          const decision = decideRequest(placement, counted, request);
-          return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted };
-        };
+        // A pricing-language scope is decided from its fee state too (tiers in list-usd, the
+        // cap), and its new fee state is stored with the count; a shorthand one needs neither.
+        const decide: DecideStep =
+          placement.fees === undefined
+            ? (counted) => {
+                const decision = decideRequest(placement, counted, request);
+                return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted };
+              }
+            : (counted, fees) => {
+                const decision = decideRequest(placement, counted, request, fees);
+                return { record: toDecisionRecord(decision), counted: decision.ordinal ?? counted, fees: nextFeeState(fees, decision) };
+              };
         return store.record(`${placement.scope}\n${placement.period}`, request.requestId, decide).then((outcome) => {
           if (outcome.replayed) checkReplay(outcome.record, placement, request);
           return outcome;

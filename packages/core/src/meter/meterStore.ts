@@ -1,3 +1,4 @@
+import type { FeeState } from '../ledger/decideRequest.js';
 import type { DecisionRecord } from './decisionRecord.js';
 
 /** The fields of a stored decision that its bill line is built from (`billFromRecords`). */
@@ -10,7 +11,19 @@ export type BilledDecision = Pick<
 export interface CounterStep {
   readonly record: DecisionRecord;
   readonly counted: number;
+  /**
+   * The counter's new fee state (pricing-language scopes: list cost counted, fees paid), or
+   * absent when the decision leaves it as it was (every shorthand decision): a store then
+   * writes nothing for it, so shorthand metering pays nothing for the pricing language.
+   */
+  readonly fees?: FeeState | undefined;
 }
+
+/** The fee state of a counter nothing has moved yet, and of every shorthand counter. */
+export const NO_FEES: FeeState = Object.freeze({ listUsdSoFar: 0n, feesSoFar: 0n });
+
+/** How `record` decides: from the counter's count and fee state as the transaction reads them. */
+export type DecideStep = (counted: number, fees: FeeState) => CounterStep;
 
 export interface RecordOutcome {
   readonly record: DecisionRecord;
@@ -27,17 +40,19 @@ export interface RecordOutcome {
 
 /**
  * Where a meter keeps its counters and decisions. Every implementation must make
- * `record` one atomic step — look the request up by id, read its scope-period counter,
- * decide, save the decision and the counter — so that concurrent gateway instances and
- * crashes can neither count a request twice nor lose one.
+ * `record` one atomic step — look the request up by id, read its scope-period counter
+ * (its count and its fee state), decide, save the decision and the counter — so that
+ * concurrent gateway instances and crashes can neither count a request twice nor lose
+ * one, nor lose or double a fee toward a tier or a cap.
  */
 export interface MeterStore {
   /**
    * If `requestId` is already recorded, returns its stored record (`replayed`). Otherwise
-   * reads the counter named `counterKey` (0 when new), calls `decide` with it, and stores
-   * the record and the new count together.
+   * reads the counter named `counterKey` (0 and `NO_FEES` when new), calls `decide` with
+   * its count and fee state, and stores the record, the new count and (when the step gives
+   * one) the new fee state together. Fee amounts are kept exactly (bigint units).
    */
-  record(counterKey: string, requestId: string, decide: (counted: number) => CounterStep): Promise<RecordOutcome>;
+  record(counterKey: string, requestId: string, decide: DecideStep): Promise<RecordOutcome>;
   /** Every stored record, in the order they were recorded. */
   records(): AsyncIterable<DecisionRecord>;
   /**

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CounterStep,
+  type DecideStep,
   type DecisionRecord,
+  type FeeState,
+  NO_FEES,
   type MeterStore,
   type UsageRequest,
   billFromRecords,
@@ -200,6 +203,41 @@ export function storeConformance(name: string, makeFixture: () => Promise<StoreF
       } finally {
         await again.close();
       }
+    });
+
+    it('fee states: each counter keeps the one its last step gave, exactly, beside its count; steps giving none and replays leave it', async () => {
+      // catches: a fee state not carried within a batch, shared between counters, rounded
+      // (amounts past 2^64), reset by a shorthand step, moved by a replay, or lost on reopening.
+      const add: FeeState = { listUsdSoFar: 10n ** 30n + 7n, feesSoFar: 3n * 10n ** 40n + 1n };
+      const seen: [string, number, FeeState][] = [];
+      const step =
+        (id: string, moves: boolean): DecideStep =>
+        (counted, fees) => {
+          seen.push([id, counted, fees]);
+          const record = { requestId: id, ordinal: counted + 1, feeUsd: '0' } as DecisionRecord;
+          const next = { listUsdSoFar: fees.listUsdSoFar + add.listUsdSoFar, feesSoFar: fees.feesSoFar + add.feesSoFar };
+          return moves ? { record, counted: counted + 1, fees: next } : { record, counted: counted + 1 };
+        };
+      const [k, other] = ['fee\nk', 'fee\nother'];
+      await Promise.all([store.record(k, 'fee-a', step('fee-a', true)), store.record(k, 'fee-b', step('fee-b', true)), store.record(other, 'fee-c', step('fee-c', false))]);
+      await store.record(k, 'fee-d', step('fee-d', false));
+      expect((await store.record(k, 'fee-a', step('fee-a', true))).replayed).toBe(true);
+      const again = fixture.durable ? fixture.open() : store;
+      try {
+        await again.record(k, 'fee-e', step('fee-e', true));
+        await again.record(other, 'fee-f', step('fee-f', true));
+      } finally {
+        if (again !== store) await again.close();
+      }
+      const times = (n: bigint): FeeState => ({ listUsdSoFar: add.listUsdSoFar * n, feesSoFar: add.feesSoFar * n });
+      expect(seen).toEqual([
+        ['fee-a', 0, NO_FEES],
+        ['fee-b', 1, times(1n)],
+        ['fee-c', 0, NO_FEES],
+        ['fee-d', 2, times(2n)],
+        ['fee-e', 3, times(2n)],
+        ['fee-f', 1, NO_FEES],
+      ]);
     });
 
     it('a closed store refuses calls (durable stores)', async (context) => {
