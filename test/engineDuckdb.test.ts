@@ -31,8 +31,6 @@ describe('scenarios billed by --engine duckdb', () => {
   });
 
   for (const { dir, spec } of billScenarios) {
-    // Every bill scenario, whatever its `pending` note says: the SQL engine bills the pricing
-    // language (issue 16), so scenarios that wait for other engines run here already.
     it(`${dir} bills exactly as expected`, async () => {
       const root = join(SCENARIOS, dir);
       const resolve = (arg: string) => (existsSync(join(root, arg)) || arg.startsWith('.generated/') ? join(root, arg) : arg);

@@ -6,9 +6,8 @@ import { referenceBill, type RefRow } from './properties/referenceBill.js';
 import { ISSUE16_SCENARIOS, LOG_COLUMNS, billJson, scenarioDir, scenarioFiles, summary, writeIssue16Scenarios } from './support/issue16Scenarios.js';
 
 /*
- * The scenarios of issue 16 (the pricing language) wait for the engines (scenario.json says
- * `pending`, so test/scenarios.test.ts skips them); meanwhile their expected bills are the fee
- * oracle's, and this test keeps them so: every committed file is what test/support/
+ * The scenarios of issue 16 (the pricing language): their expected bills are the fee oracle's,
+ * never an engine's, and this test keeps them so: every committed file is what test/support/
  * issue16Scenarios.ts builds, and the expected bill is the oracle's bill of the committed log.
  * UPDATE_ISSUE16_SCENARIOS=1 rewrites the files first (and prints the numbers the READMEs quote).
  */

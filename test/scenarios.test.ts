@@ -22,13 +22,6 @@ interface ScenarioSpec {
   readonly import?: { readonly out: string; readonly args: readonly string[] };
   /** For audits: 0 when the invoice matches, 1 when it does not. */
   readonly expectedExitCode?: number;
-  /**
-   * What the scenario waits for, when the engines cannot bill it yet (issue 16's pricing
-   * language: "issue 16 engines"). Skipped here until then; its expected output is the
-   * independent oracle's, checked by test/issue16Scenarios.test.ts meanwhile. Remove the field
-   * when the engines land and the scenario runs like every other.
-   */
-  readonly pending?: string;
 }
 
 const SCENARIOS = join(REPO_ROOT, 'scenarios');
@@ -51,8 +44,7 @@ describe('scenarios', () => {
   });
 
   for (const dir of scenarioDirs) {
-    const pending = (JSON.parse(readFileSync(join(SCENARIOS, dir, 'scenario.json'), 'utf8')) as ScenarioSpec).pending;
-    (pending === undefined ? it : it.skip)(`${dir} bills exactly as expected${pending === undefined ? '' : ` (pending: ${pending})`}`, async () => {
+    it(`${dir} bills exactly as expected`, async () => {
       const root = join(SCENARIOS, dir);
       const spec = JSON.parse(readFileSync(join(root, 'scenario.json'), 'utf8')) as ScenarioSpec;
       const resolve = (arg: string) => (existsSync(join(root, arg)) || arg.startsWith('.generated/') ? join(root, arg) : arg);

@@ -2,9 +2,9 @@
  * The four scenarios of issue 16 (scenarios/18-… to 21-…), as the fee oracle sees them: each
  * one's request log (built here, small and deterministic), its policy in the pricing language
  * (a FeeConfig, written as policy.json by feePolicyDocument) and its accounts file. Their
- * expected bills are the ORACLE's bills (referenceBill), never an engine's: the engines cannot
- * bill these policies yet, so scenario.json marks them pending and test/scenarios.test.ts skips
- * them; test/issue16Scenarios.test.ts checks every committed file against what is built here.
+ * expected bills are the ORACLE's bills (referenceBill), never an engine's, and the golden tests
+ * (test/scenarios.test.ts, test/engineDuckdb.test.ts) hold the engines to them;
+ * test/issue16Scenarios.test.ts checks every committed file against what is built here.
  *
  * Regenerate the files (after changing a scenario or the oracle):
  *
@@ -244,13 +244,9 @@ export function billJson(bill: RefBill, document: { id?: unknown; versions?: unk
   };
 }
 
-/** What the scenarios wait for (test/scenarios.test.ts skips them): undefined once the engines bill them. */
-export const ISSUE16_PENDING: string | undefined = 'issue 16 engines';
-
 export function scenarioSpec(s: Issue16Scenario) {
   return {
     command: 'bill',
-    ...(ISSUE16_PENDING === undefined ? {} : { pending: ISSUE16_PENDING }),
     logs: ['requests.csv'],
     args: ['--policy', 'policy.json', ...(s.accounts ? ['--accounts', 'accounts.csv'] : [])],
   };
