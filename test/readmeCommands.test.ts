@@ -47,4 +47,14 @@ describe.runIf(hasPnpm || process.env.CI !== undefined)('the README commands, th
     const words = (text: string) => text.replace(/^> /gm, '').replace(/\s+/g, ' ').trim();
     expect(words(verdict)).toContain(words(quoted!));
   });
+
+  it('the pricing language\'s example is scenario 20\'s policy, and its command prints the bill the README quotes', () => {
+    // catches: a README example that drifted from the document it claims to be, or a bill
+    // quoted from an engine that no longer gives it.
+    const section = README.slice(README.indexOf('## The pricing language'), README.indexOf('## Scenarios'));
+    const [json, command, output] = [...section.matchAll(/```(?:json|sh)?\n([^]*?)```/g)].map((m) => m[1]!);
+    const policy = JSON.parse(readFileSync(join(ROOT, 'scenarios/20-fees-by-provider-and-model/policy.json'), 'utf8'));
+    expect(JSON.parse(json!)).toEqual({ parameters: { fees: policy.parameters.fees }, rules: { schedule: policy.rules.schedule } });
+    expect(sh(command!)).toBe(output);
+  });
 });
