@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { type Accounts, type Bill, type Decision, type Policy, assertTimeZone } from '@byok-billing/core';
+import { type Accounts, type Bill, type Decision, type Policy, assertTimeZone, feeUnitsOf } from '@byok-billing/core';
 import type { Command } from 'commander';
 import { UsageError } from '../exitCodes.js';
 import { parseDuration } from '../io/duration.js';
@@ -135,7 +135,8 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const maxLineBytes = parseMaxLineBytes(options.maxLineBytes);
   const windowMs = hooks.onArrival || options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
   const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
-  const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn);
+  // free_requests reads in the units the policy's versions count (dollars under list-usd).
+  const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), warn, feeUnitsOf(policy));
   const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
   hooks.onPolicy?.(policy, accounts);
   // A row later than the reorder window makes the default plan start again on the whole log,
