@@ -16,6 +16,10 @@ import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import { formatAudit } from '../src/output/auditFormats.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
+import { feeLogArb } from '../../../test/arbitraries/feeConfig.js';
+import { referenceBill } from '../../../test/properties/referenceBill.js';
+import type { FeeConfig, RefSchedule } from '../../../test/properties/referenceFees.js';
+import { addDecimal, byProviderOrModel, invoiceCsv, mostlyFastConfigArb, writeFeeCase } from './support/feeCase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-audit-parity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,4 +142,52 @@ describe('the fast audit reports what the collector audit reported', () => {
     await run(['bill', logPath, '--policy', POLICY, '--details', billDetails, '--quiet', '--format', 'json'], quietIO());
     expect(readFileSync(details, 'utf8')).toBe(readFileSync(billDetails, 'utf8'));
   });
+
+  // catches: the compact collector pricing a tiered line by cost × feeRate (its rounded fees,
+  // per-user fees, recorded charges) or missing a tier mistake the record collector names.
+  it('on pricing-language policies (tiers in requests and list-usd, caps, contract terms), with planted tier and cap mistakes', async () => {
+    const noCaps = (c: FeeConfig): FeeConfig => ({ ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, capUsd: undefined } })), accounts: c.accounts.map(({ fee_cap_usd: _c, ...a }) => a) });
+    const flat = (c: FeeConfig): FeeConfig => {
+      const f = (s: RefSchedule): RefSchedule => s.map((t, i) => (i === 0 && t.rate === '0' && t.upTo !== undefined ? t : { ...t, rate: s[s.length - 1]!.rate }));
+      return { ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, schedules: Object.fromEntries(Object.entries(v.fees.schedules).map(([k, s]) => [k, f(s)])) } })) };
+    };
+    let causes = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(feeLogArb(), mostlyFastConfigArb(5), fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), async (rows, config, mistakes) => {
+        const files = writeFeeCase(dir, `fee${++n}`, rows, config);
+        const common = { policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true };
+        const ref = referenceBill(rows, config);
+        const key = (l: { scope: string; period: string }) => `${l.scope}\n${l.period}`;
+        const uncapped = new Map(referenceBill(rows, noCaps(config)).lines.map((l) => [key(l), l]));
+        const flattened = new Map(referenceBill(rows, flat(config)).lines.map((l) => [key(l), l]));
+        let i = 0;
+        const invoicePath = write(
+          invoiceCsv(ref.lines, (line) => {
+            const m = mistakes[i++ % mistakes.length]!;
+            const list = addDecimal(line.totalUsd, `-${line.feeUsd}`);
+            const other = m === 1 ? uncapped.get(key(line))! : m === 2 ? flattened.get(key(line))! : undefined;
+            if (other !== undefined) return { fee: other.feeUsd, total: addDecimal(other.feeUsd, list) };
+            if (m === 3) return { fee: line.feeUsd, total: addDecimal(line.totalUsd, '0.01') };
+            return undefined;
+          }),
+        );
+        const invoice = await loadInvoiceFile(invoicePath, () => {});
+        if (byProviderOrModel(config)) {
+          // The fast replay does not read provider/model: the audit refuses the policy (exit 2), never bills it approximately.
+          refused++;
+          await expect(auditCommand([files.log], { ...common, invoice: invoicePath, format: 'json' }, quietIO())).rejects.toThrow(/provider\/model/);
+          return;
+        }
+        const expected = await collectorAudit([files.log], common, quietIO(), invoice);
+        const outcome = await auditCommand([files.log], { ...common, invoice: invoicePath, format: 'json' }, quietIO());
+        expect(outcome.report).toEqual(expected);
+        expect(formatAudit(outcome.report, 'table')).toBe(formatAudit(expected, 'table'));
+        causes += expected.findings.filter((f) => f.cause?.startsWith('cap not applied') || f.cause?.startsWith('fee at the wrong tier')).length;
+      }),
+      { numRuns: 60 },
+    );
+    expect(causes).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  }, 180_000);
 });

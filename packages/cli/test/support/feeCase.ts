@@ -6,7 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FeeLogRow } from '../../../../test/arbitraries/feeConfig.js';
+import fc from 'fast-check';
+import { loadPolicy } from '@byok-billing/core';
+import { type FeeLogRow, feeConfigArb } from '../../../../test/arbitraries/feeConfig.js';
 import { feeAccountsCsv, feePolicyDocument } from '../../../../test/properties/feePolicyDocument.js';
 import type { RefBill } from '../../../../test/properties/referenceBill.js';
 import type { FeeConfig } from '../../../../test/properties/referenceFees.js';
@@ -16,6 +18,13 @@ export interface FeeCaseFiles {
   readonly accounts: string;
   readonly log: string;
 }
+
+/** Whether a config's schedules are chosen by provider/model: the fast replay (audit, explain) refuses such a policy. */
+export const byProviderOrModel = (config: FeeConfig) => loadPolicy(feePolicyDocument(config)).versions.some((v) => v.scheduleChooser.byProviderOrModel);
+
+/** Generated configs, `fast` in `fast + 1` of them billable by the fast replay (most generated ones choose schedules by provider/model). */
+export const mostlyFastConfigArb = (fast: number): fc.Arbitrary<FeeConfig> =>
+  fc.oneof({ weight: fast, arbitrary: feeConfigArb().filter((c) => !byProviderOrModel(c)) }, { weight: 1, arbitrary: feeConfigArb() });
 
 const LOG_COLUMNS = 'request_id,timestamp,user_id,org_id,model,provider,cost_usd,key_result,platform_result,route';
 
