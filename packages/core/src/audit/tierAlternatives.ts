@@ -73,7 +73,8 @@ function alternativesOf(fees: PlacedFees, policyTerms: FeeTerms, policyCapUnits:
   const { terms, capUnits } = fees;
   const schedules = terms.schedules;
   const out: Alternative[] = [];
-  const add = (cause: string, price: Pricing, cap = capUnits) => out.push({ cause, price, capUnits: cap, paid: 0n });
+  // `cap` given (even as undefined: no cap) replaces the line's cap.
+  const add = (cause: string, price: Pricing, cap: { readonly units: bigint | undefined } = { units: capUnits }) => out.push({ cause, price, capUnits: cap.units, paid: 0n });
   const unitWord = terms.unit === 'requests' ? 'request' : 'dollar of list cost';
   const longest = Math.max(...schedules.map((s) => s.tiers.length));
   for (let t = 0; t < longest; t++) {
@@ -115,7 +116,7 @@ function alternativesOf(fees: PlacedFees, policyTerms: FeeTerms, policyCapUnits:
     add(
       `contract terms not applied: the invoice bills by the policy's tiers${policyTerms.capUsd === undefined ? ' and no cap' : ` and cap of $${policyTerms.capUsd.toString()}`}, not this scope's terms from the accounts file (free_requests, fee_rate, fee_cap_usd)`,
       positionPricing(policyTerms),
-      policyCapUnits,
+      { units: policyCapUnits },
     );
   }
   return out;
