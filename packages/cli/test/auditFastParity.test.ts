@@ -18,8 +18,7 @@ import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
 import { feeLogArb } from '../../../test/arbitraries/feeConfig.js';
 import { referenceBill } from '../../../test/properties/referenceBill.js';
-import type { FeeConfig, RefSchedule } from '../../../test/properties/referenceFees.js';
-import { addDecimal, byProviderOrModel, invoiceCsv, mostlyFastConfigArb, writeFeeCase } from './support/feeCase.js';
+import { addDecimal, atLastTierRate, byProviderOrModel, invoiceCsv, mostlyFastConfigArb, withoutCaps, writeFeeCase } from './support/feeCase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-audit-parity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,11 +145,6 @@ describe('the fast audit reports what the collector audit reported', () => {
   // catches: the compact collector pricing a tiered line by cost × feeRate (its rounded fees,
   // per-user fees, recorded charges) or missing a tier mistake the record collector names.
   it('on pricing-language policies (tiers in requests and list-usd, caps, contract terms), with planted tier and cap mistakes', async () => {
-    const noCaps = (c: FeeConfig): FeeConfig => ({ ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, capUsd: undefined } })), accounts: c.accounts.map(({ fee_cap_usd: _c, ...a }) => a) });
-    const flat = (c: FeeConfig): FeeConfig => {
-      const f = (s: RefSchedule): RefSchedule => s.map((t, i) => (i === 0 && t.rate === '0' && t.upTo !== undefined ? t : { ...t, rate: s[s.length - 1]!.rate }));
-      return { ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, schedules: Object.fromEntries(Object.entries(v.fees.schedules).map(([k, s]) => [k, f(s)])) } })) };
-    };
     let causes = 0;
     let refused = 0;
     await fc.assert(
@@ -159,8 +153,8 @@ describe('the fast audit reports what the collector audit reported', () => {
         const common = { policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true };
         const ref = referenceBill(rows, config);
         const key = (l: { scope: string; period: string }) => `${l.scope}\n${l.period}`;
-        const uncapped = new Map(referenceBill(rows, noCaps(config)).lines.map((l) => [key(l), l]));
-        const flattened = new Map(referenceBill(rows, flat(config)).lines.map((l) => [key(l), l]));
+        const uncapped = new Map(referenceBill(rows, withoutCaps(config)).lines.map((l) => [key(l), l]));
+        const flattened = new Map(referenceBill(rows, atLastTierRate(config)).lines.map((l) => [key(l), l]));
         let i = 0;
         const invoicePath = write(
           invoiceCsv(ref.lines, (line) => {

@@ -16,13 +16,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '@byok-billing/core';
 import { type FeeLogRow, feeLogArb } from '../../../test/arbitraries/feeConfig.js';
 import { referenceBill } from '../../../test/properties/referenceBill.js';
-import type { FeeConfig, RefSchedule } from '../../../test/properties/referenceFees.js';
 import { auditCommand } from '../src/commands/audit.js';
 import { type ExplainCliOptions, explainCommand } from '../src/commands/explain.js';
 import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
-import { type FeeCaseFiles, addDecimal, byProviderOrModel, compareDecimal, invoiceCsv, mostlyFastConfigArb, roundHalfEven, writeFeeCase } from './support/feeCase.js';
+import { type FeeCaseFiles, addDecimal, atLastTierRate, byProviderOrModel, compareDecimal, invoiceCsv, mostlyFastConfigArb, roundHalfEven, withoutCaps, writeFeeCase } from './support/feeCase.js';
 import { recordExplainCommand } from './support/recordExplain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-fee-audit-'));
@@ -33,22 +32,6 @@ const captured = (): ProgramIO & { out: () => string } => {
   let out = '';
   return { stdout: (t) => (out += t), stderr: () => {}, out: () => out };
 };
-
-/** The config without any cap: the versions' capUsd and the accounts' fee_cap_usd dropped. */
-function withoutCaps(config: FeeConfig): FeeConfig {
-  return {
-    ...config,
-    versions: config.versions.map((v) => ({ ...v, fees: { ...v.fees, capUsd: undefined } })),
-    accounts: config.accounts.map(({ fee_cap_usd: _cap, ...rest }) => rest),
-  };
-}
-
-/** Every paid tier of every schedule at its last tier's rate (the free tier, a first tier of rate 0 with a bound, kept). */
-function atLastTierRate(config: FeeConfig): FeeConfig {
-  const flat = (s: RefSchedule): RefSchedule => s.map((t, i) => (i === 0 && t.rate === '0' && t.upTo !== undefined ? t : { ...t, rate: s[s.length - 1]!.rate }));
-  return { ...config, versions: config.versions.map((v) => ({ ...v, fees: { ...v.fees, schedules: Object.fromEntries(Object.entries(v.fees.schedules).map(([k, s]) => [k, flat(s)])) } })) };
-}
-
 
 /** The audit of `invoiceText`: the fast command, or the record path's collector audit when the fast replay refuses the policy. */
 async function audit(files: FeeCaseFiles, invoiceText: string, recordOnly: boolean): Promise<AuditReport> {

@@ -21,7 +21,7 @@ import { type ExplainCliOptions, explainCommand } from '../src/commands/explain.
 import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
-import { addDecimal, byProviderOrModel, invoiceCsv, roundHalfEven } from './support/feeCase.js';
+import { addDecimal, atLastTierRate, byProviderOrModel, invoiceCsv, roundHalfEven, withoutCaps } from './support/feeCase.js';
 import { recordExplainCommand } from './support/recordExplain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-fee-causes-'));
@@ -139,12 +139,7 @@ describe('likely causes of a tiered line, worked out by hand', () => {
   });
 });
 
-/** The config without caps (the versions' and the accounts'), or with every paid tier at its schedule's last rate. */
-const withoutCaps = (c: FeeConfig): FeeConfig => ({ ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, capUsd: undefined } })), accounts: c.accounts.map(({ fee_cap_usd: _c, ...a }) => a) });
-const atLastRate = (c: FeeConfig): FeeConfig => {
-  const flat = (s: RefSchedule): RefSchedule => s.map((t, i) => (i === 0 && t.rate === '0' && t.upTo !== undefined ? t : { ...t, rate: s[s.length - 1]!.rate }));
-  return { ...c, versions: c.versions.map((v) => ({ ...v, fees: { ...v.fees, schedules: Object.fromEntries(Object.entries(v.fees.schedules).map(([k, s]) => [k, flat(s)])) } })) };
-};
+/** The config with no contract terms in its accounts (an invoice that ignores them). */
 const withoutContract = (c: FeeConfig): FeeConfig => ({ ...c, accounts: c.accounts.map(({ scope, failover_mode }) => ({ scope, failover_mode })) });
 
 describe('scenarios 18–21: audit and explain agree with the fee oracle', () => {
@@ -190,7 +185,7 @@ describe('scenarios 18–21: audit and explain agree with the fee oracle', () =>
     it(`${s.dir}: invoices with the cap left out, one rate for every tier, or the contract ignored are named`, async () => {
       const plants: [FeeConfig, readonly string[]][] = [
         [withoutCaps(s.config), ['cap not applied']],
-        [atLastRate(s.config), ['fee at the wrong tier']],
+        [atLastTierRate(s.config), ['fee at the wrong tier']],
         [withoutContract(s.config), ['contract terms not applied', 'cap not applied']],
       ];
       let named = 0;

@@ -11,7 +11,7 @@ import { loadPolicy } from '@byok-billing/core';
 import { type FeeLogRow, feeConfigArb } from '../../../../test/arbitraries/feeConfig.js';
 import { feeAccountsCsv, feePolicyDocument } from '../../../../test/properties/feePolicyDocument.js';
 import type { RefBill } from '../../../../test/properties/referenceBill.js';
-import type { FeeConfig } from '../../../../test/properties/referenceFees.js';
+import type { FeeConfig, RefSchedule } from '../../../../test/properties/referenceFees.js';
 
 export interface FeeCaseFiles {
   readonly policy: string;
@@ -94,4 +94,20 @@ export function addDecimal(a: string, b: string): string {
 export function compareDecimal(a: string, b: string): number {
   const d = addDecimal(a, b.startsWith('-') ? b.slice(1) : `-${b}`);
   return d.startsWith('-') ? -1 : /[1-9]/.test(d) ? 1 : 0;
+}
+
+/** The config without any cap: the versions' capUsd and the accounts' fee_cap_usd dropped (an invoice that leaves the cap out). */
+export function withoutCaps(config: FeeConfig): FeeConfig {
+  return {
+    ...config,
+    versions: config.versions.map((v) => ({ ...v, fees: { ...v.fees, capUsd: undefined } })),
+    accounts: config.accounts.map(({ fee_cap_usd: _cap, ...rest }) => rest),
+  };
+}
+
+/** Every paid tier of every schedule at its last tier's rate (the free tier, a first tier of rate 0 with a bound, kept): "volume" pricing. */
+export function atLastTierRate(config: FeeConfig): FeeConfig {
+  const zero = (rate: string) => /^0*(\.0*)?$/.test(rate);
+  const flat = (s: RefSchedule): RefSchedule => s.map((t, i) => (i === 0 && zero(t.rate) && t.upTo !== undefined ? t : { ...t, rate: s[s.length - 1]!.rate }));
+  return { ...config, versions: config.versions.map((v) => ({ ...v, fees: { ...v.fees, schedules: Object.fromEntries(Object.entries(v.fees.schedules).map(([k, s]) => [k, flat(s)])) } })) };
 }

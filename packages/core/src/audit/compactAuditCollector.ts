@@ -68,6 +68,13 @@ export interface CompactAuditCollector {
    * `main`: the fee it would have paid had each org member their own allowance.
    */
   observePerUser(main: CompactOutcome, perUser: CompactOutcome, cost: number, costBig: bigint | undefined): void;
+  /**
+   * Takes a request's main outcome, in allowance order, for the tier evidence of its line
+   * (pricing-language lines only: what the cap cut, the tier mistakes of tierAlternatives.ts).
+   * Asked, as `observePerUser`, only in a pass that names causes: it costs a few tier
+   * positions per counted request.
+   */
+  observeTiers(main: CompactOutcome, cost: number, costBig: bigint | undefined): void;
   /** Whether any decided request had a recorded charge. */
   readonly sawCharged: boolean;
   /** The evidence, with the bills under other reset zones when they were computed. */
@@ -149,7 +156,9 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
   }
 
   /** Adds a counted request of a pricing-language line to its compact line's tier tally. */
-  function observeTiers(s: LineSums, outcome: CompactOutcome, cost: bigint): void {
+  function observeTiers(outcome: CompactOutcome, cost: bigint): void {
+    if (outcome.tieredFee === undefined || outcome.ordinal === 0) return;
+    const s = sumsOf(outcome);
     const { line, lines, terms, route } = outcome;
     let tally = tallyByLine[line];
     if (tally === undefined) {
@@ -214,7 +223,6 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
         fee = tiered ? outcome.tieredFee! : units(r.cost, r.costBig) * rate.units;
         addRoundedFee(s, fee, feeScale);
       }
-      if (tiered && outcome.ordinal > 0) observeTiers(s, outcome, units(r.cost, r.costBig));
       if (r.recorded !== ABSENT && r.recorded !== outcome.route) {
         routeMismatchCount++;
         const route = ROUTES[outcome.route]!;
@@ -246,6 +254,9 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       }
       const rate = perUser.terms.version.parameters.feeRate;
       s.feePerUser = s.feePerUser.add(new Money(units(cost, costBig) * rate.units, PICO_SCALE + rate.scale));
+    },
+    observeTiers(main, cost, costBig) {
+      observeTiers(main, units(cost, costBig));
     },
     get sawCharged() {
       return chargedRequests > 0;
