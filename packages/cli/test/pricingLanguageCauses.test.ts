@@ -98,7 +98,7 @@ describe('likely causes of a tiered line, worked out by hand', () => {
     expect((await audit(f, invoiceOf('0.15'))).matches).toBe(true);
     expect(causesOf(await audit(f, invoiceOf('0.22')))).toEqual(['cap not applied: the invoice charges the fee before the cap, $0.22, but the cap of $0.15 per month cut it to $0.15']);
     const r4 = await explain(f, { request: 'r4', format: 'text' });
-    expect(r4).toMatch(/\n {2}Schedule {2}s \(rule "[^"]+"\)\n/);
+    expect(r4).toMatch(/\n {2}Schedule {2}s \(rule "[^"]+"\), over the counted requests: up to 2: 0%, up to 4: 10%, beyond: 1%; fees capped at \$0\.15 per month\n/);
     expect(r4).toContain('  Status    billable: it is the 4th counted request of org:acme in 2025-10, in tier 2 (2, 4] of schedule s');
     expect(r4).toContain('fee = tier 2 (2, 4] 10% × $1 = $0.1; the cap of $0.15 per month had $0.05 left after $0.1 of fees, so it pays $0.05');
     const json = JSON.parse(await explain(f, { request: 'r4' }));

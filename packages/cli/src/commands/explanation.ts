@@ -7,7 +7,7 @@ import { UsageError } from '../exitCodes.js';
 import type { ProgramIO } from '../programIO.js';
 import type { RowSource } from '../replay/rowSource.js';
 import { writeOutput } from '../output/writeOutput.js';
-import { type TierProgress, addToProgress, emptyTierProgress, feeTermsText, isTiered, progressData, progressText, tieredFeeArithmetic, tieredStatusText, tiersData } from './tierExplanation.js';
+import { type TierProgress, addToProgress, emptyTierProgress, feeTermsText, isTiered, progressData, progressText, scheduleText, tieredFeeArithmetic, tieredStatusText, tiersData } from './tierExplanation.js';
 
 /** What is asked: one request (`--request`) or one bill line (`--scope` with `--period`). */
 export interface ExplainAsk {
@@ -121,7 +121,7 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
     `  Period    ${decision.period}: the calendar month in ${p.resetTimeZone === 'UTC' ? 'UTC (the count resets at midnight UTC)' : p.resetTimeZone}`,
     `  Policy    ${policy.id}, ${versionText(version)}${decision.allowance !== p.allowance ? `; this scope's account sets its allowance to ${n(decision.allowance)}` : ''}`,
     `  Route     ${routeWhy}`,
-    ...(decision.tiers === undefined ? [] : [`  Schedule  ${decision.tiers.schedule} (rule "${decision.tiers.scheduleRule}")`]),
+    ...(decision.tiers === undefined ? [] : [`  Schedule  ${scheduleText(decision.tiers)}`]),
     `  Status    ${status}`,
     `  Charge    ${arithmetic} (rule "${decision.chargeRule}"); presented $${presented}`,
   ].join('\n');

@@ -39,6 +39,13 @@ export function feeTermsText(terms: FeeTerms): string {
   return `fee tiers over the ${unitName(terms.unit)} of a scope's month, schedule${schedules.length === 1 ? '' : 's'} ${schedules.join('; ')}${cap}`;
 }
 
+/** The schedule a request paid by, as placed for its scope (contract terms applied), the rule that chose it, and the cap. */
+export function scheduleText(t: DecisionTiers): string {
+  const tiers = t.scheduleTiers.map((tier) => (tier.upTo === null ? `beyond: ${tier.rate.toPercentString()}` : `up to ${quantityText(t.unit, tier.upTo)}: ${tier.rate.toPercentString()}`));
+  const cap = t.capUsd === undefined ? '' : `; fees capped at $${t.capUsd.toString()} per month`;
+  return `${t.schedule} (rule "${t.scheduleRule}"), over the ${unitName(t.unit)}: ${tiers.join(', ')}${cap}`;
+}
+
 /** Whether a version's terms need `feeTermsText` (they are not the shorthand `allowance` + `feeRate`). */
 export const isTiered = (terms: FeeTerms) => feeTermsShorthand(terms) === undefined;
 
