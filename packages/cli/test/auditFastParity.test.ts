@@ -16,7 +16,7 @@ import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import { formatAudit } from '../src/output/auditFormats.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
-import { feeLogArb } from '../../../test/arbitraries/feeConfig.js';
+import { type FeeLogRow, feeLogArb } from '../../../test/arbitraries/feeConfig.js';
 import { referenceBill } from '../../../test/properties/referenceBill.js';
 import { addDecimal, atLastTierRate, byProviderOrModel, invoiceCsv, mostlyFastConfigArb, withoutCaps, writeFeeCase } from './support/feeCase.js';
 
@@ -147,11 +147,23 @@ describe('the fast audit reports what the collector audit reported', () => {
   it('on pricing-language policies (tiers in requests and list-usd, caps, contract terms), with planted tier and cap mistakes', async () => {
     let causes = 0;
     let refused = 0;
+    let wrongCharges = 0;
     await fc.assert(
       fc.asyncProperty(feeLogArb(), mostlyFastConfigArb(5), fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), async (rows, config, mistakes) => {
-        const files = writeFeeCase(dir, `fee${++n}`, rows, config);
-        const common = { policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true };
         const ref = referenceBill(rows, config);
+        // Half the cases record what each request was charged: the oracle's charge (cut to the log's 12 decimals), or a wrong one.
+        // A repeated row repeats its charge (else it would conflict with its first): chosen by the id's first row.
+        const first = new Map<string, number>();
+        rows.forEach((r, i) => first.has(r.requestId) || first.set(r.requestId, i));
+        const charged =
+          mistakes[5]! % 2 === 0
+            ? undefined
+            : (r: FeeLogRow) => {
+                const i = first.get(r.requestId)!;
+                return [invoiceable(ref.decisions.get(r.requestId)!.charge), '0', r.cost, '0.01'][(i + mistakes[i % 6]!) % 4]!;
+              };
+        const files = writeFeeCase(dir, `fee${++n}`, rows, config, charged);
+        const common = { policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true };
         const key = (l: { scope: string; period: string }) => `${l.scope}\n${l.period}`;
         const uncapped = new Map(referenceBill(rows, withoutCaps(config)).lines.map((l) => [key(l), l]));
         const flattened = new Map(referenceBill(rows, atLastTierRate(config)).lines.map((l) => [key(l), l]));
@@ -174,8 +186,9 @@ describe('the fast audit reports what the collector audit reported', () => {
           return;
         }
         const expected = await collectorAudit([files.log], common, quietIO(), invoice);
-        const outcome = await auditCommand([files.log], { ...common, invoice: invoicePath, format: 'json' }, quietIO());
+        const outcome = await auditCommand([files.log], { ...common, invoice: invoicePath, perRequest: charged !== undefined, format: 'json' }, quietIO());
         expect(outcome.report).toEqual(expected);
+        if (charged !== undefined) wrongCharges += expected.summary.wrongCharges;
         expect(formatAudit(outcome.report, 'table')).toBe(formatAudit(expected, 'table'));
         causes += expected.findings.filter((f) => f.cause?.startsWith('cap not applied') || f.cause?.startsWith('fee at the wrong tier')).length;
       }),
@@ -183,5 +196,6 @@ describe('the fast audit reports what the collector audit reported', () => {
     );
     expect(causes).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
+    expect(wrongCharges).toBeGreaterThan(0);
   }, 180_000);
 });

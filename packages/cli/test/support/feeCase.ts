@@ -29,23 +29,23 @@ export const mostlyFastConfigArb = (fast: number): fc.Arbitrary<FeeConfig> =>
 const LOG_COLUMNS = 'request_id,timestamp,user_id,org_id,model,provider,cost_usd,key_result,platform_result,route';
 
 /** The rows as a request log (the cells generated rows have need no quotes: no comma, quote or line end). */
-export function feeLogCsv(rows: readonly FeeLogRow[]): string {
+export function feeLogCsv(rows: readonly FeeLogRow[], charged?: (row: FeeLogRow, index: number) => string): string {
   const cell = (v: string | undefined) => {
     if (v !== undefined && /[",\r\n]/.test(v)) throw new Error(`feeLogCsv: ${JSON.stringify(v)} needs quotes`);
     return v ?? '';
   };
-  const lines = rows.map((r) =>
-    [r.requestId, r.timestamp, r.userId, r.orgId, r.model, r.provider, r.cost, r.keyResult, r.platformResult, r.recordedRoute].map(cell).join(','),
+  const lines = rows.map((r, i) =>
+    [r.requestId, r.timestamp, r.userId, r.orgId, r.model, r.provider, r.cost, r.keyResult, r.platformResult, r.recordedRoute, ...(charged === undefined ? [] : [charged(r, i)])].map(cell).join(','),
   );
-  return `${LOG_COLUMNS}\n${lines.map((l) => `${l}\n`).join('')}`;
+  return `${LOG_COLUMNS}${charged === undefined ? '' : ',charged_usd'}\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 
-/** Writes the case into `dir` under names starting with `name`. */
-export function writeFeeCase(dir: string, name: string, rows: readonly FeeLogRow[], config: FeeConfig): FeeCaseFiles {
+/** Writes the case into `dir` under names starting with `name`; `charged` gives a `charged_usd` column. */
+export function writeFeeCase(dir: string, name: string, rows: readonly FeeLogRow[], config: FeeConfig, charged?: (row: FeeLogRow, index: number) => string): FeeCaseFiles {
   const files = { policy: join(dir, `${name}-policy.json`), accounts: join(dir, `${name}-accounts.csv`), log: join(dir, `${name}-log.csv`) };
   writeFileSync(files.policy, JSON.stringify(feePolicyDocument(config)));
   writeFileSync(files.accounts, feeAccountsCsv(config));
-  writeFileSync(files.log, feeLogCsv(rows));
+  writeFileSync(files.log, feeLogCsv(rows, charged));
   return files;
 }
 
