@@ -16,6 +16,9 @@ import { loadInvoiceFile } from '../src/io/loadInvoiceFile.js';
 import { formatAudit } from '../src/output/auditFormats.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { collectorAudit } from './support/collectorAudit.js';
+import { type FeeLogRow, feeLogArb } from '../../../test/arbitraries/feeConfig.js';
+import { referenceBill } from '../../../test/properties/referenceBill.js';
+import { addDecimal, atLastTierRate, byProviderOrModel, invoiceCsv, factsMixConfigArb, withoutCaps, writeFeeCase } from './support/feeCase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-audit-parity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,4 +141,57 @@ describe('the fast audit reports what the collector audit reported', () => {
     await run(['bill', logPath, '--policy', POLICY, '--details', billDetails, '--quiet', '--format', 'json'], quietIO());
     expect(readFileSync(details, 'utf8')).toBe(readFileSync(billDetails, 'utf8'));
   });
+
+  // catches: the compact collector pricing a tiered line by cost × feeRate (its rounded fees,
+  // per-user fees, recorded charges) or missing a tier mistake the record collector names.
+  it('on pricing-language policies (tiers in requests and list-usd, caps, contract terms), with planted tier and cap mistakes', async () => {
+    let causes = 0;
+    let byFacts = 0;
+    let wrongCharges = 0;
+    await fc.assert(
+      fc.asyncProperty(feeLogArb(), factsMixConfigArb(2), fc.array(fc.nat(4), { minLength: 6, maxLength: 6 }), async (rows, config, mistakes) => {
+        const ref = referenceBill(rows, config);
+        // Half the cases record what each request was charged: the oracle's charge (cut to the log's 12 decimals), or a wrong one.
+        // A repeated row repeats its charge (else it would conflict with its first): chosen by the id's first row.
+        const first = new Map<string, number>();
+        rows.forEach((r, i) => first.has(r.requestId) || first.set(r.requestId, i));
+        const charged =
+          mistakes[5]! % 2 === 0
+            ? undefined
+            : (r: FeeLogRow) => {
+                const i = first.get(r.requestId)!;
+                return [invoiceable(ref.decisions.get(r.requestId)!.charge), '0', r.cost, '0.01'][(i + mistakes[i % 6]!) % 4]!;
+              };
+        const files = writeFeeCase(dir, `fee${++n}`, rows, config, charged);
+        const common = { policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true };
+        const key = (l: { scope: string; period: string }) => `${l.scope}\n${l.period}`;
+        const uncapped = new Map(referenceBill(rows, withoutCaps(config)).lines.map((l) => [key(l), l]));
+        const flattened = new Map(referenceBill(rows, atLastTierRate(config)).lines.map((l) => [key(l), l]));
+        let i = 0;
+        const invoicePath = write(
+          invoiceCsv(ref.lines, (line) => {
+            const m = mistakes[i++ % mistakes.length]!;
+            const list = addDecimal(line.totalUsd, `-${line.feeUsd}`);
+            const other = m === 1 ? uncapped.get(key(line))! : m === 2 ? flattened.get(key(line))! : undefined;
+            if (other !== undefined) return { fee: other.feeUsd, total: addDecimal(other.feeUsd, list) };
+            if (m === 3) return { fee: line.feeUsd, total: addDecimal(line.totalUsd, '0.01') };
+            return undefined;
+          }),
+        );
+        const invoice = await loadInvoiceFile(invoicePath, () => {});
+        // Schedules chosen by provider/model: the fast replay reads those cells, and must agree too.
+        if (byProviderOrModel(config)) byFacts++;
+        const expected = await collectorAudit([files.log], common, quietIO(), invoice);
+        const outcome = await auditCommand([files.log], { ...common, invoice: invoicePath, perRequest: charged !== undefined, format: 'json' }, quietIO());
+        expect(outcome.report).toEqual(expected);
+        if (charged !== undefined) wrongCharges += expected.summary.wrongCharges;
+        expect(formatAudit(outcome.report, 'table')).toBe(formatAudit(expected, 'table'));
+        causes += expected.findings.filter((f) => f.cause?.startsWith('cap not applied') || f.cause?.startsWith('fee at the wrong tier')).length;
+      }),
+      { numRuns: 60 },
+    );
+    expect(causes).toBeGreaterThan(0);
+    expect(byFacts).toBeGreaterThan(0);
+    expect(wrongCharges).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -12,6 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../src/commands/explain.js';
 import type { ProgramIO } from '../src/programIO.js';
 import { recordExplainCommand } from './support/recordExplain.js';
+import { feeLogArb } from '../../../test/arbitraries/feeConfig.js';
+import { referenceBill } from '../../../test/properties/referenceBill.js';
+import { byProviderOrModel, factsMixConfigArb, writeFeeCase } from './support/feeCase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byok-explain-parity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,4 +68,41 @@ describe('the fast explain says what the record-replay explain said', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  // catches: the fast explain deciding a tiered request without the line's fee state (list-usd
+  // counter, fees paid before the cap), tallying a tiered line by cost × feeRate, or a tier
+  // progression that differs from the record replay's decisions.
+  it('for requests and bill lines of generated pricing-language policies (tiers, list-usd, caps, contract terms)', async () => {
+    let n = 0;
+    let tiered = 0;
+    // Asks about policies whose schedules are chosen by provider/model (the fast replay reads those cells).
+    let byFacts = 0;
+    await fc.assert(
+      fc.asyncProperty(feeLogArb(), factsMixConfigArb(2), fc.nat(), async (rows, config, pick) => {
+        const files = writeFeeCase(dir, `fee-${++n}`, rows, config);
+        const ref = referenceBill(rows, config);
+        const ids = [...ref.decisions.keys()];
+        const asks = [
+          ...[0, 1, 2, 3].map((k) => ids[(pick + k * 7) % Math.max(1, ids.length)]).filter((id): id is string => id !== undefined).map((request) => ({ request })),
+          ...ref.lines.slice(0, 4).map((l) => ({ scope: l.scope, period: l.period })),
+        ];
+        for (const ask of asks) {
+          for (const format of ['text', 'json'] as const) {
+            const options = { ...ask, policy: files.policy, accounts: files.accounts, reorderWindow: '15m', sort: true, quiet: true, format };
+            const a = { text: '' };
+            const b = { text: '' };
+            const io = (o: { text: string }): ProgramIO => ({ stdout: (t) => (o.text += t), stderr: () => {} });
+            const fast = await outcome(() => explainCommand([files.log], options, io(a)), a);
+            if (byProviderOrModel(config)) byFacts++;
+            const record = await outcome(() => recordExplainCommand([files.log], options, io(b)), b);
+            expect(fast).toBe(record);
+            if (format === 'json' && fast.includes('"tiers"')) tiered++;
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(tiered).toBeGreaterThan(0);
+    expect(byFacts).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -56,7 +56,7 @@ export { RULE_OPERATORS } from './rules/ruleDocument.js';
 
 // ledger
 export { type UsageRequest, sameContent } from './ledger/usageRequest.js';
-export type { AllowanceStatus, Decision } from './ledger/decision.js';
+export type { AllowanceStatus, Decision, DecisionTiers } from './ledger/decision.js';
 export { BILL_AMOUNT_FIELDS, type Bill, type BillAmounts, type BillLine, type InputSummary } from './ledger/billLine.js';
 export { type FinishOptions, type Ledger, type LedgerOptions, compareRequests, createLedger } from './ledger/ledger.js';
 

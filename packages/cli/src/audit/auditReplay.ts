@@ -57,14 +57,18 @@ function requestView(): { view: CompactAuditRequest; point: (d: FastDecided) => 
   };
 }
 
-function observePerUser(collector: CompactAuditCollector, d: FastDecided): void {
+/** What a pass that names causes tells the collector of each request: its per-user fee and its line's tier evidence. */
+function observeCauses(collector: CompactAuditCollector, d: FastDecided): void {
   const cost = d.batch.cost[d.row]!;
-  collector.observePerUser(d.outcome, d.alongside[0]!, cost, cost === cost ? undefined : d.batch.side.get(d.row)!.costBig);
+  const costBig = cost === cost ? undefined : d.batch.side.get(d.row)!.costBig;
+  collector.observePerUser(d.outcome, d.alongside[0]!, cost, costBig);
+  collector.observeTiers(d.outcome, cost, costBig);
 }
 
 /**
  * Replays the log for an audit on the fast replay. The bills under other reset zones and
- * per user serve only to name the cause of a mismatched invoice line, so they are computed
+ * per user, and the tier evidence of pricing-language lines, serve only to name the cause
+ * of a mismatched invoice line, so they are computed
  * in a second pass when a line mismatches (or in the one pass when the log is standard
  * input, which cannot be read twice): the report is the same either way.
  */
@@ -79,7 +83,7 @@ export async function auditReplay(logs: readonly string[], options: ReplayCliOpt
     },
     onDecided(d) {
       collector!.observe(point(d));
-      if (causesInFirstPass) observePerUser(collector!, d);
+      if (causesInFirstPass) observeCauses(collector!, d);
     },
     variants: causesInFirstPass ? (policy, accounts) => zoneTerms(policy, accounts) : undefined,
     alongside: causesInFirstPass ? (policy, accounts) => perUserTerms(policy, accounts) : undefined,
@@ -95,7 +99,7 @@ export async function auditReplay(logs: readonly string[], options: ReplayCliOpt
       const again = await run.replayAgain!({
         terms: [{ policy: run.policy, accounts: run.accounts }, ...zoneTerms(run.policy, run.accounts)],
         alongside: perUserTerms(run.policy, run.accounts),
-        onDecided: (d) => observePerUser(collector!, d),
+        onDecided: (d) => observeCauses(collector!, d),
       });
       evidence = collector!.finish(zones(again.bills.slice(1)));
     }

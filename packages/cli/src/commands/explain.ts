@@ -8,6 +8,9 @@ import type { FastDecided } from '../replay/fast/fastReplay.js';
 import { compactLineMatcher, costOf, fullDecision, idMatcher } from './explainDecision.js';
 import { type ExplainAsk, type LineTally, asksForRequest, emptyLineTally, tallyRequest, writeExplanation } from './explanation.js';
 
+/** `CompactOutcome.tieredFee` counts 10^-24 dollars. */
+const TIERED_FEE_SCALE = 24;
+
 export interface ExplainCliOptions extends ReplayCliOptions, ExplainAsk {}
 
 /** `byok explain`: why a request is charged what it is, or how a bill line is derived. */
@@ -41,10 +44,13 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
       tally.allowance = outcome.lines.allowance(outcome.line);
       tally.version ??= outcome.terms.version;
       const cost = costOf(d);
-      const fee = outcome.chargeKind === CHARGE_CODE.fee ? cost.multiply(outcome.terms.version.parameters.feeRate) : Money.ZERO;
+      // A pricing-language line's fee is the ledger's exact tiered fee (10^-24 $); a shorthand line's, cost × rate.
+      const tiered = outcome.tieredFee !== undefined;
+      const fee =
+        outcome.chargeKind !== CHARGE_CODE.fee ? Money.ZERO : tiered ? new Money(outcome.tieredFee!, TIERED_FEE_SCALE).normalize() : cost.multiply(outcome.terms.version.parameters.feeRate);
       const charge = outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO;
       const route = outcome.route === ROUTE_CODE.byok ? 'byok' : outcome.route === ROUTE_CODE.platform ? 'platform' : 'failed';
-      tallyRequest(tally, { route, free: outcome.within, cost, fee, charge }, () => decisionOf(d));
+      tallyRequest(tally, { route, free: outcome.within, cost, fee, charge, tiered: tiered && outcome.ordinal > 0 }, () => decisionOf(d));
     },
   });
   writeExplanation(options, found, tally, policyRef!, io);

@@ -25,7 +25,10 @@ export function fullDecision(d: FastDecided, policy: Policy, accounts: Accounts 
   const { ordinal } = d.outcome;
   // The line has already counted this request when it counts.
   const countedBefore = ordinal > 0 ? ordinal - 1 : d.outcome.lines.counted(d.outcome.line);
-  const decision = decideRequest(placeRequest(policy, accounts, request), countedBefore, request);
+  // A pricing-language line's fee state before the request (list-usd counter, fees paid for the cap), as the ledger had it.
+  const { outcome } = d;
+  const feeState = outcome.tieredFee === undefined ? undefined : { listUsdSoFar: outcome.tieredListUsdBefore, feesSoFar: outcome.tieredFeesBefore };
+  const decision = decideRequest(placeRequest(policy, accounts, request), countedBefore, request, feeState);
   return { decision, source: { file: d.file, line: d.line, text, timestamp: fields[d.header.index.timestamp] ?? '' } };
 }
 

@@ -7,6 +7,7 @@ import { UsageError } from '../exitCodes.js';
 import type { ProgramIO } from '../programIO.js';
 import type { RowSource } from '../replay/rowSource.js';
 import { writeOutput } from '../output/writeOutput.js';
+import { type TierProgress, addToProgress, emptyTierProgress, feeTermsText, isTiered, progressData, progressText, scheduleText, tieredFeeArithmetic, tieredStatusText, tiersData } from './tierExplanation.js';
 
 /** What is asked: one request (`--request`) or one bill line (`--scope` with `--period`). */
 export interface ExplainAsk {
@@ -36,6 +37,7 @@ function ordinalWord(v: number): string {
 
 function versionText(version: PolicyVersion): string {
   const from = version.effectiveFromMs === null ? 'from the start' : `from ${formatInstant({ epochMs: version.effectiveFromMs, nanos: 0 })}`;
+  if (isTiered(version.feeTerms)) return `version ${version.version} (in force ${from}): ${feeTermsText(version.feeTerms)}`;
   return `version ${version.version} (in force ${from}): ${n(version.parameters.allowance)} free BYOK requests per scope per month, fee ${version.parameters.feeRate.toPercentString()}`;
 }
 
@@ -55,6 +57,8 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
     status = decision.counted
       ? `not served by the key, but the key was tried, and this policy counts attempts: ordinal ${n(decision.ordinal!)}`
       : `not a BYOK request, so it does not count toward the allowance`;
+  } else if (decision.tiers !== undefined) {
+    status = tieredStatusText(decision, decision.tiers);
   } else if (decision.status === 'free') {
     status = `free: it is the ${ordinalWord(decision.ordinal!)} BYOK request of ${decision.scope} in ${decision.period}, within the allowance of ${n(decision.allowance)}`;
   } else {
@@ -63,6 +67,10 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
   let arithmetic: string;
   switch (decision.chargeKind) {
     case 'fee':
+      if (decision.tiers !== undefined) {
+        arithmetic = tieredFeeArithmetic(decision, decision.tiers);
+        break;
+      }
       arithmetic = `fee = ${p.feeRate.toPercentString()} × $${r.cost.toString()} list cost = $${decision.fee.toString()}`;
       break;
     case 'list':
@@ -98,6 +106,7 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
     feeUsd: decision.fee.toString(),
     chargeUsd: decision.charge.toString(),
     arithmetic,
+    ...(decision.tiers === undefined ? {} : { tiers: tiersData(decision, decision.tiers) }),
   };
   // Allowances per user do not move routing: an org member's request keeps its org's failover mode.
   const modeOwner = p.scopeMode === 'user' && r.orgId ? ` of org ${r.orgId}, which owns the keys (allowances per user do not change routing)` : '';
@@ -112,6 +121,7 @@ export function explainRequest(decision: Decision, source: RowSource, policy: Po
     `  Period    ${decision.period}: the calendar month in ${p.resetTimeZone === 'UTC' ? 'UTC (the count resets at midnight UTC)' : p.resetTimeZone}`,
     `  Policy    ${policy.id}, ${versionText(version)}${decision.allowance !== p.allowance ? `; this scope's account sets its allowance to ${n(decision.allowance)}` : ''}`,
     `  Route     ${routeWhy}`,
+    ...(decision.tiers === undefined ? [] : [`  Schedule  ${scheduleText(decision.tiers)}`]),
     `  Status    ${status}`,
     `  Charge    ${arithmetic} (rule "${decision.chargeRule}"); presented $${presented}`,
   ].join('\n');
@@ -133,6 +143,8 @@ export interface LineTally {
   firstBillable?: { decision: Decision; source: RowSource };
   lastFree?: { decision: Decision; source: RowSource };
   version?: PolicyVersion;
+  /** The tier progression of a line priced in the pricing language (its counted requests' tiers). */
+  tiers?: TierProgress;
 }
 
 export function explainLine(scope: string, period: string, t: LineTally, policy: Policy) {
@@ -153,7 +165,9 @@ export function explainLine(scope: string, period: string, t: LineTally, policy:
     platformCostUsd: t.platformCost.toString(),
     totalUsd: t.total.toString(),
     totalPresentedUsd: round(t.total),
+    ...(t.tiers === undefined ? {} : { tiers: progressData(t.tiers) }),
   };
+  if (t.tiers !== undefined) return { data, text: `${tieredLineText(scope, period, t, t.tiers, policy, version, round).join('\n')}\n` };
   const lines = [
     `${scope}, ${period} — policy ${policy.id}, ${versionText(version)}`,
     `  Requests    ${n(t.byok)} BYOK, ${n(t.platform)} on platform credits, ${n(t.failed)} failed`,
@@ -170,18 +184,42 @@ export function explainLine(scope: string, period: string, t: LineTally, policy:
   return { data, text: `${lines.join('\n')}\n` };
 }
 
+/** explainLine's words for a line priced by tiers: counts, the tier progression, the cap, the fee. */
+function tieredLineText(scope: string, period: string, t: LineTally, tiers: TierProgress, policy: Policy, version: PolicyVersion, round: (m: Money) => string): string[] {
+  return [
+    `${scope}, ${period} — policy ${policy.id}, ${versionText(version)}`,
+    `  Requests    ${n(t.byok)} BYOK, ${n(t.platform)} on platform credits, ${n(t.failed)} failed`,
+    `  Free        ${n(t.free)} BYOK request${t.free === 1 ? '' : 's'} (all of each within its schedule's free tier)`,
+    `  Billable    ${n(t.billable)} BYOK request${t.billable === 1 ? '' : 's'}`,
+    ...progressText(tiers),
+    `  Fee         $${t.fee.toString()}`,
+    `  Platform    $${t.platformCost.toString()} list cost of the requests on platform credits`,
+    `  Total       $${t.fee.toString()} + $${t.platformCost.toString()} = $${t.total.toString()}, presented $${round(t.total)}`,
+  ];
+}
+
 export const emptyLineTally = (): LineTally => ({
   byok: 0, free: 0, billable: 0, platform: 0, failed: 0,
   byokCost: Money.ZERO, billableCost: Money.ZERO, fee: Money.ZERO, platformCost: Money.ZERO, total: Money.ZERO,
   allowance: 0,
 });
 
-/** Adds one request of the bill line to its tally; `decided` is asked for only by the first billable request. */
+/**
+ * Adds one request of the bill line to its tally; `decided` is asked for only by the first
+ * billable request and by counted requests priced by tiers (`tiered`: their tier progression).
+ */
 export function tallyRequest(
   tally: LineTally,
-  request: { route: 'byok' | 'platform' | 'failed'; free: boolean; cost: Money; fee: Money; charge: Money },
-  decided: () => { decision: Decision; source: RowSource },
+  request: { route: 'byok' | 'platform' | 'failed'; free: boolean; cost: Money; fee: Money; charge: Money; tiered?: boolean },
+  decide: () => { decision: Decision; source: RowSource },
 ): void {
+  let made: { decision: Decision; source: RowSource } | undefined;
+  const decided = () => (made ??= decide());
+  if (request.tiered) {
+    const { decision, source } = decided();
+    tally.tiers ??= emptyTierProgress(decision.tiers!.unit);
+    addToProgress(tally.tiers, decision, decision.tiers!, source);
+  }
   const { cost } = request;
   if (request.route === 'byok') {
     tally.byok++;

@@ -135,6 +135,7 @@ export async function runReplay(logs: readonly string[], options: ReplayCliOptio
   const maxLineBytes = parseMaxLineBytes(options.maxLineBytes);
   const windowMs = hooks.onArrival || options.sort ? Number.POSITIVE_INFINITY : parseDuration(options.reorderWindow, '--reorder-window');
   const policy = hooks.policyOverride ?? loadPolicyFile(options.policy === undefined ? undefined : resolveIn(options.baseDir, options.policy));
+  // free_requests reads in the units the policy's versions count (dollars under list-usd).
   const loaded = await loadAccountsFile(options.accounts === undefined ? undefined : resolveIn(options.baseDir, options.accounts), feeUnitsOf(policy));
   const accounts = hooks.accountsOverride ? hooks.accountsOverride(loaded) : loaded;
   hooks.onPolicy?.(policy, accounts);

@@ -30,7 +30,7 @@ export async function recordExplainCommand(logs: readonly string[], options: Exp
       tally.allowance = decision.allowance;
       tally.version ??= policyRef!.versionAt(decision.request.instant);
       const { route, fee, charge } = decision;
-      tallyRequest(tally, { route, free: decision.status === 'free', cost: decision.request.cost, fee, charge }, () => ({ decision, source }));
+      tallyRequest(tally, { route, free: decision.status === 'free', cost: decision.request.cost, fee, charge, tiered: decision.tiers !== undefined }, () => ({ decision, source }));
     },
   });
   writeExplanation(options, found, tally, policyRef!, io);

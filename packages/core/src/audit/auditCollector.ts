@@ -8,6 +8,11 @@ import type { Rate } from '../money/rate.js';
 import { policyVariant } from '../policy/policyVariant.js';
 import type { Policy } from '../policy/policyTypes.js';
 import type { Finding, WrongChargeKind } from './findings.js';
+import { type TierEvidence, TierTally, mergeTierEvidence } from './tierAlternatives.js';
+import { placeRequest } from '../ledger/decideRequest.js';
+import { COST_SCALE, FEE_SCALE, unitsAt } from '../ledger/lineAccumulator.js';
+import { type DecisionTerms, chargeIndex, decisionTerms } from '../kernel/decisionTerms.js';
+import { CHARGE_FEE, ROUTE_CODE } from '../kernel/codes.js';
 import { type MoneyMatchOptions, moneyMatches } from './moneyMatch.js';
 
 /** Time zones an invoice is often (wrongly) cut in: checked as the cause of month shifts. */
@@ -38,6 +43,12 @@ export interface LineAlternatives {
   /** Σ (recorded charge − policy charge) over requests with a `charged_usd`. */
   chargedDifference: Money;
   chargedRequests: number;
+  /**
+   * Lines priced in the pricing language (docs/pricing-language.md): what the cap cut and
+   * what the fee would be under the usual mistakes about tiers (tierAlternatives.ts). The
+   * shorthand's `rate` and `allowance` alternatives do not describe such a line.
+   */
+  tiers?: TierEvidence | undefined;
 }
 
 export interface AuditCollectorOptions {
@@ -89,6 +100,32 @@ export function createAuditCollector(options: AuditCollectorOptions): AuditColle
   let chargedRequests = 0;
   const roundHalfEven = ROUNDING_MODES['half-even'];
   const roundHalfUp = ROUNDING_MODES['half-up'];
+  /** Per bill line, the tier tallies of its parts (one per policy version in force in the month), by version. */
+  const tallies = new Map<string, Map<string, TierTally>>();
+  const termsByMode = new Map<string, DecisionTerms>();
+
+  /** Adds a counted request of a pricing-language line to its line's tier tally. */
+  function observeTiers(decision: Decision): void {
+    const tiers = decision.tiers!;
+    const key = lineKey(decision.scope, decision.period);
+    let parts = tallies.get(key);
+    if (parts === undefined) tallies.set(key, (parts = new Map()));
+    let tally = parts.get(decision.policyVersion);
+    const version = policy.versionAt(decision.request.instant);
+    if (tally === undefined) parts.set(decision.policyVersion, (tally = new TierTally(placeRequest(policy, accounts, decision.request).fees!, version.feeTerms)));
+    const modeKey = `${version.version}\n${decision.failoverMode}`;
+    let terms = termsByMode.get(modeKey);
+    if (terms === undefined) termsByMode.set(modeKey, (terms = decisionTerms(version, decision.failoverMode)));
+    const route = ROUTE_CODE[decision.route];
+    tally.observe(
+      tiers.scheduleIndex,
+      unitsAt(decision.request.cost, COST_SCALE),
+      terms.charge[chargeIndex(route, true)] === CHARGE_FEE,
+      terms.charge[chargeIndex(route, false)] === CHARGE_FEE,
+      unitsAt(tiers.uncappedFee, FEE_SCALE),
+      unitsAt(decision.fee, FEE_SCALE),
+    );
+  }
 
   const record = (finding: Finding) => {
     requestFindingCount++;
@@ -150,6 +187,7 @@ export function createAuditCollector(options: AuditCollectorOptions): AuditColle
     observe(decision, source) {
       if (decision.duplicate) return;
       const alt = alternativesFor(decision);
+      if (decision.tiers !== undefined) observeTiers(decision);
       if (decision.ordinal !== null && decision.route === 'byok' && decision.ordinal > 2 * alt.allowance) {
         alt.costPastDoubleAllowance = alt.costPastDoubleAllowance.add(decision.request.cost);
       }
@@ -178,6 +216,10 @@ export function createAuditCollector(options: AuditCollectorOptions): AuditColle
       checkCharge(decision, alt, source);
     },
     finish() {
+      for (const [key, parts] of tallies) {
+        const alt = alternatives.get(key)!;
+        alt.tiers = [...parts.values()].map((t) => t.finish()).reduce(mergeTierEvidence);
+      }
       return {
         alternatives,
         zoneBills: new Map([...zoneLedgers].map(([zone, ledger]) => [zone, ledger.finish()])),

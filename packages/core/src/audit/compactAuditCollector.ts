@@ -9,10 +9,14 @@ import { halfUp } from '../money/rounding/halfUp.js';
 import { ROUTES } from '../routing/routeTypes.js';
 import { type AuditEvidence, type LineAlternatives, lineKey } from './auditCollector.js';
 import type { Finding, WrongChargeKind } from './findings.js';
+import { TierTally, mergeTierEvidence } from './tierAlternatives.js';
+import { chargeIndex } from '../kernel/decisionTerms.js';
 import { type MoneyMatchOptions, moneyMatches } from './moneyMatch.js';
 
 /** Amounts of the fast replay are integer counts of 10^-12 dollars. */
 const PICO_SCALE = 12;
+/** Fees of pricing-language lines are integer counts of 10^-24 dollars (`CompactOutcome.tieredFee`). */
+const TIERED_FEE_SCALE = 24;
 
 /** One decided request as the fast replay has it: its outcome and its amounts as units. */
 export interface CompactAuditRequest {
@@ -46,6 +50,8 @@ class LineSums {
   feePerUser: Money = Money.ZERO;
   chargedDifference: Money = Money.ZERO;
   chargedRequests = 0;
+  /** Tier tallies of the line's compact lines with pricing-language terms (one per policy version in force in the month). */
+  tallies: TierTally[] = [];
   /** The terms and allowance of the line's first compact line. */
   constructor(
     readonly key: string,
@@ -62,6 +68,13 @@ export interface CompactAuditCollector {
    * `main`: the fee it would have paid had each org member their own allowance.
    */
   observePerUser(main: CompactOutcome, perUser: CompactOutcome, cost: number, costBig: bigint | undefined): void;
+  /**
+   * Takes a request's main outcome, in allowance order, for the tier evidence of its line
+   * (pricing-language lines only: what the cap cut, the tier mistakes of tierAlternatives.ts).
+   * Asked, as `observePerUser`, only in a pass that names causes: it costs a few tier
+   * positions per counted request.
+   */
+  observeTiers(main: CompactOutcome, cost: number, costBig: bigint | undefined): void;
   /** Whether any decided request had a recorded charge. */
   readonly sawCharged: boolean;
   /** The evidence, with the bills under other reset zones when they were computed. */
@@ -86,6 +99,8 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
   // By line number of the ledger whose lines these are (a pass that starts again has its own).
   let byLine: (LineSums | undefined)[] = [];
   let byLineOf: CompactLines | undefined;
+  /** Tier tallies by line number of the same ledger (lines with pricing-language terms only). */
+  let tallyByLine: (TierTally | undefined)[] = [];
   const divisors = new Map<number, bigint>();
   const requestFindings: Finding[] = [];
   let requestFindingCount = 0;
@@ -104,6 +119,7 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
     if (lines !== byLineOf) {
       byLineOf = lines;
       byLine = [];
+      tallyByLine = [];
     }
     let s = byLine[line];
     if (s === undefined) {
@@ -137,6 +153,26 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
     const r = fee - q * d;
     s.halfUp += halfUp(q, r, d);
     s.halfEven += halfEven(q, r, d);
+  }
+
+  /** Adds a counted request of a pricing-language line to its compact line's tier tally. */
+  function observeTiers(outcome: CompactOutcome, cost: bigint): void {
+    if (outcome.tieredFee === undefined || outcome.ordinal === 0) return;
+    const s = sumsOf(outcome);
+    const { line, lines, terms, route } = outcome;
+    let tally = tallyByLine[line];
+    if (tally === undefined) {
+      tallyByLine[line] = tally = new TierTally(lines.fees(line)!, terms.version.feeTerms);
+      s.tallies.push(tally);
+    }
+    tally.observe(
+      outcome.tieredSchedule,
+      cost,
+      terms.charge[chargeIndex(route, true)] === CHARGE_FEE,
+      terms.charge[chargeIndex(route, false)] === CHARGE_FEE,
+      outcome.tieredUncapped,
+      outcome.tieredFee!,
+    );
   }
 
   function checkCharge(r: CompactAuditRequest, s: LineSums, charge: Money, cost: bigint): void {
@@ -178,11 +214,14 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       const s = sumsOf(outcome);
       // Not counted has ordinal 0, never past twice an allowance.
       if (outcome.route === ROUTE_BYOK && outcome.ordinal > 2 * s.allowance) s.pastDouble += units(r.cost, r.costBig);
+      // A pricing-language line's fee is the ledger's (10^-24 $); a shorthand line's, cost × rate.
+      const tiered = outcome.tieredFee !== undefined;
       const rate = terms.version.parameters.feeRate;
+      const feeScale = tiered ? TIERED_FEE_SCALE : PICO_SCALE + rate.scale;
       let fee = 0n;
       if (outcome.chargeKind === CHARGE_FEE) {
-        fee = units(r.cost, r.costBig) * rate.units;
-        addRoundedFee(s, fee, PICO_SCALE + rate.scale);
+        fee = tiered ? outcome.tieredFee! : units(r.cost, r.costBig) * rate.units;
+        addRoundedFee(s, fee, feeScale);
       }
       if (r.recorded !== ABSENT && r.recorded !== outcome.route) {
         routeMismatchCount++;
@@ -203,14 +242,21 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       if (!(r.charged >= 0) && r.chargedBig === undefined) return;
       const cost = units(r.cost, r.costBig);
       const charge =
-        outcome.chargeKind === CHARGE_FEE ? new Money(fee, PICO_SCALE + rate.scale) : outcome.chargeKind === CHARGE_LIST ? new Money(cost, PICO_SCALE) : Money.ZERO;
+        outcome.chargeKind === CHARGE_FEE ? new Money(fee, feeScale) : outcome.chargeKind === CHARGE_LIST ? new Money(cost, PICO_SCALE) : Money.ZERO;
       checkCharge(r, s, charge, cost);
     },
     observePerUser(main, perUser, cost, costBig) {
       if (perUser.chargeKind !== CHARGE_FEE) return;
-      const rate = perUser.terms.version.parameters.feeRate;
       const s = sumsOf(main);
+      if (perUser.tieredFee !== undefined) {
+        s.feePerUser = s.feePerUser.add(new Money(perUser.tieredFee, TIERED_FEE_SCALE));
+        return;
+      }
+      const rate = perUser.terms.version.parameters.feeRate;
       s.feePerUser = s.feePerUser.add(new Money(units(cost, costBig) * rate.units, PICO_SCALE + rate.scale));
+    },
+    observeTiers(main, cost, costBig) {
+      observeTiers(main, units(cost, costBig));
     },
     get sawCharged() {
       return chargedRequests > 0;
@@ -226,6 +272,7 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
           feePerUser: s.feePerUser,
           chargedDifference: s.chargedDifference,
           chargedRequests: s.chargedRequests,
+          tiers: s.tallies.length === 0 ? undefined : s.tallies.map((t) => t.finish()).reduce(mergeTierEvidence),
         });
       }
       return { alternatives, zoneBills, requestFindings, requestFindingCount, routeMismatchCount, chargedRequests };

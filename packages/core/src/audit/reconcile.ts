@@ -4,6 +4,7 @@ import { Money } from '../money/money.js';
 import { parseMoney } from '../money/parseMoney.js';
 import { type AuditEvidence, type LineAlternatives, lineKey } from './auditCollector.js';
 import type { Finding } from './findings.js';
+import type { TierEvidence } from './tierAlternatives.js';
 import { type BillField, INVOICE_COLUMNS, type InvoiceLine } from './invoice.js';
 import { type MoneyMatchOptions, moneyMatches, presented } from './moneyMatch.js';
 
@@ -55,11 +56,16 @@ function likelyCause(line: BillLine, invoiced: InvoiceLine, alt: LineAlternative
   // agrees with every invoiced column, that is the strongest explanation.
   const zone = shiftedZone(invoiced, evidence, match);
   if (zone !== undefined) return zone;
+  if (alt?.tiers !== undefined) {
+    const cause = tierCause(line, alt.tiers, explains, match);
+    if (cause !== undefined) return cause;
+  }
   if (alt !== undefined) {
-    if (alt.allowance > 0 && explains(line.byokCostUsd.multiply(alt.rate))) {
+    // The shorthand's allowance mistakes are rate × cost: a line priced by tiers has its own (tierCause).
+    if (alt.tiers === undefined && alt.allowance > 0 && explains(line.byokCostUsd.multiply(alt.rate))) {
       return `allowance not applied: the invoice charges the fee on all ${line.byokRequests.toLocaleString('en-US')} BYOK requests, ignoring the ${alt.allowance.toLocaleString('en-US')} free ones`;
     }
-    if (alt.allowance > 0 && explains(alt.costPastDoubleAllowance.multiply(alt.rate))) {
+    if (alt.tiers === undefined && alt.allowance > 0 && explains(alt.costPastDoubleAllowance.multiply(alt.rate))) {
       return `allowance applied twice: the invoice frees ${(2 * alt.allowance).toLocaleString('en-US')} requests instead of ${alt.allowance.toLocaleString('en-US')}`;
     }
     if (line.scope.startsWith('org:') && explains(alt.feePerUser)) {
@@ -76,7 +82,26 @@ function likelyCause(line: BillLine, invoiced: InvoiceLine, alt: LineAlternative
   }
   const invBillable = invoiced.values.get('billableRequests')?.value;
   if (invBillable === line.billableRequests && invFee !== undefined && !moneyMatches(invFee, line.feeUsd, match)) {
-    return 'fee on the wrong requests: the number of billable requests is right but the fee is not rate × the cost of the requests ranked past the allowance';
+    return alt?.tiers !== undefined
+      ? 'fee on the wrong requests: the number of billable requests is right but the fee is not what the tiers give them'
+      : 'fee on the wrong requests: the number of billable requests is right but the fee is not rate × the cost of the requests ranked past the allowance';
+  }
+  return undefined;
+}
+
+/**
+ * The pricing language's mistakes (docs/pricing-language.md) that explain an invoiced line, if
+ * one does: the fee before the cap (the cap not applied), else the first of the tier mistakes
+ * of tierAlternatives.ts whose fee the invoice states. Each is the line's exact fee under that
+ * mistake, compared as every cause is (`explains`), so a cause named is one that gives the
+ * invoice's numbers; a mistake not in that family is left unnamed.
+ */
+function tierCause(line: BillLine, tiers: TierEvidence, explains: (fee: Money) => boolean, match: MoneyMatchOptions): string | undefined {
+  if (!tiers.capCut.isZero() && explains(line.feeUsd.add(tiers.capCut))) {
+    return `cap not applied: the invoice charges the fee before the cap, ${usd(line.feeUsd.add(tiers.capCut), match)}, but the cap of $${tiers.capUsd!.toString()} per month cut it to ${usd(line.feeUsd, match)}`;
+  }
+  for (const mistake of tiers.mistakes) {
+    if (!mistake.delta.isZero() && explains(line.feeUsd.add(mistake.delta))) return mistake.cause;
   }
   return undefined;
 }

@@ -50,6 +50,8 @@ export interface CompactLines {
   allowance(line: number): number;
   /** Requests counted toward the allowance so far: the last ordinal given. */
   counted(line: number): number;
+  /** The line's fee terms in the pricing language (contract terms applied), or undefined on a shorthand line. */
+  fees(line: number): PlacedFees | undefined;
 }
 
 /** What the last `decide` gave, for callers that write one record per request. */
@@ -66,6 +68,17 @@ export interface CompactOutcome extends KernelOutcome {
    * line, whose fee is its cost × the version's `feeRate`.
    */
   tieredFee: bigint | undefined;
+  /**
+   * On a pricing-language line, for a counted request (else -1 and 0n): the index of the
+   * schedule it paid by, its fee before the cap (10^-24 $, 0 unless its charge is a fee),
+   * and the line's fee state before it (`FeeState` of decideRequest.ts: the cumulative list
+   * cost of its counted requests, 10^-12 $, and the fees paid, 10^-24 $), so an audit or an
+   * explanation can say how the tiers and the cap priced it without a ledger of its own.
+   */
+  tieredSchedule: number;
+  tieredUncapped: bigint;
+  tieredListUsdBefore: bigint;
+  tieredFeesBefore: bigint;
 }
 
 /**
@@ -229,8 +242,19 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
     terms: (line) => placementOf(line).terms,
     allowance: (line) => placementOf(line).allowance,
     counted: (line) => columns.values[line * columns.stride + COUNTED]!,
+    fees: (line) => (tiered.size > 0 ? tiered.get(line)?.fees : undefined),
   };
-  const outcome: CompactOutcome = { ...createKernelOutcome(), line: -1, terms: undefined as unknown as DecisionTerms, lines, tieredFee: undefined };
+  const outcome: CompactOutcome = {
+    ...createKernelOutcome(),
+    line: -1,
+    terms: undefined as unknown as DecisionTerms,
+    lines,
+    tieredFee: undefined,
+    tieredSchedule: -1,
+    tieredUncapped: 0n,
+    tieredListUsdBefore: 0n,
+    tieredFeesBefore: 0n,
+  };
 
   /** Sums one decided request into the line whose numbers start at `at`. */
   function sum(at: number, route: number, chargeKind: number, ordinal: number, within: boolean, cost: number, costBig: bigint | undefined): void {
@@ -321,6 +345,15 @@ export function createCompactLedger(options: CompactLedgerOptions): CompactLedge
       if (terms.charge[chargeIndex(route, free)] === CHARGE_FEE) feeUnits = cappedFee(position.feeUnits, fees.capUnits, line.feeUnits);
       line.listUsd += costUnits;
       line.feeUnits += feeUnits;
+      outcome.tieredSchedule = choice.schedule;
+      outcome.tieredUncapped = terms.charge[chargeIndex(route, free)] === CHARGE_FEE ? position.feeUnits : 0n;
+      outcome.tieredListUsdBefore = line.listUsd - costUnits;
+      outcome.tieredFeesBefore = line.feeUnits - feeUnits;
+    } else {
+      outcome.tieredSchedule = -1;
+      outcome.tieredUncapped = 0n;
+      outcome.tieredListUsdBefore = line.listUsd;
+      outcome.tieredFeesBefore = line.feeUnits;
     }
     const chargeKind = terms.charge[chargeIndex(route, free)]!;
     outcome.within = free;

@@ -173,9 +173,12 @@ function decideTiered(placement: Placement, fees: PlacedFees, countedSoFar: numb
       schedule: choice.name,
       scheduleIndex: choice.schedule,
       scheduleRule: choice.rule,
+      scheduleTiers: schedule.tiers,
       parts: position.parts,
       uncappedFee: new Money(uncapped, FEE_SCALE).normalize(),
       capped: feeUnits < uncapped,
+      capUsd: fees.terms.capUsd,
+      feesBefore: new Money(state.feesSoFar, FEE_SCALE).normalize(),
     };
   }
   const chargeCode = terms.charge[chargeIndex(outcome.route, within)]!;

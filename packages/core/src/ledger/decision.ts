@@ -4,7 +4,7 @@ import type { Route } from '../routing/routeTypes.js';
 import type { FailoverMode } from '../routing/routeTypes.js';
 import type { Scope } from '../scope/scope.js';
 import type { Period } from '../time/periodCalendar.js';
-import type { FeeUnit } from '../policy/feeTerms.js';
+import type { FeeTier, FeeUnit } from '../policy/feeTerms.js';
 import type { TierPart } from './tieredFee.js';
 import type { UsageRequest } from './usageRequest.js';
 
@@ -57,10 +57,16 @@ export interface DecisionTiers {
   readonly schedule: string;
   readonly scheduleIndex: number;
   readonly scheduleRule: string;
+  /** The schedule's tiers as placed for the scope (its contract terms applied): what `parts[].tier` indexes. */
+  readonly scheduleTiers: readonly FeeTier<number | bigint>[];
   /** The tiers its quantity interval covers (in the scope's placed tiers), with what each part pays. */
   readonly parts: readonly TierPart[];
   /** Its fee before the cap (0 unless its charge kind is `fee`). */
   readonly uncappedFee: Money;
   /** Whether the scope-month's cap lowered its fee. */
   readonly capped: boolean;
+  /** The scope-month's cap (contract terms applied), or undefined for none. */
+  readonly capUsd: Money | undefined;
+  /** The fees the scope-month paid before it: what the cap had left is `capUsd − feesBefore`. */
+  readonly feesBefore: Money;
 }
