@@ -52,9 +52,13 @@ describe.runIf(hasPnpm || process.env.CI !== undefined)('the README commands, th
     // catches: a README example that drifted from the document it claims to be, or a bill
     // quoted from an engine that no longer gives it.
     const section = README.slice(README.indexOf('## The pricing language'), README.indexOf('## Scenarios'));
-    const [json, command, output] = [...section.matchAll(/```(?:json|sh)?\n([^]*?)```/g)].map((m) => m[1]!);
+    const [json, command, output, explain, explained] = [...section.matchAll(/```(?:json|sh)?\n([^]*?)```/g)].map((m) => m[1]!);
     const policy = JSON.parse(readFileSync(join(ROOT, 'scenarios/20-fees-by-provider-and-model/policy.json'), 'utf8'));
     expect(JSON.parse(json!)).toEqual({ parameters: { fees: policy.parameters.fees }, rules: { schedule: policy.rules.schedule } });
     expect(sh(command!)).toBe(output);
+    // The explanation's quoted lines are lines of what explain prints (the variable S from the first command).
+    const variable = command!.split('\n')[0]!;
+    const printed = sh(`${variable}\n${explain!}`).split('\n');
+    for (const line of explained!.trimEnd().split('\n')) expect(printed).toContain(line);
   });
 });

@@ -11,6 +11,7 @@ import { billRequests, billToJson, loadPolicy } from '@byok-billing/core';
 import { type FeeLogRow, feeConfigArb, feeLogArb } from '../arbitraries/feeConfig.js';
 import { SCOPES } from '../arbitraries/requestLog.js';
 import { accountsOf, requestOf } from '../support/feeAccounts.js';
+import { costs, feeLog } from '../support/feeLog.js';
 import { type DocumentOptions, feePolicyDocument } from './feePolicyDocument.js';
 import { referenceBill } from './referenceBill.js';
 import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
@@ -31,36 +32,6 @@ export function expectLedgerMatchesOracle(rows: readonly FeeLogRow[], config: Fe
   }
 }
 
-interface Spec {
-  readonly cost: string;
-  readonly model?: string;
-  readonly provider?: string;
-  readonly org?: string;
-  readonly keyResult?: 'ok' | 'rate_limited' | 'error' | 'none';
-  readonly at?: string;
-}
-
-/** Requests r1, r2, … one second apart from 2025-10-01 (org acme, key served unless said otherwise). */
-function log(specs: readonly Spec[]): FeeLogRow[] {
-  return specs.map((s, i) => {
-    const timestamp = s.at ?? new Date(Date.UTC(2025, 9, 1, 0, 0, i)).toISOString();
-    return {
-      requestId: `r${i + 1}`,
-      instant: { epochMs: Date.parse(timestamp), nanos: 0 },
-      timestamp,
-      userId: 'dev',
-      orgId: s.org ?? 'acme',
-      cost: s.cost,
-      keyResult: s.keyResult ?? 'ok',
-      platformResult: undefined,
-      recordedRoute: undefined,
-      model: s.model,
-      provider: s.provider,
-    } as FeeLogRow;
-  });
-}
-
-const costs = (...cs: string[]): Spec[] => cs.map((cost) => ({ cost }));
 const one = (fees: RefFees, accounts: readonly RefFeeAccount[] = [], counts: 'served' | 'attempted' = 'served'): FeeConfig => ({
   versions: [{ version: 'v', fees }],
   counts,
@@ -79,20 +50,20 @@ describe('the record ledger on the boundaries, case by case', () => {
     const twoTiers = usd([{ upTo: '10', rate: '0' }, { rate: '0.05' }]);
     const three = usd([{ upTo: '1', rate: '0' }, { upTo: '2', rate: '0.1' }, { rate: '0.01' }]);
     const cases: [FeeLogRow[], FeeConfig][] = [
-      [log(costs('6', '4', '0', '0.000000000001', '3')), one(twoTiers)],
-      [log(costs('10', '0.000000000001')), one(twoTiers)],
-      [log(costs('3.5', '0.5', '1.000000000001')), one(three)],
-      [log(costs('0.5', '2')), one(three, [{ scope: 'org:acme', free_requests: '0.75' }])],
-      [log(costs('2', '2')), one(three, [{ scope: 'org:acme', free_requests: '0' }])],
-      [log(costs('1', '1', '1', '1', '1', '1')), one(req([{ upTo: '2', rate: '0' }, { upTo: '4', rate: '0.05' }, { rate: '0.03' }]))],
-      [log(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0.05' }, { upTo: '2', rate: '0' }, { rate: '0.05' }]))],
-      [log(costs('1', '1')), one(req([{ rate: '0' }]))],
-      [log(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.05' }]), [{ scope: 'org:acme', fee_rate: '0' }])],
-      [log([...costs('1.5', '1', '1'), { cost: '1', at: '2025-11-01T00:00:00Z' }, { cost: '4', org: 'beta' }]), one(req([{ rate: '0.5' }], '1'))],
-      [log(costs('1', '1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0.6'), [{ scope: 'org:acme', fee_cap_usd: '0.7' }])],
-      [log([{ cost: '3', keyResult: 'rate_limited' }, { cost: '3' }]), one(usd([{ upTo: '4', rate: '0' }, { rate: '0.1' }]), [], 'attempted')],
+      [feeLog(costs('6', '4', '0', '0.000000000001', '3')), one(twoTiers)],
+      [feeLog(costs('10', '0.000000000001')), one(twoTiers)],
+      [feeLog(costs('3.5', '0.5', '1.000000000001')), one(three)],
+      [feeLog(costs('0.5', '2')), one(three, [{ scope: 'org:acme', free_requests: '0.75' }])],
+      [feeLog(costs('2', '2')), one(three, [{ scope: 'org:acme', free_requests: '0' }])],
+      [feeLog(costs('1', '1', '1', '1', '1', '1')), one(req([{ upTo: '2', rate: '0' }, { upTo: '4', rate: '0.05' }, { rate: '0.03' }]))],
+      [feeLog(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0.05' }, { upTo: '2', rate: '0' }, { rate: '0.05' }]))],
+      [feeLog(costs('1', '1')), one(req([{ rate: '0' }]))],
+      [feeLog(costs('1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.05' }]), [{ scope: 'org:acme', fee_rate: '0' }])],
+      [feeLog([...costs('1.5', '1', '1'), { cost: '1', at: '2025-11-01T00:00:00Z' }, { cost: '4', org: 'beta' }]), one(req([{ rate: '0.5' }], '1'))],
+      [feeLog(costs('1', '1', '1', '1')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0.6'), [{ scope: 'org:acme', fee_cap_usd: '0.7' }])],
+      [feeLog([{ cost: '3', keyResult: 'rate_limited' }, { cost: '3' }]), one(usd([{ upTo: '4', rate: '0' }, { rate: '0.1' }]), [], 'attempted')],
       [
-        log([{ cost: '4', model: 'gpt' }, { cost: '4', model: 'openai/o1-pro' }, { cost: '1', model: 'gpt', provider: 'openai' }]),
+        feeLog([{ cost: '4', model: 'gpt' }, { cost: '4', model: 'openai/o1-pro' }, { cost: '1', model: 'gpt', provider: 'openai' }]),
         one({
           unit: 'list-usd',
           schedules: { standard: [{ upTo: '5', rate: '0' }, { rate: '0.05' }], premium: [{ upTo: '5', rate: '0' }, { rate: '0.1' }] },
@@ -109,7 +80,7 @@ describe('the record ledger on the boundaries, case by case', () => {
   it('a decision says its schedule, the tiers it covered and whether the cap applied', () => {
     const config = one({ unit: 'list-usd', schedules: { s: [{ upTo: '1', rate: '0' }, { upTo: '2', rate: '0.1' }, { rate: '0.01' }] }, capUsd: '0.11' });
     const policy = loadPolicy(feePolicyDocument(config));
-    const { decisions } = billRequests(log(costs('3.5', '1')).map(requestOf), { policy, accounts: accountsOf(config, policy) });
+    const { decisions } = billRequests(feeLog(costs('3.5', '1')).map(requestOf), { policy, accounts: accountsOf(config, policy) });
     const [first, second] = decisions;
     expect(first!.tiers!.schedule).toBe('s');
     expect(first!.tiers!.parts.map((p) => [p.tier, p.from, p.to, p.rate.toString(), p.fee.toString()])).toEqual([

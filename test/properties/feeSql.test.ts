@@ -17,6 +17,7 @@ import { type FeeLogRow, feeConfigArb, feeLogArb } from '../arbitraries/feeConfi
 import { isoWithOffset } from '../arbitraries/sqlBillCase.js';
 import { SCOPES } from '../arbitraries/requestLog.js';
 import { accountsOf, requestOf } from '../support/feeAccounts.js';
+import { costs, feeLog } from '../support/feeLog.js';
 import { REPO_ROOT } from '../support/readmeExample.js';
 import { byok } from '../support/runByok.js';
 import {
@@ -157,35 +158,7 @@ describe('the pricing language compiled to SQL, beside the shorthand', () => {
   });
 });
 
-interface Spec {
-  readonly cost: string;
-  readonly model?: string;
-  readonly provider?: string;
-  readonly org?: string;
-  readonly at?: string;
-}
 
-/** Requests r1, r2, … one second apart from 2025-10-01 (org acme, key served). */
-function log(specs: readonly Spec[]): FeeLogRow[] {
-  return specs.map((s, i) => {
-    const timestamp = s.at ?? new Date(Date.UTC(2025, 9, 1, 0, 0, i)).toISOString();
-    return {
-      requestId: `r${i + 1}`,
-      instant: { epochMs: Date.parse(timestamp), nanos: 0 },
-      timestamp,
-      userId: 'dev',
-      orgId: s.org ?? 'acme',
-      cost: s.cost,
-      keyResult: 'ok',
-      platformResult: undefined,
-      recordedRoute: undefined,
-      model: s.model,
-      provider: s.provider,
-    };
-  });
-}
-
-const costs = (...cs: string[]): Spec[] => cs.map((cost) => ({ cost }));
 const one = (fees: RefFees, accounts: readonly RefFeeAccount[] = []): FeeConfig => ({
   versions: [{ version: 'v', fees }],
   counts: 'served',
@@ -203,15 +176,15 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
   // catches: a list-usd request's interval counted wholly in one tier, or the bound itself in the next tier.
   it('a list-usd request spanning tier bounds pays each tier its part', async () => {
     // 3.5 covers (0, 3.5]: 1 free, 1 at 0.1, 1.5 at 0.01 = 0.115; then 1 more at 0.01.
-    expect(fee(await expectSqlMatchesOracle(log(costs('3.5', '1')), one(three)))).toEqual([['org:acme', '2025-10', 0, 2, '0.125']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('3.5', '1')), one(three)))).toEqual([['org:acme', '2025-10', 0, 2, '0.125']]);
     // 10 ends on the free bound (free); 10^-12 past it pays 0.05 × 10^-12.
     const twoTiers = usd([{ upTo: '10', rate: '0' }, { rate: '0.05' }]);
-    expect(fee(await expectSqlMatchesOracle(log(costs('6', '4', '0', '0.000000000001')), one(twoTiers)))).toEqual([['org:acme', '2025-10', 3, 1, '0.00000000000005']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('6', '4', '0', '0.000000000001')), one(twoTiers)))).toEqual([['org:acme', '2025-10', 3, 1, '0.00000000000005']]);
   });
 
   // catches: the request that reaches the cap paying its whole fee, or later ones still paying; a cap per scope, not per month.
   it('the request that reaches the cap pays the remainder, later ones 0, and a new month starts over', async () => {
-    const rows = log([...costs('1.5', '1', '1'), { cost: '1', at: '2025-11-01T00:00:00Z' }, { cost: '4', org: 'beta' }]);
+    const rows = feeLog([...costs('1.5', '1', '1'), { cost: '1', at: '2025-11-01T00:00:00Z' }, { cost: '4', org: 'beta' }]);
     expect(fee(await expectSqlMatchesOracle(rows, one(req([{ rate: '0.5' }], '1'))))).toEqual([
       ['org:acme', '2025-10', 0, 3, '1'],
       ['org:acme', '2025-11', 0, 1, '0.5'],
@@ -223,7 +196,7 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
   it('a cap past what the fee type holds never binds', async () => {
     const tiers = req([{ rate: '0.000000000001' }], '1000000000000000000000000000000');
     const accounts = [{ scope: 'org:beta', fee_cap_usd: '99999999999999.999999999999' }];
-    const rows = log([...costs('5', '7'), { cost: '3', org: 'beta' }]);
+    const rows = feeLog([...costs('5', '7'), { cost: '3', org: 'beta' }]);
     expect(fee(await expectSqlMatchesOracle(rows, one(tiers, accounts)))).toEqual([
       ['org:acme', '2025-10', 0, 2, '0.000000000012'],
       ['org:beta', '2025-10', 0, 1, '0.000000000003'],
@@ -232,7 +205,7 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
 
   // catches: a cap of 0 read as no cap; a capped request counted free.
   it('a cap of 0 makes every fee 0, and the requests stay billable', async () => {
-    expect(fee(await expectSqlMatchesOracle(log(costs('1', '2', '3')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0'))))).toEqual([['org:acme', '2025-10', 1, 2, '0']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('1', '2', '3')), one(req([{ upTo: '1', rate: '0' }, { rate: '0.5' }], '0'))))).toEqual([['org:acme', '2025-10', 1, 2, '0']]);
   });
 
   // catches: fee_rate 0 making the paid tiers free, or replacing the free tier's rate; fee_cap_usd not replacing the policy's cap.
@@ -242,7 +215,7 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
       { scope: 'org:acme', fee_rate: '0' },
       { scope: 'org:beta', fee_rate: '0.5', fee_cap_usd: '0.7' },
     ];
-    const rows = log([...costs('1', '1', '1'), ...['1', '1', '1'].map((cost) => ({ cost, org: 'beta' }))]);
+    const rows = feeLog([...costs('1', '1', '1'), ...['1', '1', '1'].map((cost) => ({ cost, org: 'beta' }))]);
     expect(fee(await expectSqlMatchesOracle(rows, one(tiers, accounts)))).toEqual([
       ['org:acme', '2025-10', 1, 2, '0'],
       ['org:beta', '2025-10', 1, 2, '0.7'],
@@ -252,10 +225,10 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
   // catches: free_requests read as a count in list-usd, the tiers it reaches not emptied, or 0 keeping a free tier.
   it('free_requests in dollars moves the free bound; 0 leaves no free tier', async () => {
     // Bound 0.75: 0.5 free; 2 covers (0.5, 2.5]: 0.25 free-tier dollars at 0, 1.25 at 0.1 (tier 2 now starts at 0.75), 0.5 at 0.01.
-    expect(fee(await expectSqlMatchesOracle(log(costs('0.5', '2')), one(three, [{ scope: 'org:acme', free_requests: '0.75' }])))).toEqual([['org:acme', '2025-10', 1, 1, '0.13']]);
-    expect(fee(await expectSqlMatchesOracle(log(costs('2', '2')), one(three, [{ scope: 'org:acme', free_requests: '0' }])))).toEqual([['org:acme', '2025-10', 0, 2, '0.22']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('0.5', '2')), one(three, [{ scope: 'org:acme', free_requests: '0.75' }])))).toEqual([['org:acme', '2025-10', 1, 1, '0.13']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('2', '2')), one(three, [{ scope: 'org:acme', free_requests: '0' }])))).toEqual([['org:acme', '2025-10', 0, 2, '0.22']]);
     // Past every bound: one tier left after the free one.
-    expect(fee(await expectSqlMatchesOracle(log(costs('2', '100')), one(three, [{ scope: 'org:acme', free_requests: '100' }])))).toEqual([['org:acme', '2025-10', 1, 1, '0.02']]);
+    expect(fee(await expectSqlMatchesOracle(feeLog(costs('2', '100')), one(three, [{ scope: 'org:acme', free_requests: '100' }])))).toEqual([['org:acme', '2025-10', 1, 1, '0.02']]);
   });
 
   // catches: the schedule chosen without reading model/provider, or an absent model not read as ''.
@@ -269,7 +242,7 @@ describe('the pricing language compiled to SQL, on the boundaries', () => {
         { name: 'else', all: [], schedule: 'standard' },
       ],
     });
-    const rows = log([
+    const rows = feeLog([
       { cost: '4', model: 'gpt', provider: 'openai' },
       { cost: '4', model: 'openai/o1-pro', provider: 'openai' },
       { cost: '1', model: 'gpt', provider: 'openai' },
@@ -306,7 +279,7 @@ describe('which query a policy gets', () => {
       ],
     });
     const policy = loadPolicy(feePolicyDocument(config));
-    const rows = log(costs('1', '2', '3'));
+    const rows = feeLog(costs('1', '2', '3'));
     const expected = expectedLines(referenceBill(rows, config));
     expect(expected[0]!.fee_usd).toBe('2.5');
     await engines.duck.load(rows.map(relationRowOf), RELATION_COLUMNS);
@@ -329,7 +302,7 @@ describe('rule constants are data', () => {
         { name: "else */ '", all: [], schedule: 'a' },
       ],
     });
-    const rows = log([{ cost: '1', provider }, { cost: '2', model }, { cost: '4', provider: 'o' }]);
+    const rows = feeLog([{ cost: '1', provider }, { cost: '2', model }, { cost: '4', provider: 'o' }]);
     expect(fee(await expectSqlMatchesOracle(rows, config))).toEqual([['org:acme', '2025-10', 0, 3, '1.9']]);
   });
 });
