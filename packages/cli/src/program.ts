@@ -5,6 +5,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
+import { registerUsage } from './commands/usage.js';
 import { registerImport } from './commands/importGenerations.js';
 import { registerWhatif } from './commands/whatif.js';
 import { checkCommandOutputs } from './io/outputChecks.js';
@@ -52,6 +53,7 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerExplain(program, io);
   registerGenerate(program, io);
   registerMeter(program, io);
+  registerUsage(program, io);
   registerWhatif(program, io);
   registerImport(program, io);
   registerSql(program, io);

@@ -5,7 +5,8 @@
 export { ArithmeticError, ByokError, ConflictingDuplicateError, InvalidAccountsError, InvalidArgumentError, InvalidMoneyError, InvalidPeriodError, InvalidRateError, InvalidRequestError, InvalidTimeZoneError, LateArrivalError, InvalidTimestampError, NoPolicyVersionError, UnsupportedPolicyError, NonexistentLocalTimeError, OutOfOrderError, PolicyValidationError, type ErrorCode, type ProgrammingErrorCode } from './errors.js';
 
 // money
-export { Money, sumMoney } from './money/money.js';
+export { Money, pow10, sumMoney } from './money/money.js';
+export { COST_SCALE, FEE_SCALE } from './ledger/lineAccumulator.js';
 export { MAX_MONEY_FRACTION_DIGITS, parseMoney, type ParseMoneyOptions } from './money/parseMoney.js';
 export { MAX_RATE_FRACTION_DIGITS, Rate, parseRate } from './money/rate.js';
 export type { RoundingMode, RoundingModeName } from './money/rounding/roundingMode.js';
@@ -78,6 +79,17 @@ export { billFromRecords } from './meter/billFromRecords.js';
 export { type BilledDecision, type CounterStep, type DecideStep, type MeterStore, NO_FEES, type RecordOutcome } from './meter/meterStore.js';
 export type { FeeState } from './ledger/decideRequest.js';
 export { createMemoryStore } from './meter/memoryStore.js';
+export {
+  type CrossingRequest,
+  type ScopeMonthUsage,
+  type UsageFilter,
+  type UsageTotals,
+  sortedTotals,
+  storeUsage,
+  unitsOf,
+  usageOfTotals,
+  usageTotalsOfRecords,
+} from './meter/usage.js';
 export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';
 
 // the policy compiled to SQL

@@ -7,3 +7,4 @@ export { DEFAULT_MAX_BATCH, SQLITE_DEFAULT_MAX_BATCH } from './storeOptions.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqliteStore.js';
 export { createPostgresStore, type PostgresStoreOptions } from './postgresStore.js';
 export { type StoreSpec, openStore, parseStoreSpec, type OpenStoreOptions } from './openStore.js';
+export { checkExistingStore } from './existingStore.js';

@@ -3,6 +3,7 @@ import { Pool, type PoolConfig } from 'pg';
 import { writePostgresBatch } from './postgresBatch.js';
 import { asPostgresStoreError, isRetryable } from './postgresErrors.js';
 import { createPostgresSchema, postgresTables } from './postgresSchema.js';
+import { postgresUsageTotals } from './postgresUsage.js';
 import { createRecordQueue } from './recordBatch.js';
 import { StoreError } from './storeError.js';
 import { checkMaxBatch, checkTablePrefix } from './storeOptions.js';
@@ -119,6 +120,21 @@ export function createPostgresStore(connectionString: string, options: PostgresS
         // A caller that stops iterating early leaves the transaction open: end it before reuse.
         const clean = finished || (await client.query('ROLLBACK').then(() => true, () => false));
         client.release(!clean);
+      }
+    },
+    async usageTotals(filter) {
+      if (closed) throw closedError();
+      await queue.drain();
+      await ready;
+      const client = await pool.connect().catch((error: unknown) => {
+        throw asPostgresStoreError(error, where);
+      });
+      try {
+        return await postgresUsageTotals(client, tables, filter);
+      } catch (error) {
+        throw asPostgresStoreError(error, where);
+      } finally {
+        client.release();
       }
     },
     async close() {

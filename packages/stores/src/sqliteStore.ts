@@ -1,10 +1,11 @@
-import type { BilledDecision, CounterStep, DecisionRecord, MeterStore, RecordOutcome } from '@byok-billing/core';
+import type { BilledDecision, CounterStep, DecisionRecord, MeterStore, RecordOutcome, UsageTotals } from '@byok-billing/core';
 import Database from 'better-sqlite3';
 import { type PendingRecord, createRecordQueue } from './recordBatch.js';
 import { type NewDecision, type SqliteLayout, type StoredRow, createSqliteLayout } from './sqliteLayout.js';
 import { LoggedCounters, type SqliteCounters, TableCounters } from './sqliteCounters.js';
 import { type SqliteLayoutKind, openSqliteSchema } from './sqliteSchema.js';
 import { sameFees } from './feeStateText.js';
+import { sqliteUsageTotals } from './sqliteUsage.js';
 import { StoreError } from './storeError.js';
 import { SQLITE_DEFAULT_MAX_BATCH, checkMaxBatch, checkTablePrefix } from './storeOptions.js';
 
@@ -183,6 +184,19 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       for await (const rows of rowPages()) for (const row of rows) yield layout.decode(row, row[1]);
     },
     billedPages,
+    async usageTotals(filter): Promise<UsageTotals[]> {
+      if (closed) throw closedError();
+      await queue.drain();
+      const recordAt = (seq: number) => {
+        const row = layout.page(seq - 1, 1)[0]!;
+        return layout.decode(row, row[1]);
+      };
+      try {
+        return sqliteUsageTotals(db, prefix, layoutKind, recordAt, filter);
+      } catch (error) {
+        throw asStoreError(error, path);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

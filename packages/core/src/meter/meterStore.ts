@@ -1,5 +1,6 @@
 import type { FeeState } from '../ledger/decideRequest.js';
 import type { DecisionRecord } from './decisionRecord.js';
+import type { UsageFilter, UsageTotals } from './usage.js';
 
 /** The fields of a stored decision that its bill line is built from (`billFromRecords`). */
 export type BilledDecision = Pick<
@@ -62,5 +63,10 @@ export interface MeterStore {
    * than once per record, and reads no more of them than it needs.
    */
   billedPages?(): AsyncIterable<readonly BilledDecision[]>;
+  /**
+   * Optional: each scope-month's usage totals (meter/usage.ts), summed by the store's own
+   * engine in any order; without it a usage query sums `records()`.
+   */
+  usageTotals?(filter: UsageFilter): Promise<readonly UsageTotals[]>;
   close(): Promise<void>;
 }
