@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { type FeeLogRow, feeConfigArb, feeLogArb } from '../../../test/arbitrari
 import { feeAccountsCsv, feePolicyDocument } from '../../../test/properties/feePolicyDocument.js';
 import { type FeeConfig, effectiveTiers, hasFreeTier, termsOf, versionAt } from '../../../test/properties/referenceFees.js';
 import { requestOf } from '../../../test/support/feeAccounts.js';
+import { REPO_ROOT, readmeBlock } from '../../../test/support/readmeExample.js';
 import { byok } from '../../../test/support/runByok.js';
 import { createPreviousSqliteStore } from '../../stores/test/support/previousSchemas.js';
 import { describePostgres, dropTables, uniquePrefix } from '../../stores/test/support/postgresTarget.js';
@@ -383,5 +385,15 @@ describePostgres('byok usage: a PostgreSQL database without the store', (url) =>
     expect(result.stderr).toContain(`no ${prefix}decisions table`);
     const again = await byok(['usage', '--store', `postgres:${url}`, '--table-prefix', prefix]);
     expect(again.code).toBe(EXIT_BAD_INPUT);
+  });
+});
+
+describe('README byok usage example', () => {
+  it('prints what the README quotes', () => {
+    // The block as a shell script, with the built CLI for `pnpm -s byok` and a fresh store for /tmp/meter.db.
+    const script = readmeBlock('usage').replaceAll('pnpm -s byok', `node ${join(REPO_ROOT, 'packages/cli/dist/bin.js')}`).replaceAll('/tmp/meter.db', fresh('readme.db'));
+    const result = spawnSync('bash', ['-e', '-c', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(readmeBlock('usage:output'));
   });
 });
