@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -357,6 +357,17 @@ describe('byok usage: bad input exits 2 naming what is wrong', () => {
     const prefixed = await byok(['usage', '--store', `sqlite:${other}`, '--table-prefix', 'nope_']);
     expect(prefixed.code).toBe(EXIT_BAD_INPUT);
     expect(prefixed.stderr).toMatch(/holds no byok meter store \(no nope_decisions table\)/);
+  });
+
+  it('refuses --out naming the store, and leaves the store as it was', async () => {
+    // catches: the report renamed over the SQLite file it was read from.
+    const store = fresh('s.db');
+    createPreviousSqliteStore(store, 'json');
+    const before = readFileSync(store);
+    const result = await byok(['usage', '--store', `sqlite:${store}`, '--out', join(dir, '.', basename(store))]);
+    expect(result.code).toBe(EXIT_BAD_INPUT);
+    expect(result.stderr).toContain('is the store');
+    expect(readFileSync(store)).toEqual(before);
   });
 
   it('refuses a bad policy file naming it', async () => {

@@ -1,3 +1,5 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type ScopeMonthUsage, feeUnitsOf, isScope, storeUsage } from '@byok-billing/core';
 import { StoreError, checkExistingStore, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
@@ -39,6 +41,10 @@ export async function usageCommand(options: UsageCliOptions, io: ProgramIO): Pro
     throw new UsageError(`--period ${JSON.stringify(options.period)}: expected a month as YYYY-MM, e.g. 2025-11`);
   }
   const spec = asUsage(() => parseStoreSpec(options.store));
+  // The report is written by renaming a new file over --out: over the store, that would replace it.
+  if (spec.kind === 'sqlite' && options.out !== undefined && sameFile(spec.path, options.out)) {
+    throw new UsageError(`--out ${options.out} is the store (--store ${options.store}); refusing to overwrite it`);
+  }
   const policy = loadPolicyFile(options.policy);
   const accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
   await checkExistingStore(spec, options.tablePrefix).catch((error: unknown) => {
@@ -59,6 +65,11 @@ export async function usageCommand(options: UsageCliOptions, io: ProgramIO): Pro
   const text = format === 'json' ? usageAsJson(usage) : format === 'csv' ? usageAsCsv(usage) : usageAsTable(usage, presentationOf(policy));
   writeOutput(text, options.out, io);
   return usage;
+}
+
+function sameFile(a: string, b: string): boolean {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  return real(a) === real(b);
 }
 
 function asUsageError(error: unknown): unknown {
