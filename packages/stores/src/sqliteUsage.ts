@@ -61,22 +61,25 @@ export function sqliteUsageTotals(
   return db.transaction(() => {
     const rows = statement.all({ scope: filter.scope ?? null, period: filter.period ?? null }) as unknown[][];
     return rows.map((row): UsageTotals => {
-      const [scope, period, counted, crossingSeq, latestSeq] = row;
+      const [, , counted, crossingSeq, latestSeq] = row;
       let at = 5;
       const parts = (n: number) => row.slice(at, (at += n));
       const feeUnits = joinExactParts(parts(FEE_PARTS), FEE_SCALE);
       const byokCostUnits = joinExactParts(parts(COST_PARTS), COST_SCALE);
       const countedCostUnits = joinExactParts(parts(COST_PARTS), COST_SCALE);
       const crossing = crossingSeq === null ? null : recordAt(Number(crossingSeq));
+      // Named by a decision the layout decodes exactly: SQLite returns a name holding a lone
+      // surrogate altered (storedText.ts), though it groups and compares such names apart.
+      const latest = recordAt(Number(latestSeq));
       return {
-        scope: scope as string,
-        period: period as string,
+        scope: latest.scope,
+        period: latest.period,
         counted: Number(counted),
         feeUnits,
         byokCostUnits,
         countedCostUnits,
         crossing: crossing === null ? null : { requestId: crossing.requestId, instant: crossing.instant },
-        latestInstant: recordAt(Number(latestSeq)).instant,
+        latestInstant: latest.instant,
       };
     });
   })();

@@ -125,6 +125,70 @@ describe('storeUsage on SQLite', () => {
   });
 });
 
+/**
+ * Requests whose names (and, unless `plainIds`, ids) are not well-formed UTF-16 (lone
+ * surrogates), which neither SQLite nor PostgreSQL keep as text.
+ */
+function hostileRequests(plainIds: boolean): UsageRequest[] {
+  const at = (id: string, user: string, org: string, instant: string, cost: string): UsageRequest => ({
+    requestId: plainIds ? id.replace(/[\ud800-\udfff]/gu, '') : id,
+    instant: parseTimestamp(instant),
+    userId: user,
+    orgId: org,
+    cost: parseMoney(cost),
+    keyResult: 'ok',
+  });
+  return [
+    at('a', 'x\ud800', '', '2025-11-01T00:00:00Z', '1'),
+    at('b\udc00', 'x\ud800', '', '2025-11-01T00:00:01Z', '2'),
+    at('c', 'x\ud801', '', '2025-11-01T00:00:02Z', '4'),
+    at('d\ud800', 'x\ud800', '', '2025-11-01T00:00:03Z', '0.000000000001'),
+    at('e', 'x\ud800', '', '2025-11-01T00:00:04Z', '8'),
+    at('f', 'plain', 'acme', '2025-11-01T00:00:05Z', '1'),
+    at('g\ud800', 'plain', 'acme', '2025-11-01T00:00:06Z', '1'),
+    at('h', 'plain', 'acme', '2025-11-01T00:00:07Z', '1'),
+    at('i', 'plain', 'acme', '2025-11-01T00:00:08Z', '0.5'),
+  ];
+}
+
+/**
+ * The usage of the hostile requests on `store`, and filtered by each of its scopes, equal the
+ * sum over its own records and (`decidesAsMemory`: a store that keeps such names apart) the
+ * memory store's.
+ */
+async function expectHostileParity(store: MeterStore, decidesAsMemory: boolean, plainIds = false): Promise<void> {
+  const memory = createMemoryStore();
+  try {
+    await meterInto(store, smallPolicy, undefined, hostileRequests(plainIds));
+    await meterInto(memory, smallPolicy, undefined, hostileRequests(plainIds));
+    const all = await storeUsage(memory, smallPolicy, undefined);
+    expect(all.map((u) => [u.scope, u.requestsCounted, u.crossing?.requestId ?? null])).toEqual([
+      ['org:acme', 4, 'h'],
+      ['user:x\ud800', 4, plainIds ? 'd' : 'd\ud800'],
+      ['user:x\ud801', 1, null],
+    ]);
+    for (const filter of [{}, ...all.map((u) => ({ scope: u.scope }))]) {
+      const usage = await storeUsage(store, smallPolicy, undefined, filter);
+      expect(usage).toEqual(usageOfTotals(await usageTotalsOfRecords(store.records(), filter), smallPolicy, undefined));
+      if (decidesAsMemory) expect(usage).toEqual(await storeUsage(memory, smallPolicy, undefined, filter));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe('storeUsage of ids and names that are not well-formed UTF-16', () => {
+  it('SQLite (compact layout) names every scope and crossing request exactly', async () => {
+    // catches: a scope read back from SQLite's text (U+FFFD for each lone surrogate) instead of from the decision.
+    await expectHostileParity(createSqliteStore(fresh('hostile.db')), true);
+  });
+  it('SQLite (first layout) names every scope and crossing request exactly', async () => {
+    const path = fresh('hostile-json.db');
+    createPreviousSqliteStore(path, 'json');
+    await expectHostileParity(createSqliteStore(path), true);
+  });
+});
+
 describe('storeUsage on the memory store (the sum over records)', () => {
   it('is the hand-worked usage of a month with an allowance of 2', async () => {
     // catches: the fallback counting uncounted requests, or taking the last billable request as the crossing.
@@ -171,4 +235,14 @@ describePostgres('storeUsage on PostgreSQL', (url) => {
     },
     6,
   );
+
+  it('sums the records PostgreSQL cannot read as JSON (lone surrogates) exactly, with the rest', async () => {
+    // catches: a query that casts every record to jsonb, which fails on the first such record.
+    // (The PostgreSQL store keeps such a scope's counter under its name as PostgreSQL can hold
+    // it, so its decisions are not the memory store's: the usage is held to its own records;
+    // and its records() refuses an id it could not keep, so the ids here are well-formed.)
+    const prefix = uniquePrefix('hostile');
+    prefixes.push(prefix);
+    await expectHostileParity(createPostgresStore(url, { tablePrefix: prefix }), false, true);
+  });
 });
