@@ -17,15 +17,15 @@ export type InvoiceRounding =
 const OTHER_MODE: Readonly<Record<RoundingModeName, RoundingModeName>> = { 'half-even': 'half-up', 'half-up': 'half-even' };
 
 /**
- * An invoice that writes any amount with more decimals than the policy presents states
- * exact amounts; otherwise it is rounded to the policy's scale. The mode is the policy's,
+ * An invoice that writes any amount with more decimals than the policy presents (as written:
+ * `0.04000` is written to 5) states exact amounts; otherwise it is rounded to the policy's scale. The mode is the policy's,
  * unless the bill the invoice was made from (`billedFrom`) shows the other mode reproduces
  * more invoiced totals than the policy's does (an invoicing system with its own rounding).
  */
 export function detectInvoiceRounding(invoice: readonly InvoiceLine[], presentation: { readonly scale: number; readonly rounding: RoundingModeName }, billedFrom?: Bill): InvoiceRounding {
   for (const line of invoice) {
     for (const value of line.values.values()) {
-      if (value.kind === 'money' && value.value.normalize().scale > presentation.scale) return { kind: 'exact' };
+      if (value.kind === 'money' && writtenDecimals(value.text) > presentation.scale) return { kind: 'exact' };
     }
   }
   const policyMode: InvoiceRounding = { kind: 'rounded', scale: presentation.scale, rounding: presentation.rounding };
@@ -54,4 +54,10 @@ export function describeRounding(rounding: InvoiceRounding): string {
   return rounding.kind === 'exact'
     ? 'exact: the invoice states amounts with more decimals than the policy presents, so notes state exact differences'
     : `rounded to ${rounding.scale} decimals, ${rounding.rounding}: a note is the amount now, rounded so, minus the amount invoiced`;
+}
+
+/** Digits written after the decimal point (`0.0400` → 4, `12` → 0). */
+function writtenDecimals(text: string): number {
+  const point = text.indexOf('.');
+  return point < 0 ? 0 : text.length - point - 1;
 }
