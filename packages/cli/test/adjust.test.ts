@@ -190,3 +190,20 @@ describe('byok adjust', () => {
     expect(stdout).toContain('--billed-from');
   });
 });
+
+describe('the README\'s byok adjust example', () => {
+  it('prints what the README quotes (scenario 22)', async () => {
+    // catches: a README example that drifted from what the command prints.
+    const root = join(import.meta.dirname, '../../..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### `byok adjust`'), readme.indexOf('### `byok explain`'));
+    const [command, quoted] = [...section.matchAll(/```(?:sh|text)\n([^]*?)```/g)].map((m) => m[1]!);
+    const [assignment, ...lines] = command!.split('\n');
+    const scenario = join(root, assignment!.replace(/^S=/, ''));
+    const args = lines.join(' ').replace(/\\/g, ' ').replaceAll('$S', scenario).split(/\s+/).filter((w) => w !== '');
+    expect(args.slice(0, 3)).toEqual(['pnpm', '-s', 'byok']);
+    const { code, stdout } = await byok(args.slice(3));
+    expect(code).toBe(1);
+    expect(stdout.replaceAll(`${root}/`, '')).toBe(quoted);
+  });
+});
