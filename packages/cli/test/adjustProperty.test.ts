@@ -78,7 +78,7 @@ describe('byok adjust (property)', () => {
         const { code, stdout, stderr } = await byok(['adjust', original, lateRows, '--policy', POLICY, '--invoice', invoice, '--billed-from', original, '--format', 'json', '-q']);
         expect([0, 1], stderr).toContain(code);
         const report = JSON.parse(stdout);
-        const notes = new Map<string, { amountUsd: string; nowUsd: string; billedFromUsd: string; requests: { requestId: string; cause: string; differenceUsd: string }[] }>(
+        const notes = new Map<string, { amountUsd: string; nowUsd: string; billedFromUsd: string; causes: { differenceUsd: string }[]; requests: { requestId: string; cause: string; differenceUsd: string }[] }>(
           report.notes.map((note: { scope: string; period: string }) => [`${note.scope} ${note.period}`, note]),
         );
         expect(code).toBe(notes.size > 0 ? 1 : 0);
@@ -99,7 +99,10 @@ describe('byok adjust (property)', () => {
           expect(note, key).toBeDefined();
           expect(parseMoney(note!.amountUsd, { allowNegative: true }).equals(expected), `${key}: ${note!.amountUsd} vs ${expected.toString()}`).toBe(true);
           const sum = note!.requests.reduce((s, r) => s.add(parseMoney(r.differenceUsd, { allowNegative: true })), Money.ZERO);
-          expect(sum.equals(parseMoney(note!.nowUsd).subtract(parseMoney(note!.billedFromUsd))), key).toBe(true);
+          const nowMinusThen = parseMoney(note!.nowUsd).subtract(parseMoney(note!.billedFromUsd));
+          expect(sum.equals(nowMinusThen), key).toBe(true);
+          const byCause = note!.causes.reduce((s, c) => s.add(parseMoney(c.differenceUsd, { allowNegative: true })), Money.ZERO);
+          expect(byCause.equals(nowMinusThen), key).toBe(true);
           // Only late rows are new; a shift is a request of the original log.
           for (const r of note!.requests) expect(r.requestId.startsWith(r.cause === 'added-late' ? 'late-' : 'r-'), `${r.requestId} ${r.cause}`).toBe(true);
         }

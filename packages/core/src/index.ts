@@ -75,7 +75,7 @@ export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/r
 export { type RequestCharge } from './adjust/requestCharge.js';
 export { CHANGE_CAUSES, requestChanges, type ChangeCause, type RequestChange, type RequestSide } from './adjust/requestChanges.js';
 export { describeRounding, detectInvoiceRounding, invoiceText, roundAsInvoiced, type InvoiceRounding } from './adjust/invoiceRounding.js';
-export { adjustmentReport, linesToAdjust, type AdjustmentInput, type AdjustmentNote, type AdjustmentReport, type AdjustmentSummary, type ColumnChange, type LineToAdjust } from './adjust/adjustmentNotes.js';
+export { MAX_LISTED_REQUESTS, adjustmentReport, linesToAdjust, type AdjustmentInput, type CauseTotal, type AdjustmentNote, type AdjustmentReport, type AdjustmentSummary, type ColumnChange, type LineToAdjust } from './adjust/adjustmentNotes.js';
 
 // the online meter
 export { decideRequest } from './ledger/decideRequest.js';

@@ -59,6 +59,7 @@ export function adjustAsTable(report: AdjustmentReport): string {
     report.notes.forEach((n, i) => {
       out.push(render(rows[i]!), `    ${n.reason}`);
       for (const c of n.requests ?? []) out.push(`      ${changeText(c)}${c.after?.source ? ` (${c.after.source})` : c.before?.source ? ` (${c.before.source})` : ''}`);
+      if ((n.omittedRequests ?? 0) > 0) out.push(`      ... and ${n.omittedRequests!.toLocaleString('en-US')} more requests (counted in the reason, not listed)`);
     });
   }
   if (s.periodsNotInvoiced.length > 0) out.push('', `Not covered by the invoice (no notes): ${s.periodsNotInvoiced.join(', ')}.`);

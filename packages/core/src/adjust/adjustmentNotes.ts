@@ -51,11 +51,30 @@ export interface AdjustmentNote {
   /** Other invoiced columns that differ now. */
   readonly columns: readonly ColumnChange[];
   readonly reason: string;
-  /** The requests that cause the difference (with --billed-from; undefined without). */
+  /** Per cause, every request counted (with --billed-from): their differences sum to now − then. */
+  readonly causes?: readonly CauseTotal[] | undefined;
+  /**
+   * The requests that cause the difference, largest effect first (with --billed-from;
+   * undefined without): at most MAX_LISTED_REQUESTS, the rest counted in `omittedRequests`.
+   */
   readonly requests?: readonly RequestChange[] | undefined;
+  readonly omittedRequests?: number | undefined;
   /** The invoice line it adjusts. */
   readonly source?: string | undefined;
 }
+
+export interface CauseTotal {
+  readonly cause: ChangeCause;
+  readonly requests: number;
+  /** Σ of their differences on the line, exact. */
+  readonly differenceUsd: Money;
+}
+
+/**
+ * Requests listed per note: a month of late rows can hold millions, and a note is read by
+ * people; the per-cause totals (`causes`) always count every one.
+ */
+export const MAX_LISTED_REQUESTS = 1000;
 
 export interface AdjustmentSummary {
   readonly invoicedLines: number;
@@ -189,7 +208,9 @@ function noteOf(l: LineToAdjust, rounding: InvoiceRounding, changes: readonly Re
     billedFromUsd: l.then === undefined ? (changes === undefined ? undefined : Money.ZERO) : l.then.totalUsd,
     columns,
     reason: reasonOf(l, rounding, columns, changes),
-    requests: changes,
+    causes: changes === undefined ? undefined : causeTotals(changes),
+    requests: changes?.slice(0, MAX_LISTED_REQUESTS),
+    omittedRequests: changes === undefined ? undefined : Math.max(0, changes.length - MAX_LISTED_REQUESTS),
     source: l.invoiced?.source === undefined ? undefined : `invoice line ${l.invoiced.source}`,
   };
 }
@@ -202,6 +223,16 @@ const CAUSE_PHRASES: Readonly<Record<ChangeCause, readonly [string, string]>> = 
   'shifted-into-allowance': ['shifted into the allowance', 'shifted into the allowance'],
   'fee-shifted': ['with another fee', 'with another fee'],
 };
+
+/** Every request's difference, by cause, in CHANGE_CAUSES order. */
+function causeTotals(changes: readonly RequestChange[]): CauseTotal[] {
+  const totals = new Map<ChangeCause, { requests: number; differenceUsd: Money }>();
+  for (const c of changes) {
+    const t = totals.get(c.cause) ?? { requests: 0, differenceUsd: Money.ZERO };
+    totals.set(c.cause, { requests: t.requests + 1, differenceUsd: t.differenceUsd.add(c.differenceUsd) });
+  }
+  return CHANGE_CAUSES.filter((cause) => totals.has(cause)).map((cause) => ({ cause, ...totals.get(cause)! }));
+}
 
 function signed(amount: Money, rounding: InvoiceRounding): string {
   return `${amount.isNegative() ? '-' : '+'}$${invoiceText(absolute(amount), rounding)}`;
@@ -220,12 +251,8 @@ function reasonOf(l: LineToAdjust, rounding: InvoiceRounding, columns: readonly 
     const what = [...columns.map((c) => `${c.column} ${c.invoiced} → ${c.now}`), `total_usd ${invoicedTotalText} → ${invoiceText(roundAsInvoiced(l.now?.totalUsd ?? Money.ZERO, rounding), rounding)}`];
     return `${head}the log now bills this scope-month differently (${what.join(', ')}); requests not attributed without --billed-from${tail}`;
   }
-  const byCause = new Map<ChangeCause, number>();
-  for (const c of changes) byCause.set(c.cause, (byCause.get(c.cause) ?? 0) + 1);
-  // Root causes (what arrived, changed or went) before their consequences (the shifts).
-  const parts = CHANGE_CAUSES.filter((cause) => byCause.has(cause))
-    .map((cause) => [cause, byCause.get(cause)!] as const)
-    .map(([cause, count]) => `${count.toLocaleString('en-US')} ${CAUSE_PHRASES[cause][count === 1 ? 0 : 1]}`);
+  // Root causes (what arrived, changed or went) before their consequences (the shifts): CHANGE_CAUSES order.
+  const parts = causeTotals(changes).map(({ cause, requests: count }) => `${count.toLocaleString('en-US')} ${CAUSE_PHRASES[cause][count === 1 ? 0 : 1]}`);
   // The invoice did not state the billed-from log's bill: part of the note is not a change of the log.
   const thenAsInvoiced = roundAsInvoiced(l.then?.totalUsd ?? Money.ZERO, rounding);
   const invoiced = l.invoiced === undefined ? Money.ZERO : invoicedTotal(l.invoiced);
