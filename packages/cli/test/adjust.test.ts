@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { Money, parseMoney } from '@byok-billing/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { byok } from '../../../test/support/runByok.js';
 
@@ -150,6 +151,10 @@ describe('byok adjust', () => {
     const table = await byok(['adjust', ORIGINAL, late, '--policy', POLICY, '--invoice', INVOICE, '--billed-from', ORIGINAL, '--format', 'table', '-q']);
     expect(table.stdout).toContain('0 credit note(s) for $0.00, 1 debit note(s) for $0.01; net $0.01');
     expect(table.stdout).toContain('    1 request added late, 1 shifted past the allowance: +$0.01 (debit)');
+    // A request id a spreadsheet would run as a formula is written as text.
+    const hostile = log(row('=1+1', '24', 'globex', '0.60'), row('globex-3', '20', 'globex', '0.40'));
+    const guarded = await byok(['adjust', ORIGINAL, hostile, '--policy', POLICY, '--invoice', INVOICE, '--billed-from', ORIGINAL, '--format', 'csv', '-q']);
+    expect(guarded.stdout).toContain("'=1+1 added-late +0.03; globex-3 added-late +0");
     const agree = await byok(['adjust', ORIGINAL, '--policy', POLICY, '--invoice', INVOICE, '--format', 'table', '-q']);
     expect(agree.stdout).toMatch(/^Nothing to adjust: all 2 invoiced lines still agree/);
   });
@@ -188,6 +193,31 @@ describe('byok adjust', () => {
     const { stdout } = await byok(['adjust', '--help']);
     expect(stdout).toContain('Examples:');
     expect(stdout).toContain('--billed-from');
+  });
+});
+
+describe('byok adjust on the pricing language', () => {
+  it('contract terms and a cap (scenario 21 split in two): requests sum to now − then, and a capped fee is "with another fee"', async () => {
+    // catches: per-request charges that do not add up to a line's tiered, capped fee.
+    const root = join(import.meta.dirname, '../../../scenarios/21-contract-terms-and-cap');
+    const [header, ...rows] = readFileSync(join(root, 'requests.csv'), 'utf8').trimEnd().split('\n');
+    const original = write(`${header}\n${rows.filter((_, i) => i % 2 === 0).join('\n')}\n`);
+    const late = write(`${header}\n${rows.filter((_, i) => i % 2 === 1).join('\n')}\n`);
+    const terms = ['--policy', join(root, 'policy.json'), '--accounts', join(root, 'accounts.csv'), '-q'];
+    const bill = JSON.parse((await byok(['bill', original, ...terms, '--format', 'json'])).stdout) as { lines: { scope: string; period: string; totalUsd: string }[] };
+    const invoice = write(`scope,period,total_usd\n${bill.lines.map((l) => `${l.scope},${l.period},${l.totalUsd}`).join('\n')}\n`);
+    const { code, stdout } = await byok(['adjust', original, late, ...terms, '--invoice', invoice, '--billed-from', original, '--format', 'json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { notes: { scope: string; nowUsd: string; billedFromUsd: string; requests: { cause: string; differenceUsd: string }[] }[] };
+    expect(report.notes.length).toBeGreaterThan(0);
+    for (const note of report.notes) {
+      const sum = note.requests.reduce((s, r) => s.add(parseMoney(r.differenceUsd, { allowNegative: true })), Money.ZERO);
+      expect(sum.equals(parseMoney(note.nowUsd).subtract(parseMoney(note.billedFromUsd))), note.scope).toBe(true);
+    }
+    // org:acme's cap of $1 is reached now: requests that paid a fee then pay less (or nothing) now.
+    const acme = report.notes.find((n) => n.scope === 'org:acme')!;
+    expect(acme.nowUsd).toBe('1');
+    expect(acme.requests.some((r) => r.cause === 'fee-shifted' && r.differenceUsd.startsWith('-'))).toBe(true);
   });
 });
 
