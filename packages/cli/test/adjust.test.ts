@@ -124,6 +124,15 @@ describe('byok adjust', () => {
     expect(JSON.parse(stdout)).toMatchObject({ rounding: expect.stringMatching(/^rounded to 2 decimals, half-up/), notes: [expect.objectContaining({ amountUsd: '0.02', nowAsInvoicedUsd: '0.05' })] });
   });
 
+  it('an invoice that never matched the billed-from log: the note says so instead of blaming requests', async () => {
+    const wrong = write('scope,period,total_usd\norg:acme,2025-10,0.05\norg:globex,2025-10,0.00\n');
+    const { code, stdout } = await byok(['adjust', ORIGINAL, '--policy', POLICY, '--invoice', wrong, '--billed-from', ORIGINAL, '-q']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).notes).toEqual([
+      expect.objectContaining({ kind: 'credit', amountUsd: '-0.01', requests: [], reason: 'no request bills differently since the invoice: -$0.01 (credit); the invoice already differed from the billed-from log by -$0.01 (see byok audit)' }),
+    ]);
+  });
+
   it('without --billed-from: the line\'s differing columns, no requests, and it says so', async () => {
     const late = log(row('globex-3', '20', 'globex', '0.40'), row('globex-4', '24', 'globex', '0.60'));
     const { code, report } = await adjust([ORIGINAL, late]);
