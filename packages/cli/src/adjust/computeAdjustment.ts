@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { type AdjustmentReport, type InvoiceLine, type RequestCharge, adjustmentReport, detectInvoiceRounding, linesToAdjust, requestChanges } from '@byok-billing/core';
+import { type AdjustmentReport, type InvoiceLine, type RequestCharge, adjustmentReport, detectInvoiceRounding, linesToAdjust, requestChanges, chargeFingerprint, sameCharge } from '@byok-billing/core';
 import { lineKey } from '@byok-billing/core/internal';
 import { UsageError } from '../exitCodes.js';
 import { loadInvoiceFile } from '../io/loadInvoiceFile.js';
 import type { ProgramIO } from '../programIO.js';
 import { type ReplayCliOptions, type ReplayRun, logsRereadable, presentationOf, runReplay } from '../replay/runReplay.js';
-import { requestChargeCollector } from './requestChargeCollector.js';
+import { type ChargeFilter, requestChargeCollector } from './requestChargeCollector.js';
 
 /** What an adjustment is computed from, besides the logs as they stand now. */
 export interface AdjustTerms extends ReplayCliOptions {
@@ -44,17 +44,61 @@ export async function computeAdjustment(logs: readonly string[], options: Adjust
 
   const lines = new Set(linesToAdjust(input).map((l) => lineKey(l.scope, l.period)));
   if (lines.size === 0) return adjustmentReport(input, () => []);
-  const now = keepAll ? everything.charges : await collect(nowRun, { lines });
-  const idsNow = new Set([...now.values()].filter((r) => lines.has(lineKey(r.scope, r.period))).map((r) => r.requestId));
-  // Then: the requests of those scope-months, and wherever the requests now on them were.
-  const then = await collect(thenRun, { lines, ids: idsNow });
-  // Requests on those scope-months then but on none of them now: corrected to another one, or gone.
-  const elsewhere = new Set([...then.keys()].filter((id) => !now.has(id)));
-  if (!keepAll && elsewhere.size > 0) for (const [id, r] of await collect(nowRun, { ids: elsewhere })) now.set(id, r);
+  const { then, now } = await (keepAll ? changedFromMemory(everything.charges, thenRun, lines) : changedRequests(nowRun, thenRun, lines));
   return adjustmentReport(input, (scope, period) => requestChanges(scope, period, then, now));
 }
 
-async function collect(run: ReplayRun, filter: { lines?: ReadonlySet<string>; ids?: ReadonlySet<string> }): Promise<Map<string, RequestCharge>> {
+/**
+ * The requests of the lines to adjust that are not billed alike then and now, on both sides
+ * (requestChanges.ts decides what each is). A month of requests is held as one short
+ * fingerprint each (the request as billed now), never as records: the billed-from log is read
+ * keeping only the requests whose fingerprint differs, then the log as it stands now again
+ * for the records of those (and of requests that left the lines: corrected or removed).
+ */
+async function changedRequests(nowRun: ReplayRun, thenRun: ReplayRun, lines: ReadonlySet<string>) {
+  const fingerprints = new Map<string, string>();
+  await collect(nowRun, {
+    lines,
+    keep: (r) => {
+      fingerprints.set(r.requestId, chargeFingerprint(r));
+      return false;
+    },
+  });
+  const idsNow = new Set(fingerprints.keys());
+  // Then: the requests of those lines, and wherever the requests now on them were.
+  const then = await collect(thenRun, {
+    lines,
+    ids: idsNow,
+    keep: (before) => {
+      if (fingerprints.get(before.requestId) !== chargeFingerprint(before)) return true;
+      fingerprints.delete(before.requestId);
+      return false;
+    },
+  });
+  const differing = new Set([...fingerprints.keys(), ...then.keys()]);
+  fingerprints.clear();
+  const now = differing.size === 0 ? new Map<string, RequestCharge>() : await collect(nowRun, { ids: differing });
+  return { then, now };
+}
+
+/** `changedRequests` when the logs as they stand now were read once into memory (standard input). */
+async function changedFromMemory(everything: Map<string, RequestCharge>, thenRun: ReplayRun, lines: ReadonlySet<string>) {
+  const idsNow = new Set([...everything.values()].filter((r) => lines.has(lineKey(r.scope, r.period))).map((r) => r.requestId));
+  const then = await collect(thenRun, {
+    lines,
+    ids: idsNow,
+    keep: (before) => {
+      const after = everything.get(before.requestId);
+      if (after === undefined || !sameCharge(before, after)) return true;
+      // Billed alike then and now: no change, on either side.
+      everything.delete(before.requestId);
+      return false;
+    },
+  });
+  return { then, now: everything };
+}
+
+async function collect(run: ReplayRun, filter: ChargeFilter): Promise<Map<string, RequestCharge>> {
   const collector = requestChargeCollector(filter);
   await run.replayAgain!({ terms: [{ policy: run.policy, accounts: run.accounts }], onDecided: collector.observe });
   return collector.charges;

@@ -1,4 +1,4 @@
-import { Money, ROUTES, type RequestCharge, formatInstant } from '@byok-billing/core';
+import { Money, ROUTES, type RequestCharge } from '@byok-billing/core';
 import { lineKey } from '@byok-billing/core/internal';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
 import { rowId } from '../replay/fast/rowBatch.js';
@@ -9,6 +9,11 @@ export interface ChargeFilter {
   readonly ids?: ReadonlySet<string> | undefined;
   /** Keep every request (standard input, which cannot be read a second time). */
   readonly all?: boolean | undefined;
+  /**
+   * Told each request that passes the filter: whether to keep it in `charges` (default: yes).
+   * It may hold what it needs of the request elsewhere instead (a fingerprint).
+   */
+  readonly keep?: ((charge: RequestCharge) => boolean) | undefined;
 }
 
 export interface RequestChargeCollector {
@@ -19,70 +24,81 @@ export interface RequestChargeCollector {
   readonly charges: Map<string, RequestCharge>;
 }
 
+interface LineNames {
+  readonly key: string;
+  readonly scope: string;
+  readonly period: string;
+}
+
 /**
  * Keeps, by request id, the requests of the scope-months an adjustment is about, as the fast
- * replay charged them (the numbers `--details` writes: fee_usd, charge_usd). Only the kept
- * requests cost an id string and an object; a line's key is made once per line of a pass.
+ * replay charged them (the numbers `--details` writes: charge_usd). Only the kept requests
+ * cost an id string and an object; what repeats (a line's scope and period, a file's name)
+ * is one string shared by all, so a month of a million requests stays in memory.
  */
 export function requestChargeCollector(filter: ChargeFilter): RequestChargeCollector {
   const charges = new Map<string, RequestCharge>();
   let linesOf: unknown;
-  let keyOfLine: (string | undefined)[] = [];
-  const keyOf = (d: FastDecided): string => {
+  let namesOfLine: (LineNames | undefined)[] = [];
+  const namesOf = (d: FastDecided): LineNames => {
     const { lines, line } = d.outcome;
     if (lines !== linesOf) {
       linesOf = lines;
-      keyOfLine = [];
+      namesOfLine = [];
     }
-    return (keyOfLine[line] ??= lineKey(lines.scope(line), lines.period(line)));
+    let names = namesOfLine[line];
+    if (names === undefined) {
+      const scope = lines.scope(line);
+      const period = lines.period(line);
+      names = namesOfLine[line] = { key: lineKey(scope, period), scope, period };
+    }
+    return names;
   };
   return {
     charges,
     reset() {
       charges.clear();
       linesOf = undefined;
-      keyOfLine = [];
+      namesOfLine = [];
     },
     observe(d) {
-      const key = keyOf(d);
+      const names = namesOf(d);
       let id: string | undefined;
-      if (!filter.all && !filter.lines?.has(key)) {
+      if (!filter.all && !filter.lines?.has(names.key)) {
         if (filter.ids === undefined) return;
         id = rowId(d.batch, d.row);
         if (!filter.ids.has(id)) return;
       }
       id ??= rowId(d.batch, d.row);
       const { outcome } = d;
-      const [scope, period] = key.split('\n') as [string, string];
-      const route = ROUTES[outcome.route]!;
-      const cost = costOf(d);
-      charges.set(id, {
+      const cost = d.batch.cost[d.row]!;
+      const costUnits = cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!;
+      const charge: RequestCharge = {
         requestId: id,
-        scope,
-        period,
-        content: `${formatInstant({ epochMs: d.epochMs, nanos: d.nanos })} ${scope} ${cost.toString()} ${route}`,
-        status: outcome.route === 0 ? (outcome.within ? 'free' : 'billable') : route,
+        scope: names.scope,
+        period: names.period,
+        // Instant and cost in their exact units, and the route: what a corrected row changes.
+        content: `${d.epochMs}.${d.nanos} ${costUnits} ${outcome.route}`,
+        status: outcome.route === 0 ? (outcome.within ? 'free' : 'billable') : ROUTES[outcome.route]!,
         ordinal: outcome.ordinal === 0 ? null : outcome.ordinal,
-        chargeUsd: chargeOf(d, cost),
-        source: `${d.file}, line ${d.line}`,
-      });
+        chargeUsd: chargeOf(d, costUnits),
+        file: d.file,
+        line: d.line,
+      };
+      if (filter.keep !== undefined && !filter.keep(charge)) return;
+      charges.set(id, charge);
     },
   };
 }
 
-/** The request's list cost, exact (10^-12 $ units, as the log batch holds it). */
-function costOf(d: FastDecided): Money {
-  const cost = d.batch.cost[d.row]!;
-  return new Money(cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!, 12);
-}
-
 /** What the request is charged, exact: as `--details` writes charge_usd (output/compactDecisionRecords.ts). */
-function chargeOf(d: FastDecided, cost: Money): Money {
+function chargeOf(d: FastDecided, costUnits: bigint): Money {
   const { outcome } = d;
-  if (outcome.chargeKind === 2) return cost;
+  // The cost is in 10^-12 $ (pico-dollars), as the log batch holds it.
+  if (outcome.chargeKind === 2) return new Money(costUnits, 12);
   if (outcome.chargeKind !== 1) return Money.ZERO;
   // A line with pricing-language terms: the request's exact fee as the ledger summed it (10^-24 $).
   if (outcome.tieredFee !== undefined) return new Money(outcome.tieredFee, 24);
   const rate = outcome.terms.version.parameters.feeRate;
-  return new Money(cost.units * rate.units, cost.scale + rate.scale);
+  return new Money(costUnits * rate.units, 12 + rate.scale);
 }

@@ -34,13 +34,13 @@ export interface RequestChange {
 }
 
 function side(r: RequestCharge): RequestSide {
-  return { scope: r.scope, period: r.period, status: r.status, ordinal: r.ordinal, chargeUsd: r.chargeUsd, source: r.source };
+  return { scope: r.scope, period: r.period, status: r.status, ordinal: r.ordinal, chargeUsd: r.chargeUsd, source: `${r.file}, line ${r.line}` };
 }
 
 function causeOf(before: RequestCharge | undefined, after: RequestCharge | undefined): ChangeCause {
   if (before === undefined) return 'added-late';
   if (after === undefined) return 'removed';
-  if (before.content !== after.content) return 'changed';
+  if (before.content !== after.content || before.scope !== after.scope || before.period !== after.period) return 'changed';
   if (before.status === 'free' && after.status === 'billable') return 'shifted-past-allowance';
   if (before.status === 'billable' && after.status === 'free') return 'shifted-into-allowance';
   return 'fee-shifted';
