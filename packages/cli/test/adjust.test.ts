@@ -67,7 +67,7 @@ describe('byok adjust', () => {
       ['globex-4', 'added-late', '0.03'],
       ['globex-3', 'added-late', '0'],
     ]);
-    expect(note.reason).toBe('2 requests added late: +$0.03 (debit)');
+    expect(note.reason).toBe('2 requests added late: +$0.03 of fees (debit)');
     expect(note.columns).toEqual([
       { column: 'billable_requests', invoiced: '0', now: '1' },
       { column: 'fee_usd', invoiced: '0.00', now: '0.03' },
@@ -81,7 +81,7 @@ describe('byok adjust', () => {
     const [note] = report.notes;
     // Now acme-3 (0.30) is the 4th: fees 0.05 × (0.30 + 0.50 + 0.25) = 0.0525 → 0.05; note 0.05 − 0.04.
     expect(note).toMatchObject({ kind: 'debit', scope: 'org:acme', nowUsd: '0.0525', nowAsInvoicedUsd: '0.05', amountUsd: '0.01', exactDifferenceUsd: '0.0125', billedFromUsd: '0.0375' });
-    expect(note.reason).toBe('1 request added late, 1 shifted past the allowance: +$0.01 (debit)');
+    expect(note.reason).toBe('1 request added late, 1 shifted past the allowance: +$0.01 of fees (debit)');
     const shifted = note.requests.find((r: { cause: string }) => r.cause === 'shifted-past-allowance');
     expect(shifted).toMatchObject({ requestId: 'acme-3', before: { status: 'free', ordinal: 3, chargeUsd: '0' }, after: { status: 'billable', ordinal: 4, chargeUsd: '0.015' }, differenceUsd: '0.015' });
   });
@@ -94,7 +94,7 @@ describe('byok adjust', () => {
     // 0.05 × (0.10 + 0.25) = 0.0175 → 0.02: a credit of 0.02.
     expect(note).toMatchObject({ kind: 'credit', scope: 'org:acme', nowUsd: '0.0175', amountUsd: '-0.02', exactDifferenceUsd: '-0.0225' });
     expect(note.requests).toEqual([expect.objectContaining({ requestId: 'acme-4', cause: 'changed', differenceUsd: '-0.02' })]);
-    expect(note.reason).toBe('1 request corrected: -$0.02 (credit)');
+    expect(note.reason).toBe('1 request corrected: -$0.02 of fees (credit)');
     expect(report.summary).toMatchObject({ credits: 1, debits: 0, creditUsd: '0.02', netUsd: '-0.02' });
   });
 
@@ -145,7 +145,7 @@ describe('byok adjust', () => {
   it('a scope of an invoiced month with no invoice line gets a note; another month gets none', async () => {
     const late = log(row('initech-1', '20', 'initech', '0.40', 'none'), '2,2025-11-03T10:00:00Z,u,acme,openai/gpt-4o,openai,0.30,none,ok'.replace(/^2/, 'acme-nov'));
     const { report } = await adjust([ORIGINAL, late], '--billed-from', ORIGINAL);
-    expect(report.notes).toEqual([expect.objectContaining({ scope: 'org:initech', invoicedLine: false, kind: 'debit', amountUsd: '0.40', reason: 'not invoiced: 1 request added late: +$0.40 (debit)' })]);
+    expect(report.notes).toEqual([expect.objectContaining({ scope: 'org:initech', invoicedLine: false, kind: 'debit', amountUsd: '0.40', reason: 'not invoiced: 1 request added late: +$0.40 of platform charges (debit)' })]);
     expect(report.summary.periodsNotInvoiced).toEqual(['2025-11']);
   });
 
@@ -159,7 +159,7 @@ describe('byok adjust', () => {
     expect(rows).toEqual([expect.objectContaining({ kind: 'debit', scope: 'org:acme', amount_usd: '0.01', exact_difference_usd: '0.0125', requests: 'acme-3 shifted-past-allowance +0.015; acme-6 added-late +0' })]);
     const table = await byok(['adjust', ORIGINAL, late, '--policy', POLICY, '--invoice', INVOICE, '--billed-from', ORIGINAL, '--format', 'table', '-q']);
     expect(table.stdout).toContain('0 credit note(s) for $0.00, 1 debit note(s) for $0.01; net $0.01');
-    expect(table.stdout).toContain('    1 request added late, 1 shifted past the allowance: +$0.01 (debit)');
+    expect(table.stdout).toContain('    1 request added late, 1 shifted past the allowance: +$0.01 of fees (debit)');
     // A request id a spreadsheet would run as a formula is written as text.
     const hostile = log(row('=1+1', '24', 'globex', '0.60'), row('globex-3', '20', 'globex', '0.40'));
     const guarded = await byok(['adjust', ORIGINAL, hostile, '--policy', POLICY, '--invoice', INVOICE, '--billed-from', ORIGINAL, '--format', 'csv', '-q']);
@@ -195,7 +195,7 @@ describe('byok adjust', () => {
     const late = `${HEADER}\n${ACME.join('\n')}\n${GLOBEX.join('\n')}\n${row('acme-6', '04', 'acme', '0.10')}\n`;
     const { code, stdout } = await byok(['adjust', '-', '--policy', POLICY, '--invoice', INVOICE, '--billed-from', ORIGINAL, '-q'], late);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout).notes[0].reason).toBe('1 request added late, 1 shifted past the allowance: +$0.01 (debit)');
+    expect(JSON.parse(stdout).notes[0].reason).toBe('1 request added late, 1 shifted past the allowance: +$0.01 of fees (debit)');
   });
 
   it('--help shows examples', async () => {

@@ -259,7 +259,17 @@ function reasonOf(l: LineToAdjust, rounding: InvoiceRounding, columns: readonly 
   const priorGap = l.invoiced === undefined ? Money.ZERO : thenAsInvoiced.subtract(invoiced);
   const gap = priorGap.isZero() ? '' : `; the invoice already differed from the billed-from log by ${signed(priorGap, rounding)} (see byok audit)`;
   const causes = parts.length > 0 ? parts.join(', ') : 'no request bills differently since the invoice';
-  return `${head}${causes}${tail}${gap}`;
+  const money = `: ${signed(l.amount, rounding)}${moneyKind(l)} (${l.amount.isNegative() ? 'credit' : 'debit'})`;
+  return `${head}${causes}${money}${gap}`;
+}
+
+/** What moved since the billed-from bill: only fees, only platform charges, or both (said as nothing). */
+function moneyKind(l: LineToAdjust): string {
+  const fees = (l.now?.feeUsd ?? Money.ZERO).subtract(l.then?.feeUsd ?? Money.ZERO);
+  const platform = (l.now?.platformCostUsd ?? Money.ZERO).subtract(l.then?.platformCostUsd ?? Money.ZERO);
+  if (!fees.isZero() && platform.isZero()) return ' of fees';
+  if (fees.isZero() && !platform.isZero()) return ' of platform charges';
+  return '';
 }
 
 function compareText(a: string, b: string): number {

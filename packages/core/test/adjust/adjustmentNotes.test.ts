@@ -28,7 +28,7 @@ describe('adjustment notes', () => {
     expect(note!.requests).toHaveLength(MAX_LISTED_REQUESTS);
     expect(note!.omittedRequests).toBe(5);
     expect(note!.causes).toEqual([{ cause: 'added-late', requests: late, differenceUsd: parseMoney('10.05') }]);
-    expect(note!.reason).toBe('1,005 requests added late: +$10.05 (debit)');
+    expect(note!.reason).toBe('1,005 requests added late: +$10.05 of fees (debit)');
   });
 
   it('a request the same and charged the same is no change; one corrected or moved is, even when free', () => {
