@@ -14,13 +14,13 @@ import { byok } from './support/runByok.js';
  * is quick, and the records are committed), and writes the log the command then reads.
  */
 interface ScenarioSpec {
-  readonly command: 'bill' | 'audit' | 'whatif';
+  readonly command: 'bill' | 'audit' | 'whatif' | 'adjust';
   readonly logs: readonly string[];
   readonly args: readonly string[];
   readonly generate?: { readonly out: string; readonly args: readonly string[] };
   /** `byok import <args...> --out <out>`, run before the command (e.g. generation records → log.csv). */
   readonly import?: { readonly out: string; readonly args: readonly string[] };
-  /** For audits: 0 when the invoice matches, 1 when it does not. */
+  /** For audits: 0 when the invoice matches, 1 when it does not; for adjustments: 0 when nothing to adjust, 1 when notes were written. */
   readonly expectedExitCode?: number;
 }
 
@@ -34,9 +34,10 @@ const scenarioDirs = readdirSync(SCENARIOS, { withFileTypes: true })
 describe('scenarios', () => {
   const expectedFile = (dir: string) => `expected-${(JSON.parse(readFileSync(join(SCENARIOS, dir, 'scenario.json'), 'utf8')) as ScenarioSpec).command}.json`;
 
-  it('there are at least eight bill scenarios and six audit scenarios, each with a README and its expected output', () => {
+  it('there are at least eight bill scenarios, six audit scenarios and one adjustment scenario, each with a README and its expected output', () => {
     expect(scenarioDirs.filter((d) => expectedFile(d) === 'expected-bill.json').length).toBeGreaterThanOrEqual(8);
     expect(scenarioDirs.filter((d) => expectedFile(d) === 'expected-audit.json').length).toBeGreaterThanOrEqual(6);
+    expect(scenarioDirs.filter((d) => expectedFile(d) === 'expected-adjust.json').length).toBeGreaterThanOrEqual(1);
     for (const dir of scenarioDirs) {
       expect(existsSync(join(SCENARIOS, dir, 'README.md')), dir).toBe(true);
       expect(existsSync(join(SCENARIOS, dir, expectedFile(dir))), dir).toBe(true);

@@ -8,11 +8,13 @@ import { FUZZ_RUNS, FUZZ_SEED, fuzzParameters, propertyTimeout } from './fuzzCon
 import { expectInputAccounting } from './inputAccounting.js';
 import {
   type Planned,
+  adjustDrawArb,
   auditDrawArb,
   billDrawArb,
   explainDrawArb,
   importDrawArb,
   meterDrawArb,
+  planAdjust,
   planAudit,
   planBill,
   planExplain,
@@ -129,6 +131,10 @@ describe(`hostile input, every command (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ
 
   it('byok audit --invoice and --per-request, with --bundle', async () => {
     await fuzz('audit', auditDrawArb, planAudit);
+  }, propertyTimeout());
+
+  it('byok adjust --invoice, with and without --billed-from', async () => {
+    await fuzz('adjust', adjustDrawArb, planAdjust);
   }, propertyTimeout());
 
   it('byok explain --request and --scope --period', async () => {

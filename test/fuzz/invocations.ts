@@ -238,6 +238,47 @@ export function planAudit(c: FuzzCase, d: AuditDraw): Planned {
   };
 }
 
+// --------------------------------------------------------------------------- byok adjust
+
+export interface AdjustDraw {
+  readonly log: LogCase;
+  readonly side: SideInputs;
+  readonly invoice: CsvText;
+  /** --billed-from the same log files (not possible from standard input). */
+  readonly billedFrom: boolean;
+  readonly read: ReadOptions;
+  readonly format: 'json' | 'csv' | 'table';
+  readonly out: OutputChoice;
+  readonly rejects: OutputChoice;
+}
+
+export const adjustDrawArb: fc.Arbitrary<AdjustDraw> = fc.record({
+  log: logCaseArb({ stdin: true, gzip: true }),
+  side: sideInputsArb,
+  invoice: hostileCsvArb(invoiceSpec),
+  billedFrom: fc.boolean(),
+  read: readOptionsArb,
+  format: fc.constantFrom<AdjustDraw['format']>('json', 'csv', 'table'),
+  out: outputChoiceArb,
+  rejects: outputChoiceArb,
+});
+
+export function planAdjust(c: FuzzCase, d: AdjustDraw): Planned {
+  const log = placeLog(c, d.log);
+  const side = placeSide(c, d.side);
+  const invoice = placeCsv(c, 'invoice.csv', d.invoice);
+  const billedFrom = d.billedFrom && log.stdin === undefined ? ['--billed-from', ...log.args] : [];
+  const outputs = [...output(c, '--out', `notes.${d.format === 'table' ? 'txt' : d.format}`, d.out), ...output(c, '--rejects', 'rejects.csv', d.rejects)];
+  return {
+    args: ['adjust', ...log.args, ...side.args, '--invoice', invoice.path, ...readArgs(d.read), '--format', d.format, ...argsOf(outputs), ...billedFrom],
+    stdin: log.stdin,
+    location: { inputs: [...log.named, ...side.named, invoice.named], fileLevel: log.fileLevel },
+    outputs,
+    // 1: notes were written (FORMATS.md: the adjustment found something).
+    codes: [0, 1, 2],
+  };
+}
+
 // ------------------------------------------------------------------------- byok explain
 
 export interface ExplainDraw {

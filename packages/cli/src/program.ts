@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdjust } from './commands/adjust.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
@@ -50,6 +51,7 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   };
   registerBill(program, io);
   registerAudit(program, io, setExitCode, state.argv);
+  registerAdjust(program, io, setExitCode);
   registerExplain(program, io);
   registerGenerate(program, io);
   registerMeter(program, io);

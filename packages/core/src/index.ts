@@ -72,6 +72,12 @@ export { moneyMatches, presented, type MoneyMatchOptions } from './audit/moneyMa
 
 export { reconcileInvoice, type AuditReport, type AuditSummary } from './audit/reconcile.js';
 
+// adjustment notes for a closed invoice (byok adjust)
+export { chargeFingerprint, sameCharge, type RequestCharge } from './adjust/requestCharge.js';
+export { CHANGE_CAUSES, requestChanges, type ChangeCause, type RequestChange, type RequestSide } from './adjust/requestChanges.js';
+export { describeRounding, detectInvoiceRounding, invoiceText, roundAsInvoiced, type InvoiceRounding } from './adjust/invoiceRounding.js';
+export { MAX_LISTED_REQUESTS, adjustmentReport, linesToAdjust, type AdjustmentInput, type CauseTotal, type AdjustmentNote, type AdjustmentReport, type AdjustmentSummary, type ColumnChange, type LineToAdjust } from './adjust/adjustmentNotes.js';
+
 // the online meter
 export { decideRequest } from './ledger/decideRequest.js';
 export { type DecisionRecord, type DecisionShape, shapeOf } from './meter/decisionRecord.js';

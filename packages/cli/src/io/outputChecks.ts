@@ -20,7 +20,7 @@ const FILE_OUTPUTS: Readonly<Record<string, string>> = {
 /** Options that name a directory a command writes files into. */
 const DIRECTORY_OUTPUTS: Readonly<Record<string, string>> = { savePolicies: '--save-policies' };
 /** Options that name a file a command reads (besides its positional arguments). */
-const FILE_INPUTS: Readonly<Record<string, string>> = { policy: '--policy', accounts: '--accounts', invoice: '--invoice' };
+const FILE_INPUTS: Readonly<Record<string, string>> = { policy: '--policy', accounts: '--accounts', invoice: '--invoice', billedFrom: '--billed-from' };
 
 /**
  * Checks a command's outputs before it does any work: writing an input empties it before
