@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
+import { registerForecast } from './commands/forecast.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
@@ -55,5 +56,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerWhatif(program, io);
   registerImport(program, io);
   registerSql(program, io);
+  registerForecast(program, io);
   return program;
 }
