@@ -3,6 +3,7 @@ import {
   type Accounts,
   type DecisionRecord,
   type Forecast,
+  type Instant,
   type Policy,
   compareInstants,
   feeUnitsOf,
@@ -53,34 +54,46 @@ export async function forecastCommand(logs: readonly string[], options: Forecast
     if (logs.length > 0) throw new UsageError(`--store reads decisions from a meter store: give no log (got ${JSON.stringify(logs[0])})`);
     policy = loadPolicyFile(options.policy);
     accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
-    records = await storeRecords(options.store, options.tablePrefix);
+    const period = versionAt(policy, asOf).calendar.periodOf(asOf);
+    records = await storeRecords(options.store, options.tablePrefix, (r) => r.period === period);
   } else {
     if (logs.length === 0) throw new UsageError('no log given: pass request logs (CSV, .csv.gz, or - for standard input), or --store URL');
     if (options.tablePrefix !== undefined) throw new UsageError('--table-prefix is for --store');
-    let kept: DecisionRecord[] = [];
-    let inMonth: ((r: DecisionRecord) => boolean) | undefined;
-    const run = await runReplay(logs, { ...options, details: undefined }, io, {
-      // Called again when the replay starts over in allowance order: start afresh.
-      onPolicy(p) {
-        kept = [];
-        const period = versionAt(p, asOf).calendar.periodOf(asOf);
-        inMonth = (r) => r.period === period;
-      },
-      onDecision(decision) {
-        // Only the month so far is kept: a log of many months needs no more memory than its month.
-        if (compareInstants(decision.request.instant, asOf) > 0) return;
-        const record = toDecisionRecord(decision);
-        if (inMonth!(record)) kept.push(record);
-      },
-    });
-    policy = run.policy;
-    accounts = run.accounts;
-    records = kept;
+    ({ policy, accounts, records } = await logDecisionRecords(logs, options, io, asOf));
   }
   versionAt(policy, asOf);
   const forecast = forecastMonth(records, { policy, accounts, asOf, scope: options.scope });
   writeOutput(formatForecast(forecast, format, presentationOf(policy)), options.out, io);
   return forecast;
+}
+
+/**
+ * The decisions of a replay of `logs` (as byok bill decides them) in the month of `asOf`, up
+ * to `asOf`, with the policy and accounts the replay used. Only that month so far is kept, so a
+ * log of many months needs no more memory than its month.
+ */
+export async function logDecisionRecords(
+  logs: readonly string[],
+  options: ReplayCliOptions,
+  io: ProgramIO,
+  asOf: Instant,
+): Promise<{ policy: Policy; accounts: Accounts | undefined; records: DecisionRecord[] }> {
+  let kept: DecisionRecord[] = [];
+  let inMonth: ((r: DecisionRecord) => boolean) | undefined;
+  const run = await runReplay(logs, { ...options, details: undefined }, io, {
+    // Called again when the replay starts over in allowance order: start afresh.
+    onPolicy(p) {
+      kept = [];
+      const period = versionAt(p, asOf).calendar.periodOf(asOf);
+      inMonth = (r) => r.period === period;
+    },
+    onDecision(decision) {
+      if (compareInstants(decision.request.instant, asOf) > 0) return;
+      const record = toDecisionRecord(decision);
+      if (inMonth!(record)) kept.push(record);
+    },
+  });
+  return { policy: run.policy, accounts: run.accounts, records: kept };
 }
 
 function parseAsOf(text: string | undefined) {
@@ -95,7 +108,7 @@ function parseAsOf(text: string | undefined) {
   }
 }
 
-function versionAt(policy: Policy, asOf: ReturnType<typeof parseTimestamp>) {
+function versionAt(policy: Policy, asOf: Instant) {
   try {
     return policy.versionAt(asOf);
   } catch (error) {
@@ -103,7 +116,8 @@ function versionAt(policy: Policy, asOf: ReturnType<typeof parseTimestamp>) {
   }
 }
 
-async function storeRecords(spec: string, tablePrefix: string | undefined): Promise<DecisionRecord[]> {
+/** The store's decisions that `keep` keeps (the month of --as-of: a store of many months is not held whole). */
+async function storeRecords(spec: string, tablePrefix: string | undefined, keep: (r: DecisionRecord) => boolean): Promise<DecisionRecord[]> {
   let store;
   try {
     const parsed = parseStoreSpec(spec);
@@ -115,7 +129,7 @@ async function storeRecords(spec: string, tablePrefix: string | undefined): Prom
   }
   try {
     const records: DecisionRecord[] = [];
-    for await (const record of store.records()) records.push(record);
+    for await (const record of store.records()) if (keep(record)) records.push(record);
     return records;
   } catch (error) {
     throw error instanceof StoreError ? new UsageError(`--store: ${error.message}`) : error;
