@@ -82,6 +82,21 @@ describe('byok forecast from a log', () => {
     expect(table).toContain('Method: Weekday-and-hour profile');
   });
 
+  it('csv cells a spreadsheet would run are written as text', async () => {
+    const small = at('allowance-1.json');
+    const doc = JSON.parse(JSON.stringify(defaultPolicyDocument));
+    doc.parameters.allowance = 1;
+    writeFileSync(small, JSON.stringify(doc));
+    const hostile = at('hostile.csv');
+    writeFileSync(hostile, 'request_id,timestamp,user_id,org_id,cost_usd,key_result\na1,2025-10-01T00:00:00Z,u,acme,0.10,ok\n=1+1,2025-10-01T00:10:00Z,u,acme,0.10,ok\n');
+    const rows = parseCsv(await ok(['forecast', hostile, '--policy', small, '--as-of', '2025-10-02T00:00:00Z', '--format', 'csv']), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.run_out).toBe('already');
+    expect(rows[0]!.crossing_request_id).toBe("'=1+1");
+    // 1 billable request × 5% × $0.10
+    expect(rows[0]!.fee_so_far_usd).toBe('0.005');
+  });
+
   it('--out writes the file', async () => {
     const out = at('forecast.csv');
     await ok(['forecast', log, '--policy', policy, '--as-of', AS_OF, '--format', 'csv', '--out', out]);

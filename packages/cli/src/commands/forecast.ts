@@ -59,7 +59,7 @@ export async function forecastCommand(logs: readonly string[], options: Forecast
   } else {
     if (logs.length === 0) throw new UsageError('no log given: pass request logs (CSV, .csv.gz, or - for standard input), or --store URL');
     if (options.tablePrefix !== undefined) throw new UsageError('--table-prefix is for --store');
-    ({ policy, accounts, records } = await logDecisionRecords(logs, options, io, asOf));
+    ({ policy, accounts, records } = await logDecisionRecords(logs, options, io, asOf, options.scope));
   }
   versionAt(policy, asOf);
   const forecast = forecastMonth(records, { policy, accounts, asOf, scope: options.scope });
@@ -69,7 +69,7 @@ export async function forecastCommand(logs: readonly string[], options: Forecast
 
 /**
  * The decisions of a replay of `logs` (as byok bill decides them) in the month of `asOf`, up
- * to `asOf`, with the policy and accounts the replay used. Only that month so far is kept, so a
+ * to `asOf` (of `scope` alone when given), with the policy and accounts the replay used. Only that month so far is kept, so a
  * log of many months needs no more memory than its month.
  */
 export async function logDecisionRecords(
@@ -77,6 +77,7 @@ export async function logDecisionRecords(
   options: ReplayCliOptions,
   io: ProgramIO,
   asOf: Instant,
+  scope?: string,
 ): Promise<{ policy: Policy; accounts: Accounts | undefined; records: DecisionRecord[] }> {
   let kept: DecisionRecord[] = [];
   let inMonth: ((r: DecisionRecord) => boolean) | undefined;
@@ -90,7 +91,7 @@ export async function logDecisionRecords(
     onDecision(decision) {
       if (compareInstants(decision.request.instant, asOf) > 0) return;
       const record = toDecisionRecord(decision);
-      if (inMonth!(record)) kept.push(record);
+      if (inMonth!(record) && (scope === undefined || record.scope === scope)) kept.push(record);
     },
   });
   return { policy: run.policy, accounts: run.accounts, records: kept };

@@ -1,7 +1,7 @@
 import type { RoundingMode } from '../money/rounding/roundingMode.js';
 
 /**
- * An exact non-negative-or-negative rational number `num / den` (den > 0, lowest terms).
+ * An exact rational number `num / den` (den > 0, lowest terms).
  * Projections divide counts by hours, so they are rarely finite decimals: they stay exact
  * here and are rounded only when presented (`toFixed`), never through a float.
  */
