@@ -189,3 +189,29 @@ describe('forecast laws', () => {
     );
   });
 });
+
+describe('the weekday-and-hour profile law', () => {
+  // October 2025 starts on a Wednesday at 00:00 UTC: hour h of the month is bucket ((3 + ⌊h/24⌋) mod 7) × 24 + h mod 24.
+  const weekArb = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 168, maxLength: 168 });
+  const requestsOf = (week: readonly number[]) =>
+    Array.from({ length: 744 }, (_, h) => {
+      const bucket = ((3 + Math.floor(h / 24)) % 7) * 24 + (h % 24);
+      return Array.from({ length: week[bucket]! }, (_, k) => req(`h${h}-${k}`, new Date(Date.UTC(2025, 9, 1, 0, 0, k) + h * 3_600_000).toISOString(), 'a'));
+    }).flat();
+  const big = policyWith({ allowance: 100_000 });
+
+  it('traffic that repeats every week is projected exactly once every weekday-hour has been seen', async () => {
+    await fc.assert(
+      fc.asyncProperty(weekArb, fc.integer({ min: 7 * 24, max: 743 }), async (week, hours) => {
+        const requests = requestsOf(week);
+        // The last instant of hour `hours`: that many hours complete.
+        const asOf = instantFromEpochMs(Date.UTC(2025, 9, 1) + hours * 3_600_000 - 1, 999_999);
+        const [scope] = forecastMonth(await recordsOf(big, requests), { policy: big, asOf }).scopes;
+        if (scope === undefined) return; // a silent week: no scope
+        expect(scope.projectedRequests.toString()).toBe(String(requests.length));
+        expect(scope.fallbackHours).toBe(0);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
