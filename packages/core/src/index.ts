@@ -87,6 +87,7 @@ export { type BillSqlOptions, compileBillQuery, compileBillSql } from './sql/com
 
 
 // forecast: the month projected from the month so far
-export { FORECAST_METHOD, type Forecast, type ForecastOptions, type ScopeForecast, forecastMonth, localDate } from './forecast/forecastMonth.js';
+export { FORECAST_METHOD, type Forecast, type ForecastBuilder, type ForecastOptions, type ScopeForecast, createForecast, forecastMonth, localDate } from './forecast/forecastMonth.js';
 export type { RunOut, ScopeProjection } from './forecast/projectScope.js';
+export type { ForecastDecision } from './forecast/forecastCollector.js';
 export { Ratio } from './forecast/ratio.js';

@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
 import {
-  type Accounts,
   type DecisionRecord,
   type Forecast,
+  type ForecastBuilder,
   type Instant,
   type Policy,
   compareInstants,
   feeUnitsOf,
-  forecastMonth,
+  createForecast,
   isScope,
   parseTimestamp,
 } from '@byok-billing/core';
-import { toDecisionRecord } from '@byok-billing/core/internal';
 import { StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -48,53 +47,46 @@ export async function forecastCommand(logs: readonly string[], options: Forecast
   }
   const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
   let policy: Policy;
-  let accounts: Accounts | undefined;
-  let records: DecisionRecord[];
+  let forecast: Forecast;
   if (options.store !== undefined) {
     if (logs.length > 0) throw new UsageError(`--store reads decisions from a meter store: give no log (got ${JSON.stringify(logs[0])})`);
     policy = loadPolicyFile(options.policy);
-    accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
-    const period = versionAt(policy, asOf).calendar.periodOf(asOf);
-    records = await storeRecords(options.store, options.tablePrefix, (r) => r.period === period);
+    const accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
+    versionAt(policy, asOf);
+    const builder = createForecast({ policy, accounts, asOf, scope: options.scope });
+    await readStore(options.store, options.tablePrefix, (record) => builder.add(record));
+    forecast = builder.finish();
   } else {
     if (logs.length === 0) throw new UsageError('no log given: pass request logs (CSV, .csv.gz, or - for standard input), or --store URL');
     if (options.tablePrefix !== undefined) throw new UsageError('--table-prefix is for --store');
-    ({ policy, accounts, records } = await logDecisionRecords(logs, options, io, asOf, options.scope));
+    ({ policy, forecast } = await forecastLogs(logs, options, io, asOf, options.scope));
   }
-  versionAt(policy, asOf);
-  const forecast = forecastMonth(records, { policy, accounts, asOf, scope: options.scope });
   writeOutput(formatForecast(forecast, format, presentationOf(policy)), options.out, io);
   return forecast;
 }
 
 /**
- * The decisions of a replay of `logs` (as byok bill decides them) in the month of `asOf`, up
- * to `asOf` (of `scope` alone when given), with the policy and accounts the replay used. Only that month so far is kept, so a
- * log of many months needs no more memory than its month.
+ * The forecast of a replay of `logs` (decided as byok bill decides them), fed each decision
+ * of the month so far as it is made: nothing of the log is held but a count per hour and a
+ * few sums per scope.
  */
-export async function logDecisionRecords(
-  logs: readonly string[],
-  options: ReplayCliOptions,
-  io: ProgramIO,
-  asOf: Instant,
-  scope?: string,
-): Promise<{ policy: Policy; accounts: Accounts | undefined; records: DecisionRecord[] }> {
-  let kept: DecisionRecord[] = [];
-  let inMonth: ((r: DecisionRecord) => boolean) | undefined;
+async function forecastLogs(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO, asOf: Instant, scope: string | undefined): Promise<{ policy: Policy; forecast: Forecast }> {
+  let builder: ForecastBuilder | undefined;
   const run = await runReplay(logs, { ...options, details: undefined }, io, {
     // Called again when the replay starts over in allowance order: start afresh.
-    onPolicy(p) {
-      kept = [];
-      const period = versionAt(p, asOf).calendar.periodOf(asOf);
-      inMonth = (r) => r.period === period;
+    onPolicy(policy, accounts) {
+      versionAt(policy, asOf);
+      builder = createForecast({ policy, accounts, asOf, scope });
     },
     onDecision(decision) {
+      // The cheap tests first: most decisions of a long log are of other months or scopes.
+      if (decision.period !== builder!.period || (scope !== undefined && decision.scope !== scope)) return;
       if (compareInstants(decision.request.instant, asOf) > 0) return;
-      const record = toDecisionRecord(decision);
-      if (inMonth!(record) && (scope === undefined || record.scope === scope)) kept.push(record);
+      const r = decision.request;
+      builder!.addDecision({ ...decision, requestId: r.requestId, instant: r.instant, costUsd: r.cost, feeUsd: decision.fee });
     },
   });
-  return { policy: run.policy, accounts: run.accounts, records: kept };
+  return { policy: run.policy, forecast: builder!.finish() };
 }
 
 function parseAsOf(text: string | undefined) {
@@ -117,8 +109,8 @@ function versionAt(policy: Policy, asOf: Instant) {
   }
 }
 
-/** The store's decisions that `keep` keeps (the month of --as-of: a store of many months is not held whole). */
-async function storeRecords(spec: string, tablePrefix: string | undefined, keep: (r: DecisionRecord) => boolean): Promise<DecisionRecord[]> {
+/** Feeds every decision of a meter store to `each`, in store order, holding none of them. */
+async function readStore(spec: string, tablePrefix: string | undefined, each: (record: DecisionRecord) => void): Promise<void> {
   let store;
   try {
     const parsed = parseStoreSpec(spec);
@@ -129,9 +121,7 @@ async function storeRecords(spec: string, tablePrefix: string | undefined, keep:
     throw error instanceof StoreError ? new UsageError(`--store: ${error.message}`) : error;
   }
   try {
-    const records: DecisionRecord[] = [];
-    for await (const record of store.records()) if (keep(record)) records.push(record);
-    return records;
+    for await (const record of store.records()) each(record);
   } catch (error) {
     throw error instanceof StoreError ? new UsageError(`--store: ${error.message}`) : error;
   } finally {

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Forecast, Ratio, type ScopeForecast, defaultPolicyDocument, forecastMonth, halfEven, instantFromEpochMs } from '@byok-billing/core';
-import { logDecisionRecords } from '../../src/commands/forecast.js';
+import { type DecisionRecord, type Forecast, Ratio, type ScopeForecast, defaultPolicyDocument, forecastMonth, halfEven, instantFromEpochMs } from '@byok-billing/core';
+import { toDecisionRecord } from '@byok-billing/core/internal';
+import { runReplay } from '../../src/replay/runReplay.js';
 import { byok } from '../../../../test/support/runByok.js';
 
 /*
@@ -70,7 +71,12 @@ export async function runBacktest(dir: string): Promise<BacktestResult> {
     };
     // One replay of the whole month; each forecast sees only its month so far.
     const last = at(Date.parse(nextMonth(start)));
-    const first = await logDecisionRecords([log], { reorderWindow: '15m', policy, quiet: true }, io, last);
+    const records: DecisionRecord[] = [];
+    const run = await runReplay([log], { reorderWindow: '15m', policy, quiet: true }, io, {
+      onPolicy: () => (records.length = 0),
+      onDecision: (decision) => records.push(toDecisionRecord(decision)),
+    });
+    const first = { policy: run.policy, records };
     const monthEnd = forecastMonth(first.records, { policy: first.policy, asOf: last });
     const actual = new Map(monthEnd.scopes.map((s) => [s.scope, s]));
     const counted = new Map<string, number>();
@@ -82,9 +88,9 @@ export async function runBacktest(dir: string): Promise<BacktestResult> {
     }
     // A scope's forecast depends on its own decisions only: the large scopes' are all it needs.
     const large = new Set(monthEnd.scopes.filter((s) => s.requestsSoFar >= BigInt(BACKTEST.minRequests)).map((s) => s.scope));
-    const records = first.records.filter((r) => large.has(r.scope));
+    const largeRecords = first.records.filter((r) => large.has(r.scope));
     for (const day of BACKTEST.days) {
-      const forecast: Forecast = forecastMonth(records, { policy: first.policy, asOf: at(startMs + day * MS_PER_DAY) });
+      const forecast: Forecast = forecastMonth(largeRecords, { policy: first.policy, asOf: at(startMs + day * MS_PER_DAY) });
       for (const s of forecast.scopes) {
         const end = actual.get(s.scope)!;
         cases.push({

@@ -1,7 +1,5 @@
 import type { Accounts } from '../accounts/accounts.js';
-import { InvalidMoneyError } from '../errors.js';
 import type { DecisionRecord } from '../meter/decisionRecord.js';
-import { parseDecimal } from '../money/parseDecimal.js';
 import { placeTiers } from '../policy/placeTiers.js';
 import type { Policy } from '../policy/policyTypes.js';
 import type { Scope } from '../scope/scope.js';
@@ -10,8 +8,8 @@ import { parseTimestamp } from '../time/parseTimestamp.js';
 import { type Period, formatPeriod, parsePeriod } from '../time/periodCalendar.js';
 import { zoneOffsetMs } from '../time/timeZone.js';
 import { hourSlots, instantNs } from './hourProfile.js';
-import { type ForecastRequest, type ScopeProjection, projectScope } from './projectScope.js';
-import { Ratio } from './ratio.js';
+import { type ForecastDecision, ScopeMonthCollector } from './forecastCollector.js';
+import { type ScopeProjection, projectScope } from './projectScope.js';
 
 /**
  * The method, in words, as every output format states it (and the README quotes).
@@ -52,17 +50,24 @@ export interface Forecast {
   readonly scopes: readonly ScopeForecast[];
 }
 
+/** A forecast fed one decision record at a time (a replay's, or a store's), then finished. */
+export interface ForecastBuilder {
+  /** The period the forecast is of: records of other periods are ignored. */
+  readonly period: Period;
+  /** A stored decision (a meter store's records, a decisions file). */
+  add(record: DecisionRecord): void;
+  /** A decision as a replay makes it: nothing to parse. */
+  addDecision(decision: ForecastDecision): void;
+  finish(): Forecast;
+}
+
 /**
  * The forecast of the month holding `asOf` (in the policy's reset zone) for every scope
- * with a decision in it up to `asOf`, from decision records (a replay's, or a meter
- * store's: the same records give the same forecast). Records after `asOf` or in other
- * months are ignored, so a whole month's records can be forecast at any instant of it.
- *
- * @example
- * forecastMonth(records, { policy, asOf: parseTimestamp('2025-10-10T00:00:00Z') }).scopes[0].projectedRequests.toString()
- * //=> '4123/2' (exact), presented as 2061.50
+ * with a decision in it up to `asOf`, built from decision records as they come: records
+ * after `asOf`, in other months or of other scopes than `options.scope` are ignored, so a
+ * whole store can be fed. Only a count per hour and a few sums are kept per scope.
  */
-export function forecastMonth(records: Iterable<DecisionRecord>, options: ForecastOptions): Forecast {
+export function createForecast(options: ForecastOptions): ForecastBuilder {
   const { policy, accounts, asOf } = options;
   const version = policy.versionAt(asOf);
   const calendar = version.calendar;
@@ -72,45 +77,53 @@ export function forecastMonth(records: Iterable<DecisionRecord>, options: Foreca
   const monthStartMs = calendar.periodStartMs(period);
   const monthEndMs = calendar.periodStartMs(month === 12 ? formatPeriod(year + 1, 1) : formatPeriod(year, month + 1));
   const asOfNs = instantNs(asOf);
-  const byScope = new Map<Scope, ForecastRequest[]>();
-  if (options.scope !== undefined) byScope.set(options.scope, []);
-  for (const record of records) {
-    if (record.period !== period || (options.scope !== undefined && record.scope !== options.scope)) continue;
-    const instant = parseTimestamp(record.instant);
-    const ns = instantNs(instant);
-    if (ns > asOfNs) continue;
-    let list = byScope.get(record.scope);
-    if (list === undefined) byScope.set(record.scope, (list = []));
-    list.push({
-      requestId: record.requestId,
-      instant,
-      instantNs: ns,
-      counted: record.counted,
-      billable: record.counted && record.status === 'billable',
-      costUsd: dollars(record.costUsd),
-      feeUsd: dollars(record.feeUsd),
-    });
-  }
   const slots = hourSlots(monthStartMs, monthEndMs, zone);
-  const scopes = [...byScope.keys()].sort().map((scope): ScopeForecast => {
-    const account = accounts?.get(scope);
-    const terms = placeTiers(version.feeTerms, account);
-    const failover = account?.failoverMode ?? version.parameters.defaultFailoverMode;
-    const schedule = version.scheduleChooser.chooseRecorded('', '', failover).schedule;
-    const projection = projectScope(byScope.get(scope)!, slots, asOfNs, { terms, schedule });
-    const runOut = projection.runOut;
-    const runOutMs = runOut.kind === 'already' ? runOut.instant.epochMs : runOut.kind === 'projected' ? Number(runOut.instantNs / 1_000_000n) : undefined;
-    return { scope, ...projection, runOutDay: runOutMs === undefined ? undefined : localDate(runOutMs, zone) };
-  });
-  return { period, asOf, resetTimeZone: zone, monthStartMs, monthEndMs, scopes };
+  const byScope = new Map<Scope, ScopeMonthCollector>();
+  if (options.scope !== undefined) byScope.set(options.scope, new ScopeMonthCollector(slots));
+  const wanted = (d: { readonly period: string; readonly scope: string }) => d.period === period && (options.scope === undefined || d.scope === options.scope);
+  const addDecision = (d: ForecastDecision) => {
+    const ns = instantNs(d.instant);
+    if (ns > asOfNs) return;
+    let collector = byScope.get(d.scope);
+    if (collector === undefined) byScope.set(d.scope, (collector = new ScopeMonthCollector(slots)));
+    collector.add(d, ns);
+  };
+  return {
+    period,
+    add(record) {
+      if (wanted(record)) addDecision({ ...record, instant: parseTimestamp(record.instant) });
+    },
+    addDecision(decision) {
+      if (wanted(decision)) addDecision(decision);
+    },
+    finish() {
+      const scopes = [...byScope.keys()].sort().map((scope): ScopeForecast => {
+        const account = accounts?.get(scope);
+        const terms = placeTiers(version.feeTerms, account);
+        const failover = account?.failoverMode ?? version.parameters.defaultFailoverMode;
+        const schedule = version.scheduleChooser.chooseRecorded('', '', failover).schedule;
+        const projection = projectScope(byScope.get(scope)!.finish(), slots, asOfNs, { terms, schedule });
+        const runOut = projection.runOut;
+        const runOutMs = runOut.kind === 'already' ? runOut.instant.epochMs : runOut.kind === 'projected' ? Number(runOut.instantNs / 1_000_000n) : undefined;
+        return { scope, ...projection, runOutDay: runOutMs === undefined ? undefined : localDate(runOutMs, zone) };
+      });
+      return { period, asOf, resetTimeZone: zone, monthStartMs, monthEndMs, scopes };
+    },
+  };
 }
 
-/** A stored decimal amount (≤ 24 fractional digits: fees are kept that fine) as an exact ratio. */
-function dollars(text: string): Ratio {
-  if (text === '0') return Ratio.ZERO;
-  const parsed = parseDecimal(text, { maxFractionDigits: 24, allowNegative: false });
-  if (typeof parsed === 'string') throw new InvalidMoneyError(`byok-billing: stored amount ${JSON.stringify(text)}: ${parsed}`);
-  return new Ratio(parsed.units, 10n ** BigInt(parsed.scale));
+/**
+ * The forecast of the month holding `asOf` from decision records (a replay's, or a meter
+ * store's: the same records give the same forecast); see `createForecast`.
+ *
+ * @example
+ * forecastMonth(records, { policy, asOf: parseTimestamp('2025-10-10T00:00:00Z') }).scopes[0].projectedRequests.toString()
+ * //=> '4123/2' (exact), presented as 2061.50
+ */
+export function forecastMonth(records: Iterable<DecisionRecord>, options: ForecastOptions): Forecast {
+  const builder = createForecast(options);
+  for (const record of records) builder.add(record);
+  return builder.finish();
 }
 
 /** The local calendar date of `epochMs` in `zone`, YYYY-MM-DD. */

@@ -68,29 +68,42 @@ export interface HourProfile {
 }
 
 /**
- * The profile of `instants` (the scope's counted requests of the month, all ≤ `asOfNs`).
- * `asOfNs` is inclusive: the elapsed time is every nanosecond from the month start to it.
+ * The counted requests of each slot (index as in `slots`) from their instants (all in the
+ * month). What the profile needs of a scope's month: a count per hour, not the requests.
+ */
+export function slotCountsOf(slots: readonly HourSlot[], instants: Iterable<bigint>): number[] {
+  const counts = new Array<number>(slots.length).fill(0);
+  for (const ns of instants) counts[slotIndexOf(slots, ns)]!++;
+  return counts;
+}
+
+/** The slot an instant of the month lies in: slots are whole hours from the month's first instant. */
+export function slotIndexOf(slots: readonly HourSlot[], ns: bigint): number {
+  return Number((ns - slots[0]!.startNs) / NS_PER_HOUR);
+}
+
+/**
+ * The profile of a scope's month so far from `slotCounts` (its counted requests per slot,
+ * all ≤ `asOfNs`). `asOfNs` is inclusive: the elapsed time is every nanosecond from the
+ * month start to it.
  *
  * @example
- * // two complete hours with 3 and 5 requests in different buckets
- * buildHourProfile(slots, [...3 in hour 0, ...5 in hour 1], asOf = end of hour 1 - 1ns).rates
- * //=> Map { bucket(h0) => 3, bucket(h1) => 5 }, fallback 4 ('overall-hourly-average')
+ * // two complete hours with 3 and 5 requests (Wednesday 00h and 01h of October 2025)
+ * buildHourProfile(octoberSlots, [3, 5, 0, …], lastInstantOfHour1).rates
+ * //=> Map { 72 => 3, 73 => 5 }, fallback 4 ('overall-hourly-average')
  */
-export function buildHourProfile(slots: readonly HourSlot[], instants: readonly bigint[], asOfNs: bigint): HourProfile {
+export function buildHourProfile(slots: readonly HourSlot[], slotCounts: readonly number[], asOfNs: bigint): HourProfile {
   const first = slots[0]!;
   const counts = new Map<Bucket, bigint>();
   const hours = new Map<Bucket, Ratio>();
   let completeCount = 0n;
   let completeExposure = Ratio.ZERO;
   let completeHours = 0;
-  const perSlot = new Map<number, bigint>();
-  for (const ns of instants) {
-    const index = Number((ns - first.startNs) / NS_PER_HOUR);
-    perSlot.set(index, (perSlot.get(index) ?? 0n) + 1n);
-  }
+  let total = 0n;
   slots.forEach((slot, index) => {
+    const n = BigInt(slotCounts[index] ?? 0);
+    total += n;
     if (slot.endNs - 1n > asOfNs) return;
-    const n = perSlot.get(index) ?? 0n;
     const exposure = new Ratio(slot.endNs - slot.startNs, NS_PER_HOUR);
     counts.set(slot.bucket, (counts.get(slot.bucket) ?? 0n) + n);
     hours.set(slot.bucket, (hours.get(slot.bucket) ?? Ratio.ZERO).add(exposure));
@@ -104,7 +117,7 @@ export function buildHourProfile(slots: readonly HourSlot[], instants: readonly 
     return { rates, fallback: new Ratio(completeCount).divide(completeExposure), fallbackSource: 'overall-hourly-average', completeHours };
   }
   const elapsed = new Ratio(asOfNs + 1n - first.startNs, NS_PER_HOUR);
-  return { rates, fallback: new Ratio(BigInt(instants.length)).divide(elapsed), fallbackSource: 'month-so-far-rate', completeHours };
+  return { rates, fallback: new Ratio(total).divide(elapsed), fallbackSource: 'month-so-far-rate', completeHours };
 }
 
 /** A part of the rest of the month, `(after as-of)`, with the rate its hour is projected at. */

@@ -1,22 +1,22 @@
 import type { FeeTerms } from '../policy/feeTerms.js';
-import { compareUtf8 } from '../ledger/compareUtf8.js';
 import type { Instant } from '../time/instant.js';
 import { type HourSlot, type RateSource, buildHourProfile, remainingPieces } from './hourProfile.js';
 import { Ratio } from './ratio.js';
 import { type CounterSoFar, boundRatio, quantityOf, remainderFee } from './remainderFee.js';
 
-/** One of the scope-month's decisions up to the as-of instant, as the forecast needs it. */
-export interface ForecastRequest {
-  readonly requestId: string;
-  readonly instant: Instant;
-  readonly instantNs: bigint;
-  /** Counted toward the allowance (a BYOK request, under the version's `counts`). */
-  readonly counted: boolean;
-  /** Counted and past the free tier. */
-  readonly billable: boolean;
-  /** List cost and fee charged, in dollars (exact). */
-  readonly costUsd: Ratio;
-  readonly feeUsd: Ratio;
+/**
+ * A scope's month so far, as the forecast needs it: no request is kept, so a month of any
+ * size takes a count per hour (`ScopeMonthCollector` in forecastCollector.ts builds it).
+ */
+export interface ScopeMonthSoFar {
+  /** Counted (BYOK) requests per hour slot of the month. */
+  readonly slotCounts: readonly number[];
+  readonly count: bigint;
+  /** Their list cost, and the fees charged in the scope-month, in dollars (exact). */
+  readonly listUsd: Ratio;
+  readonly feesUsd: Ratio;
+  /** The first counted request past the free tier, in allowance order, if any. */
+  readonly crossing: { readonly requestId: string; readonly instant: Instant } | undefined;
 }
 
 /** When the scope-month's free tier runs out. */
@@ -60,17 +60,10 @@ export interface RemainderTerms {
  * under the scope's fee terms, continuing its counter; the free tier runs out where the
  * counter, actual then expected, first exceeds the free tier's bound.
  */
-export function projectScope(requests: readonly ForecastRequest[], slots: readonly HourSlot[], asOfNs: bigint, remainder: RemainderTerms): ScopeProjection {
-  const counted = requests.filter((r) => r.counted);
-  const count = BigInt(counted.length);
-  const listUsd = counted.reduce((sum, r) => sum.add(r.costUsd), Ratio.ZERO);
-  const feesUsd = requests.reduce((sum, r) => sum.add(r.feeUsd), Ratio.ZERO);
+export function projectScope(month: ScopeMonthSoFar, slots: readonly HourSlot[], asOfNs: bigint, remainder: RemainderTerms): ScopeProjection {
+  const { count, listUsd, feesUsd } = month;
   const soFar: CounterSoFar = { count, listUsd, feesUsd };
-  const profile = buildHourProfile(
-    slots,
-    counted.map((r) => r.instantNs),
-    asOfNs,
-  );
+  const profile = buildHourProfile(slots, month.slotCounts, asOfNs);
   const pieces = remainingPieces(slots, profile, asOfNs);
   const remainingRequests = pieces.reduce((sum, p) => sum.add(p.expected), Ratio.ZERO);
   const averageCost = count === 0n ? Ratio.ZERO : listUsd.divide(Ratio.of(count));
@@ -81,7 +74,7 @@ export function projectScope(requests: readonly ForecastRequest[], slots: readon
   const freeBound = schedule.free && first.upTo !== null ? boundRatio(terms.unit, first.upTo) : Ratio.ZERO;
 
   let runOut: RunOut = { kind: 'not-this-month' };
-  const crossing = [...counted].sort(allowanceOrder).find((r) => r.billable);
+  const crossing = month.crossing;
   if (crossing !== undefined) {
     runOut = { kind: 'already', requestId: crossing.requestId, instant: crossing.instant };
   } else {
@@ -115,10 +108,4 @@ export function projectScope(requests: readonly ForecastRequest[], slots: readon
     fallbackHours: pieces.filter((p) => p.source !== 'bucket').length,
     fallbackSource: profile.fallbackSource,
   };
-}
-
-/** Allowance order (POLICY.md D1): by instant, then request_id in UTF-8 byte order. */
-function allowanceOrder(a: ForecastRequest, b: ForecastRequest): number {
-  if (a.instantNs !== b.instantNs) return a.instantNs < b.instantNs ? -1 : 1;
-  return compareUtf8(a.requestId, b.requestId);
 }

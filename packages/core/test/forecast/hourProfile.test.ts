@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ratio, halfEven, parseTimestamp } from '@byok-billing/core';
-import { NS_PER_HOUR, bucketOf, buildHourProfile, hourSlots, instantNs, remainingPieces } from '@byok-billing/core/internal';
+import { NS_PER_HOUR, bucketOf, buildHourProfile, hourSlots, instantNs, remainingPieces, slotCountsOf } from '@byok-billing/core/internal';
 
 /*
  * The weekday-and-hour profile on hand-made months, numbers worked out by hand. October 2025
@@ -11,7 +11,8 @@ const OCT_START = Date.UTC(2025, 9, 1);
 const NOV_START = Date.UTC(2025, 10, 1);
 const slots = hourSlots(OCT_START, NOV_START, 'UTC');
 const ns = (text: string) => instantNs(parseTimestamp(text));
-const at = (...texts: string[]) => texts.map(ns);
+/** The slot counts of requests at these instants. */
+const at = (...texts: string[]) => slotCountsOf(slots, texts.map(ns));
 const repeat = (text: string, n: number) => Array.from({ length: n }, () => text);
 const sum = (rs: readonly Ratio[]) => rs.reduce((a, b) => a.add(b), Ratio.ZERO);
 
