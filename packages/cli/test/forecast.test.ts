@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicyDocument } from '@byok-billing/core';
+import { defaultPolicyDocument, parseMoney } from '@byok-billing/core';
 import { describePostgres, dropTables, uniquePrefix } from '../../stores/test/support/postgresTarget.js';
 import { byok } from '../../../test/support/runByok.js';
 
@@ -117,6 +117,34 @@ describe('byok forecast from a meter store equals the forecast from the log', ()
     const fromLog = await json(['forecast', log, '--policy', policy, '--as-of', AS_OF]);
     const fromStore = await json(['forecast', '--store', store, '--policy', policy, '--as-of', AS_OF]);
     expect(fromStore).toEqual(fromLog);
+  });
+});
+
+describe('byok forecast under the pricing language, from a store and from the log', () => {
+  it('SQLite, list-usd tiers with a cap and contract terms', async () => {
+    const tiered = at('list-usd.json');
+    const doc = JSON.parse(JSON.stringify(defaultPolicyDocument));
+    delete doc.parameters.allowance;
+    delete doc.parameters.feeRate;
+    doc.versions = [{ version: 'tiers' }];
+    doc.parameters.fees = { unit: 'list-usd', schedules: { standard: [{ upTo: '20', rate: '0' }, { upTo: '60', rate: '0.05' }, { rate: '0.03' }] }, capUsd: '3' };
+    writeFileSync(tiered, JSON.stringify(doc));
+    const accounts = at('contract.csv');
+    writeFileSync(accounts, 'scope,free_requests,fee_rate,fee_cap_usd\norg:vehement,5,0.1,1.5\n');
+    const store = `sqlite:${at('tiered.db')}`;
+    await ok(['meter', log, '--policy', tiered, '--accounts', accounts, '--store', store, '--format', 'json']);
+    const args = ['--policy', tiered, '--accounts', accounts, '--as-of', AS_OF];
+    const fromLog = await json(['forecast', log, ...args]);
+    expect(await json(['forecast', '--store', store, ...args])).toEqual(fromLog);
+    // The contract (org:vehement, one of the generated month's heavy orgs): its free tier is $5 of
+    // list cost, not the policy's $20, and its projected fee stops at its own cap of $1.50.
+    const scope = (id: string) => fromLog.scopes.find((s) => s.scope === id) as unknown as { freeTier: string; projectedFeeUsd: string; feeSoFarUsd: string };
+    expect(scope('org:vehement').freeTier).toBe('5');
+    expect(scope('org:vehement').projectedFeeUsd).toBe('1.50');
+    // The other heavy org pays by the policy's tiers, under the policy's $3 cap.
+    expect(scope('org:stark').freeTier).toBe('20');
+    expect(parseMoney(scope('org:stark').projectedFeeUsd).compare(parseMoney('0'))).toBe(1);
+    for (const s of fromLog.scopes) expect(parseMoney(s.projectedFeeUsd).compare(parseMoney('3'))).toBeLessThanOrEqual(0);
   });
 });
 
