@@ -170,14 +170,21 @@ const VALID_LOG = [
 ].join('\n');
 
 describe('hostile input, the small readers under a valid log', () => {
-  const commands = ['bill', 'explain', 'whatif', 'meter'] as const;
+  const commands = ['bill', 'explain', 'whatif', 'meter', 'forecast'] as const;
 
   it('--policy (JSON): every command that takes one', async () => {
     const arb = fc.record({ command: fc.constantFrom(...commands), policy: policyArb, read: readOptionsArb });
     await fuzz('policy', arb, (c, d) => {
       const log = c.input('log.csv', VALID_LOG);
       const policy = c.input('policy.json', d.policy.bytes);
-      const args = d.command === 'whatif' ? ['--policy', `p=${policy}`, '--vary', 'fee=3%,5%'] : d.command === 'explain' ? ['--policy', policy, '--request', 'r2'] : ['--policy', policy];
+      const args =
+        d.command === 'whatif'
+          ? ['--policy', `p=${policy}`, '--vary', 'fee=3%,5%']
+          : d.command === 'explain'
+            ? ['--policy', policy, '--request', 'r2']
+            : d.command === 'forecast'
+              ? ['--policy', policy, '--as-of', '2025-10-15T00:00:00Z']
+              : ['--policy', policy];
       return {
         args: [d.command, log, ...args, ...(d.command === 'meter' ? [] : ['--max-line-bytes', d.read.maxLineBytes ?? '1M']), '--format', d.command === 'explain' ? 'text' : 'json', '-q'],
         stdin: undefined,
@@ -188,13 +195,13 @@ describe('hostile input, the small readers under a valid log', () => {
     });
   }, propertyTimeout());
 
-  it('--accounts (CSV): bill, meter, whatif', async () => {
-    const arb = fc.record({ command: fc.constantFrom('bill', 'meter', 'whatif'), accounts: hostileCsvArb(accountsSpec) });
+  it('--accounts (CSV): bill, meter, whatif, forecast', async () => {
+    const arb = fc.record({ command: fc.constantFrom('bill', 'meter', 'whatif', 'forecast'), accounts: hostileCsvArb(accountsSpec) });
     await fuzz('accounts', arb, (c, d) => {
       const log = c.input('log.csv', VALID_LOG);
       const accounts = c.input('accounts.csv', d.accounts.bytes);
       return {
-        args: [d.command, log, '--accounts', accounts, ...(d.command === 'whatif' ? ['--vary', 'failover=fallback,strict'] : []), '--format', 'json', '-q'],
+        args: [d.command, log, '--accounts', accounts, ...(d.command === 'whatif' ? ['--vary', 'failover=fallback,strict'] : []), ...(d.command === 'forecast' ? ['--as-of', '2025-10-15T00:00:00Z'] : []), '--format', 'json', '-q'],
         stdin: undefined,
         location: { inputs: [{ name: log, lines: lineCount(Buffer.from(VALID_LOG)) }, { name: accounts, lines: lineCount(d.accounts.bytes) }] },
         outputs: [],

@@ -3,6 +3,7 @@ import { registerAdjust } from './commands/adjust.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBill } from './commands/bill.js';
 import { registerExplain } from './commands/explain.js';
+import { registerForecast } from './commands/forecast.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
@@ -59,5 +60,6 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerWhatif(program, io);
   registerImport(program, io);
   registerSql(program, io);
+  registerForecast(program, io);
   return program;
 }

@@ -103,3 +103,9 @@ export { SQL_DIALECTS, type SqlDialect, isSqlDialect } from './sql/sqlDialect.js
 export { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, OPTIONAL_REQUEST_COLUMNS, REQUESTS_RELATION, REQUESTS_RELATION_COLUMNS, type OptionalRequestColumn, type RequestsRelationColumn, type SqlMoneyOutput } from './sql/requestsRelation.js';
 export { type BillSqlOptions, compileBillQuery, compileBillSql } from './sql/compileBillSql.js';
 
+
+// forecast: the month projected from the month so far
+export { FORECAST_METHOD, type Forecast, type ForecastBuilder, type ForecastOptions, type ScopeForecast, createForecast, forecastMonth, localDate } from './forecast/forecastMonth.js';
+export type { RunOut, ScopeProjection } from './forecast/projectScope.js';
+export type { ForecastDecision } from './forecast/forecastCollector.js';
+export { Ratio } from './forecast/ratio.js';

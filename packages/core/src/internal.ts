@@ -39,3 +39,7 @@ export { sqlIdentifier, sqlString, unwritableSqlString } from './sql/sqlLiteral.
 export { feeScaleOf } from './sql/billRowsSql.js';
 export { billsTiers, tierRates } from './sql/tieredFeeSql.js';
 export { DOLLARS_PIECE_DIGITS, type LineSumsSqlOptions, compileLineSumsQuery } from './sql/lineSumsSql.js';
+export { type Bucket, type HourProfile, type HourSlot, type RemainingPiece, NS_PER_HOUR, bucketOf, buildHourProfile, hourSlots, instantNs, remainingPieces, slotCountsOf } from './forecast/hourProfile.js';
+export { type ScopeMonthSoFar, projectScope } from './forecast/projectScope.js';
+export { type ForecastDecision, ScopeMonthCollector } from './forecast/forecastCollector.js';
+export { remainderFee } from './forecast/remainderFee.js';
