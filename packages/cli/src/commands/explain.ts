@@ -5,11 +5,8 @@ import type { ProgramIO } from '../programIO.js';
 import type { RowSource } from '../replay/rowSource.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
-import { compactLineMatcher, costOf, fullDecision, idMatcher } from './explainDecision.js';
+import { compactLineMatcher, costOf, feeOf, fullDecision, idMatcher } from './explainDecision.js';
 import { type ExplainAsk, type LineTally, asksForRequest, emptyLineTally, tallyRequest, writeExplanation } from './explanation.js';
-
-/** `CompactOutcome.tieredFee` counts 10^-24 dollars. */
-const TIERED_FEE_SCALE = 24;
 
 export interface ExplainCliOptions extends ReplayCliOptions, ExplainAsk {}
 
@@ -46,8 +43,7 @@ export async function explainCommand(logs: readonly string[], options: ExplainCl
       const cost = costOf(d);
       // A pricing-language line's fee is the ledger's exact tiered fee (10^-24 $); a shorthand line's, cost × rate.
       const tiered = outcome.tieredFee !== undefined;
-      const fee =
-        outcome.chargeKind !== CHARGE_CODE.fee ? Money.ZERO : tiered ? new Money(outcome.tieredFee!, TIERED_FEE_SCALE).normalize() : cost.multiply(outcome.terms.version.parameters.feeRate);
+      const fee = feeOf(d, cost);
       const charge = outcome.chargeKind === CHARGE_CODE.fee ? fee : outcome.chargeKind === CHARGE_CODE.list ? cost : Money.ZERO;
       const route = outcome.route === ROUTE_CODE.byok ? 'byok' : outcome.route === ROUTE_CODE.platform ? 'platform' : 'failed';
       tallyRequest(tally, { route, free: outcome.within, cost, fee, charge, tiered: tiered && outcome.ordinal > 0 }, () => decisionOf(d));

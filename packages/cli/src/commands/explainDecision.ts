@@ -1,5 +1,5 @@
 import { type Accounts, type Decision, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest } from '@byok-billing/core';
-import { type CompactOutcome, placeRequest } from '@byok-billing/core/internal';
+import { CHARGE_CODE, type CompactOutcome, placeRequest } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../io/csvRecords.js';
 import { rowToRequest } from '../io/rowToRequest.js';
 import type { FastDecided } from '../replay/fast/fastReplay.js';
@@ -10,6 +10,19 @@ import type { RowSource } from '../replay/rowSource.js';
 export function costOf(d: FastDecided): Money {
   const cost = d.batch.cost[d.row]!;
   return new Money(cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!, MAX_MONEY_FRACTION_DIGITS);
+}
+
+/** Fees of pricing-language lines, as the compact ledger gives them: units of 10^-24 $. */
+const TIERED_FEE_SCALE = 24;
+
+/**
+ * A decided request's fee, exact: a pricing-language line's is the ledger's tiered fee; a
+ * shorthand line's, its cost × the version's rate; 0 unless its charge kind is `fee`.
+ */
+export function feeOf(d: FastDecided, cost: Money = costOf(d)): Money {
+  const { outcome } = d;
+  if (outcome.chargeKind !== CHARGE_CODE.fee) return Money.ZERO;
+  return outcome.tieredFee !== undefined ? new Money(outcome.tieredFee, TIERED_FEE_SCALE).normalize() : cost.multiply(outcome.terms.version.parameters.feeRate);
 }
 
 /**
@@ -48,8 +61,11 @@ function sameBytes(bytes: Uint8Array, start: number, end: number, target: Uint8A
   return true;
 }
 
-/** Whether an outcome's compact line is the bill line `scope`/`period`; asked once per line, not per request. */
-export function compactLineMatcher(scope: string, period: string): (outcome: CompactOutcome) => boolean {
+/**
+ * Whether an outcome's compact line is the bill line `scope`/`period` (any scope's line of
+ * `period` when `scope` is undefined); asked once per line, not per request.
+ */
+export function compactLineMatcher(scope: string | undefined, period: string): (outcome: CompactOutcome) => boolean {
   let lastLines: CompactOutcome['lines'] | undefined;
   let last = -1;
   let lastMatches = false;
@@ -57,7 +73,7 @@ export function compactLineMatcher(scope: string, period: string): (outcome: Com
     if (line !== last || lines !== lastLines) {
       last = line;
       lastLines = lines;
-      lastMatches = lines.period(line) === period && lines.scope(line) === scope;
+      lastMatches = lines.period(line) === period && (scope === undefined || lines.scope(line) === scope);
     }
     return lastMatches;
   };

@@ -11,6 +11,7 @@ import {
   isScope,
   parseTimestamp,
 } from '@byok-billing/core';
+import { type CompactOutcome, ROUTE_CODE } from '@byok-billing/core/internal';
 import { StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -20,6 +21,8 @@ import { FORECAST_FORMATS, type ForecastFormat, formatForecast } from '../output
 import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../programIO.js';
 import { type ReplayCliOptions, addReplayOptions, presentationOf, runReplay } from '../replay/runReplay.js';
+import { rowId } from '../replay/fast/rowBatch.js';
+import { compactLineMatcher, costOf, feeOf } from './explainDecision.js';
 
 export interface ForecastCliOptions extends ReplayCliOptions {
   /** The instant the month so far ends at (inclusive), ISO-8601 with a UTC offset. */
@@ -66,24 +69,37 @@ export async function forecastCommand(logs: readonly string[], options: Forecast
 }
 
 /**
- * The forecast of a replay of `logs` (decided as byok bill decides them), fed each decision
- * of the month so far as it is made: nothing of the log is held but a count per hour and a
- * few sums per scope.
+ * The forecast of a replay of `logs` on the fast replay (decided as byok bill decides them,
+ * streaming, in bounded memory), fed each decision of the month so far as it is made: nothing
+ * of the log is held but a count per hour and a few sums per scope.
  */
 async function forecastLogs(logs: readonly string[], options: ReplayCliOptions, io: ProgramIO, asOf: Instant, scope: string | undefined): Promise<{ policy: Policy; forecast: Forecast }> {
   let builder: ForecastBuilder | undefined;
+  let inMonth: ((outcome: CompactOutcome) => boolean) | undefined;
   const run = await runReplay(logs, { ...options, details: undefined }, io, {
     // Called again when the replay starts over in allowance order: start afresh.
     onPolicy(policy, accounts) {
       versionAt(policy, asOf);
       builder = createForecast({ policy, accounts, asOf, scope });
+      inMonth = compactLineMatcher(scope, builder.period);
     },
-    onDecision(decision) {
-      // The cheap tests first: most decisions of a long log are of other months or scopes.
-      if (decision.period !== builder!.period || (scope !== undefined && decision.scope !== scope)) return;
-      if (compareInstants(decision.request.instant, asOf) > 0) return;
-      const r = decision.request;
-      builder!.addDecision({ ...decision, requestId: r.requestId, instant: r.instant, costUsd: r.cost, feeUsd: decision.fee });
+    onDecided(d) {
+      // The cheap tests first: most requests of a long log are of other months or scopes.
+      const { outcome, batch, row } = d;
+      if (!inMonth!(outcome)) return;
+      const instant = { epochMs: batch.epochMs[row]!, nanos: batch.nanos[row]! };
+      if (compareInstants(instant, asOf) > 0) return;
+      const cost = costOf(d);
+      builder!.addDecision({
+        requestId: rowId(batch, row),
+        scope: outcome.lines.scope(outcome.line),
+        period: outcome.lines.period(outcome.line),
+        instant,
+        counted: outcome.ordinal > 0,
+        status: outcome.route === ROUTE_CODE.byok ? (outcome.within ? 'free' : 'billable') : null,
+        costUsd: cost,
+        feeUsd: feeOf(d, cost),
+      });
     },
   });
   return { policy: run.policy, forecast: builder!.finish() };
