@@ -41,7 +41,7 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
     .exitOverride();
   program.addHelpText(
     'after',
-    '\nExit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.\n' +
+    '\nExit codes: 0 success, 1 an audit found discrepancies (or adjust wrote notes), 2 bad usage or bad input.\n' +
       'Documentation: the README of the byok-billing project.',
   );
   // Every command's outputs are checked before it starts: none may name an input, or a

@@ -13,7 +13,7 @@ describe('byok program', () => {
     const { code, stdout, stderr } = await runCli(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: byok/);
-    expect(stdout).toContain('Exit codes: 0 success, 1 an audit found discrepancies, 2 bad usage or bad input.');
+    expect(stdout).toContain('Exit codes: 0 success, 1 an audit found discrepancies (or adjust wrote notes), 2 bad usage or bad input.');
     expect(stderr).toBe('');
   });
 
