@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ThresholdEvent, defaultPolicyDocument } from '@byok-billing/core';
 import { EXIT_BAD_INPUT } from '@byok-billing/cli';
 import { byok } from '../../../test/support/runByok.js';
+import { REPO_ROOT } from '../../../test/support/readmeExample.js';
 import { eventLine, openEventsFile, readCursor } from '../src/meter/eventsFile.js';
 
 /*
@@ -174,6 +175,22 @@ describe('byok meter --events', () => {
     expect(() => readCursor(events)).toThrow(/line 2: not an events file/);
     truncateSync(events, 0);
     expect(readCursor(events)).toEqual({ cursor: 0, keepBytes: 0 });
+  });
+});
+
+describe('README: byok meter --events on scenario 06', () => {
+  it('writes exactly the lines the README quotes, and a second run adds none', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const quoted = /\nwrites \(scenario 06[^\n]*\n\n```text\n([^]*?)```/.exec(readme)?.[1];
+    expect(quoted, 'the README quotes the events file').toBeDefined();
+    const scenario = join(REPO_ROOT, 'scenarios/06-enterprise-allowance');
+    const events = fresh('readme.ndjson');
+    const args = ['meter', '--store', `sqlite:${fresh('readme.db')}`, '--policy', join(scenario, 'policy.json'), '--accounts', join(scenario, 'accounts.csv')];
+    for (let run = 0; run < 2; run++) {
+      const result = await byok([...args, '--events', events, '-q', '--format', 'json', join(scenario, 'requests.csv')]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(events, 'utf8')).toBe(quoted);
+    }
   });
 });
 
