@@ -10,7 +10,7 @@ import { type DecisionRecord, toDecisionRecord } from './decisionRecord.js';
 import { createMemoryStore } from './memoryStore.js';
 import { type DecideStep, type MeterStore, NO_CROSSINGS, NO_FEES, type RecordOutcome } from './meterStore.js';
 import { nextFeeState } from './nextFeeState.js';
-import { DEFAULT_THRESHOLD_NAMES, type Threshold, type ThresholdEvent, crossingsOf, parseThresholds, thresholdAllowance } from './thresholds.js';
+import { DEFAULT_THRESHOLD_NAMES, type Threshold, type ThresholdAllowance, type ThresholdEvent, crossingsOf, highestTarget, parseThresholds, thresholdAllowance } from './thresholds.js';
 
 export interface MeterOptions {
   readonly policy: Policy;
@@ -78,6 +78,16 @@ export function createMeter(options: MeterOptions): Meter {
   // their billable requests offer the store no candidate. Only saves the store a write:
   // the store's uniqueness is what makes first-billable once.
   const billableSeen = new Set<string>();
+  // The highest percentage target per allowance (allowances are few: the policy's and the accounts').
+  const highest = new Map<bigint, bigint>();
+  const highestFor = (allowance: ThresholdAllowance): bigint => {
+    let h = highest.get(allowance.quantity);
+    if (h === undefined) highest.set(allowance.quantity, (h = highestTarget(thresholds, allowance.quantity)));
+    return h;
+  };
+  /** Whether a decision may cross anything: most do not, and need no crossings looked for. */
+  const mayCross = (before: bigint, after: bigint, top: bigint, billable: boolean, seen: boolean): boolean =>
+    (after > before && before < top) || (billable && wantsFirstBillable && !seen);
   return {
     record(request) {
       // Not an async function: a call is made for every request, and the frame an
@@ -90,6 +100,7 @@ export function createMeter(options: MeterOptions): Meter {
         // cap), and its new fee state is stored with the count; a shorthand one needs neither.
         const counterKey = `${placement.scope}\n${placement.period}`;
         const allowance = thresholds.length > 0 ? thresholdAllowance(placement) : undefined;
+        const top = allowance === undefined ? 0n : highestFor(allowance);
         const seen = billableSeen.has(counterKey);
         const decide: DecideStep =
           placement.fees === undefined
@@ -97,7 +108,7 @@ export function createMeter(options: MeterOptions): Meter {
                 const decision = decideRequest(placement, counted, request);
                 const record = toDecisionRecord(decision);
                 const after = decision.ordinal ?? counted;
-                if (allowance === undefined) return { record, counted: after };
+                if (allowance === undefined || !mayCross(BigInt(counted), BigInt(after), top, record.status === 'billable', seen)) return { record, counted: after };
                 const move = { countBefore: counted, countAfter: after, feesBefore: NO_FEES, feesAfter: NO_FEES };
                 const crossings = crossingsOf(thresholds, allowance, move, record, seen);
                 return crossings.length === 0 ? { record, counted: after } : { record, counted: after, crossings };
@@ -108,6 +119,8 @@ export function createMeter(options: MeterOptions): Meter {
                 const after = decision.ordinal ?? counted;
                 const feesAfter = nextFeeState(fees, decision);
                 if (allowance === undefined) return { record, counted: after, fees: feesAfter };
+                const [before, now] = allowance.unit === 'list-usd' ? [fees.listUsdSoFar, feesAfter.listUsdSoFar] : [BigInt(counted), BigInt(after)];
+                if (!mayCross(before, now, top, record.status === 'billable', seen)) return { record, counted: after, fees: feesAfter };
                 const crossings = crossingsOf(thresholds, allowance, { countBefore: counted, countAfter: after, feesBefore: fees, feesAfter }, record, seen);
                 return { record, counted: after, fees: feesAfter, ...(crossings.length === 0 ? {} : { crossings }) };
               };

@@ -106,6 +106,20 @@ export function percentTarget(threshold: Extract<Threshold, { kind: 'percent' }>
   return target < 1n ? 1n : target;
 }
 
+/**
+ * The highest percentage target of `thresholds` for `allowance` (0n when there is no
+ * percentage): a counter already at or past it crosses no percentage any more, which lets
+ * the meter skip `crossingsOf` for nearly every request of a busy month.
+ */
+export function highestTarget(thresholds: readonly Threshold[], allowance: bigint): bigint {
+  let highest = 0n;
+  for (const t of thresholds) if (t.kind === 'percent') {
+    const target = percentTarget(t, allowance);
+    if (target > highest) highest = target;
+  }
+  return highest;
+}
+
 /** A threshold crossed by a request, before the store has kept it (it has no seq yet). */
 export interface ThresholdCrossing {
   readonly scope: string;
