@@ -149,6 +149,24 @@ describe('byok meter --events', () => {
     expect(existsSync(`${events}.lock`)).toBe(false);
   });
 
+  it('--thresholds chooses the thresholds (none: no events); a bad one exits 2 naming the option, before anything is recorded', async () => {
+    const events = fresh('chosen.ndjson');
+    const run = (thresholds: string, file: string, store = 'memory') =>
+      byok(['meter', '--store', store, '--policy', policy, '--thresholds', thresholds, '--events', file, '-q', '--format', 'json', log(6)]);
+    expect((await run('25%, first-billable', events)).code).toBe(0);
+    expect(lines(events).map((e) => `${e.threshold}@${e.requestId}`)).toEqual(['25%@r-1', 'first-billable@r-5']);
+    const none = fresh('none.ndjson');
+    expect((await run('none', none)).code).toBe(0);
+    expect(existsSync(none)).toBe(false);
+    const store = fresh('never.db');
+    for (const bad of ['0%', '50%,50%', 'half']) {
+      const result = await run(bad, fresh('bad.ndjson'), `sqlite:${store}`);
+      expect(result.code, bad).toBe(EXIT_BAD_INPUT);
+      expect(result.stderr).toContain('--thresholds');
+      expect(existsSync(store)).toBe(false);
+    }
+  });
+
   it('append skips what the file already holds, and writes nothing for no events', async () => {
     const events = fresh('direct.ndjson');
     writeFileSync(events, `${eventLine(event(1))}\n${eventLine(event(2))}\n`);

@@ -1,4 +1,4 @@
-import { type Bill, type Meter, type UsageRequest, compareInstants, createMeter } from '@byok-billing/core';
+import { type Bill, DEFAULT_THRESHOLD_NAMES, InvalidThresholdError, type Meter, type UsageRequest, compareInstants, createMeter, parseThresholds } from '@byok-billing/core';
 import { DEFAULT_MAX_BATCH, SQLITE_DEFAULT_MAX_BATCH, StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -33,6 +33,8 @@ export interface MeterCliOptions {
   readonly chargedLog?: string;
   /** Where the store's threshold events go (NDJSON, appended after the file's last seq). */
   readonly events?: string;
+  /** `--thresholds`: comma-separated threshold names (default 50%,80%,100%,first-billable). */
+  readonly thresholds?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export interface MeterCliOptions {
  */
 export async function meterCommand(logs: readonly string[], options: MeterCliOptions, io: ProgramIO): Promise<Bill> {
   const batchSize = parseBatchSize(options.batchSize);
+  const thresholds = parseThresholdList(options.thresholds);
   // Checked (and locked) before anything is recorded: a file that is not an events file stops the run first.
   const eventsFile: EventsFile | undefined = options.events === undefined ? undefined : openEventsFile(options.events);
   let store;
@@ -68,7 +71,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
   try {
     const run = await runReplay(logs, { ...options, reorderWindow: '0', details: undefined }, io, {
       onPolicy(policy, accounts) {
-        meter = createMeter({ policy, accounts, store });
+        meter = createMeter({ policy, accounts, store, thresholds });
       },
       // Not an async function: one call per row, and a `.then` keeps less alive than an
       // `await`'s frame while thousands of rows wait for their transaction.
@@ -121,6 +124,19 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
       if (!failed) throw asUsageError(error);
     });
   }
+}
+
+/** `--thresholds` as names, checked before anything is recorded. */
+function parseThresholdList(text: string | undefined): readonly string[] {
+  if (text === undefined) return DEFAULT_THRESHOLD_NAMES;
+  const names = text === '' || text === 'none' ? [] : text.split(',').map((name) => name.trim());
+  try {
+    parseThresholds(names);
+  } catch (error) {
+    if (error instanceof InvalidThresholdError) throw new UsageError(`--thresholds ${JSON.stringify(text)}: ${error.message}`);
+    throw error;
+  }
+  return names;
 }
 
 /** The batch size asked for; undefined (each store's own default) when none is. */
@@ -181,6 +197,10 @@ export function registerMeter(program: Command, io: ProgramIO): void {
       '--events <file>',
       'append the store\'s threshold events (50%, 80%, 100% of the allowance, first billable request) to this NDJSON file, each once: the file is its own cursor (events after its last seq are appended)',
     )
+    .option(
+      '--thresholds <list>',
+      'thresholds this run records, comma-separated percentages of each scope-month\'s allowance and first-billable, or none (default: 50%,80%,100%,first-billable)',
+    )
     .option('-q, --quiet', 'no progress display and no warnings on standard error')
     .addHelpText(
       'after',
@@ -194,6 +214,7 @@ Examples:
   $ byok meter requests.csv                                    # in memory: arrival-order bill, nothing kept
   $ byok meter --store sqlite:meter.db --charged-log charged.csv late.csv && byok audit charged.csv --per-request
   $ byok meter --store sqlite:meter.db --events events.ndjson requests.csv   # threshold events, once each
+  $ byok meter --store sqlite:meter.db --events events.ndjson --thresholds 90%,100% requests.csv
 
 Stores:
   memory           in this process only; nothing is kept
