@@ -1,4 +1,4 @@
-import { type Bill, DEFAULT_THRESHOLD_NAMES, InvalidThresholdError, type Meter, type UsageRequest, compareInstants, createMeter, parseThresholds } from '@byok-billing/core';
+import { type Bill, DEFAULT_THRESHOLD_NAMES, InvalidThresholdError, type Meter, type MeterStore, type UsageRequest, compareInstants, createMeter, parseThresholds } from '@byok-billing/core';
 import { DEFAULT_MAX_BATCH, SQLITE_DEFAULT_MAX_BATCH, StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -54,7 +54,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
   const thresholds = parseThresholdList(options.thresholds);
   // Checked (and locked) before anything is recorded: a file that is not an events file stops the run first.
   const eventsFile: EventsFile | undefined = options.events === undefined ? undefined : openEventsFile(options.events);
-  let store;
+  let store: MeterStore;
   try {
     store = storeErrorsAsUsage(() => openStore(parseStoreSpec(options.store), { maxBatch: batchSize, tablePrefix: options.tablePrefix }));
   } catch (error) {
