@@ -136,6 +136,18 @@ describe('byok meter --events', () => {
     }
   });
 
+  it('--events naming the log or a directory is refused with exit 2 before any work, the log untouched', async () => {
+    const requests = log(6);
+    const before = readFileSync(requests, 'utf8');
+    const same = await byok(['meter', '--policy', policy, '--events', requests, '-q', requests]);
+    expect(same.code).toBe(EXIT_BAD_INPUT);
+    expect(same.stderr).toContain(`--events ${requests} is also an input`);
+    expect(readFileSync(requests, 'utf8')).toBe(before);
+    const directory = await byok(['meter', '--policy', policy, '--events', dir, '-q', requests]);
+    expect(directory.code).toBe(EXIT_BAD_INPUT);
+    expect(directory.stderr).toContain('is a directory');
+  });
+
   it('a file in use by a live process is refused; a lock left by a killed run is taken over', async () => {
     const events = fresh('locked.ndjson');
     writeFileSync(`${events}.lock`, String(process.ppid)); // a live process that is not this run
