@@ -147,6 +147,17 @@ describe('meter: thresholds reported by record', () => {
     for (let i = 1; i <= 12; i++) expect((await none.record(req(`n${i}`, i))).crossed).toEqual([]);
   });
 
+  it('pricing language, list-usd: percentages of the free tier in dollars, crossed by the request whose list cost reaches them', async () => {
+    const { allowance: _a, feeRate: _f, ...rest } = doc.parameters;
+    const fees = { unit: 'list-usd', schedules: { standard: [{ upTo: '1', rate: '0' }, { rate: '0.05' }] } };
+    const dollars = loadPolicy({ ...doc, parameters: { ...rest, fees }, versions: doc.versions.map(({ parameters: _p, ...v }: { parameters?: unknown }) => v) });
+    const meter = createMeter({ policy: dollars });
+    const crossed: string[] = [];
+    // $0.30 each: $0.30, $0.60 (50% of $1), $0.90 (80%), $1.20 (100%; the first not all free).
+    for (let i = 1; i <= 5; i++) crossed.push(...(await meter.record(req(`d${i}`, i, 'acme', 'ok', '0.30'))).crossed.map((e) => `${e.threshold}@${e.requestId} $${e.listUsd} #${e.count}`));
+    expect(crossed).toEqual(['50%@d2 $0.6 #2', '80%@d3 $0.9 #3', '100%@d4 $1.2 #4', 'first-billable@d4 $1.2 #4']);
+  });
+
   it('a store that already holds a first-billable refuses it again (the store, not the meter, makes it once)', async () => {
     const store = createMemoryStore();
     const first = createMeter({ policy, store, thresholds: ['first-billable'] });
