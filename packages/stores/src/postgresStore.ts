@@ -9,7 +9,7 @@ import { checkMaxBatch, checkTablePrefix } from './storeOptions.js';
 import { decodeRecord } from './storedRecord.js';
 
 export interface PostgresStoreOptions {
-  /** Prefix of the table names (`counters`, `decisions`), to keep several stores in one database; default none. */
+  /** Prefix of the table names (`counters`, `decisions`, `threshold_events`), to keep several stores in one database; default none. */
   readonly tablePrefix?: string;
   /** Most `record` calls written in one transaction (group commit). Default 512; 1 gives each request its own. */
   readonly maxBatch?: number;

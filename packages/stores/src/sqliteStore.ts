@@ -24,7 +24,7 @@ export interface SqliteStoreOptions {
    * then recorded again by a re-run), and commits are faster.
    */
   readonly synchronous?: 'full' | 'normal';
-  /** Prefix of the table names (`counters`, `decisions`); default none. */
+  /** Prefix of the table names (`counters`, `decisions`, `threshold_events`); default none. */
   readonly tablePrefix?: string;
 }
 

@@ -179,7 +179,7 @@ export function registerMeter(program: Command, io: ProgramIO): void {
     )
     .argument('<log...>', 'request log files (.csv, .csv.gz) or - for standard input')
     .option('--store <store>', 'where decisions are kept: memory, sqlite:PATH or postgres:URL', 'memory')
-    .option('--table-prefix <prefix>', 'prefix of the store\'s table names (counters, decisions), to keep several stores in one database')
+    .option('--table-prefix <prefix>', 'prefix of the store\'s table names (counters, decisions, threshold_events), to keep several stores in one database')
     .option(
       '--batch-size <n>',
       `most requests written per transaction (group commit); 1 commits each request alone (default: ${SQLITE_DEFAULT_MAX_BATCH} with SQLite, ${DEFAULT_MAX_BATCH} with PostgreSQL)`,
