@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { ThresholdEvent } from '@byok-billing/core';
 import { UsageError } from '../exitCodes.js';
 import { InputError } from '../io/inputError.js';
@@ -15,7 +15,9 @@ import { InputError } from '../io/inputError.js';
  *   is refused (exit 2, naming file and line), before anything is recorded.
  * - One events file is one consumer. While a run uses it, `FILE.lock` holds the run's pid;
  *   a second run on the same file is refused (exit 2) while that process lives, and takes
- *   over a lock a killed run left behind. Each file gets every event of its store once.
+ *   over a lock a killed run left behind (two runs taking over one stale lock at the same
+ *   moment could both proceed: that needs a crash and two simultaneous re-runs on one file).
+ *   Each file gets every event of its store once.
  */
 export interface EventsFile {
   /** The seq of the file's last complete event (0 when it has none): the cursor. */
@@ -152,14 +154,22 @@ function truncateTo(path: string, bytes: number): void {
 
 function takeLock(lockPath: string, path: string): void {
   for (let attempt = 0; attempt < 2; attempt++) {
+    // The lock appears with its pid already in it (written aside, then hard-linked, which
+    // fails if the lock exists): no other run can see it empty and take it for a dead one's.
+    const aside = `${lockPath}.${process.pid}`;
     try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      writeFileSync(aside, String(process.pid));
+      linkSync(aside, lockPath);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new UsageError(`--events ${path}: cannot create its lock ${lockPath} (${(error as Error).message})`);
+      }
+    } finally {
+      try {
+        unlinkSync(aside);
+      } catch {
+        // not made
       }
     }
     const holder = lockHolder(lockPath);
