@@ -96,12 +96,13 @@ export function createMeter(options: MeterOptions): Meter {
       try {
         validateRequest(request);
         const placement = placeRequest(policy, accounts, request);
-        // A pricing-language scope is decided from its fee state too (tiers in list-usd, the
-        // cap), and its new fee state is stored with the count; a shorthand one needs neither.
         const counterKey = `${placement.scope}\n${placement.period}`;
         const allowance = thresholds.length > 0 ? thresholdAllowance(placement) : undefined;
         const top = allowance === undefined ? 0n : highestFor(allowance);
         const seen = billableSeen.has(counterKey);
+        // A pricing-language scope is decided from its fee state too (tiers in list-usd, the
+        // cap), and its new fee state is stored with the count; a shorthand one needs neither.
+        // Either step offers the store the thresholds its decision crosses (thresholds.ts).
         const decide: DecideStep =
           placement.fees === undefined
             ? (counted) => {
