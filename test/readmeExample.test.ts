@@ -40,3 +40,23 @@ describe('README meter example (TypeScript)', () => {
     expect(output).toBe(readmeBlock('meter:output'));
   }, 120_000);
 });
+
+describe('README threshold events example (TypeScript)', () => {
+  const dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.readme-thresholds-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('type-checks against the published declarations and prints the output the README shows', () => {
+    const source = join(dir, 'thresholds.ts');
+    writeFileSync(source, readmeBlock('thresholds'));
+    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', source], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const js = ts.transpileModule(readmeBlock('thresholds'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const file = join(dir, 'thresholds.mjs');
+    writeFileSync(file, js);
+    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+    expect(output).toBe(readmeBlock('thresholds:output'));
+  }, 120_000);
+});

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'CONFLICTING_DUPLICATE'
   | 'LATE_ARRIVAL'
   | 'NO_POLICY_VERSION'
-  | 'UNSUPPORTED_POLICY';
+  | 'UNSUPPORTED_POLICY'
+  | 'INVALID_THRESHOLD';
 
 export class ByokError extends Error {
   readonly code: ErrorCode;
@@ -168,5 +169,12 @@ export class ArithmeticError extends RangeError {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+  }
+}
+
+/** A threshold name `createMeter` cannot read (`parseThresholds`). */
+export class InvalidThresholdError extends ByokError {
+  constructor(message: string) {
+    super('INVALID_THRESHOLD', message);
   }
 }

@@ -2,7 +2,8 @@
  * @byok-billing/core — the pure policy core: no I/O, no clock, no globals. Time, files
  * and stores are passed in by the caller.
  */
-export { ArithmeticError, ByokError, ConflictingDuplicateError, InvalidAccountsError, InvalidArgumentError, InvalidMoneyError, InvalidPeriodError, InvalidRateError, InvalidRequestError, InvalidTimeZoneError, LateArrivalError, InvalidTimestampError, NoPolicyVersionError, UnsupportedPolicyError, NonexistentLocalTimeError, OutOfOrderError, PolicyValidationError, type ErrorCode, type ProgrammingErrorCode } from './errors.js';
+export { ArithmeticError, ByokError, ConflictingDuplicateError, InvalidAccountsError, InvalidArgumentError, InvalidMoneyError, InvalidPeriodError, InvalidRateError, InvalidRequestError,
+  InvalidThresholdError, InvalidTimeZoneError, LateArrivalError, InvalidTimestampError, NoPolicyVersionError, UnsupportedPolicyError, NonexistentLocalTimeError, OutOfOrderError, PolicyValidationError, type ErrorCode, type ProgrammingErrorCode } from './errors.js';
 
 // money
 export { Money, pow10, sumMoney } from './money/money.js';
@@ -82,7 +83,7 @@ export { MAX_LISTED_REQUESTS, adjustmentReport, linesToAdjust, type AdjustmentIn
 export { decideRequest } from './ledger/decideRequest.js';
 export { type DecisionRecord, type DecisionShape, shapeOf } from './meter/decisionRecord.js';
 export { billFromRecords } from './meter/billFromRecords.js';
-export { type BilledDecision, type CounterStep, type DecideStep, type MeterStore, NO_FEES, type RecordOutcome } from './meter/meterStore.js';
+export { type BilledDecision, type CounterStep, type DecideStep, type MeterStore, NO_CROSSINGS, NO_FEES, type RecordOutcome } from './meter/meterStore.js';
 export type { FeeState } from './ledger/decideRequest.js';
 export { createMemoryStore } from './meter/memoryStore.js';
 export {
@@ -96,7 +97,19 @@ export {
   usageOfTotals,
   usageTotalsOfRecords,
 } from './meter/usage.js';
-export { createMeter, type Meter, type MeterOptions } from './meter/meter.js';
+export { createMeter, type Meter, type MeterOptions, type MeterOutcome } from './meter/meter.js';
+export {
+  type CounterMove,
+  DEFAULT_THRESHOLD_NAMES,
+  type Threshold,
+  type ThresholdAllowance,
+  type ThresholdCrossing,
+  type ThresholdEvent,
+  crossingsOf,
+  parseThresholds,
+  percentTarget,
+  thresholdAllowance,
+} from './meter/thresholds.js';
 
 // the policy compiled to SQL
 export { SQL_DIALECTS, type SqlDialect, isSqlDialect } from './sql/sqlDialect.js';

@@ -1,4 +1,4 @@
-import { type CounterStep, type FeeState, NO_FEES, type RecordOutcome } from '@byok-billing/core';
+import { type CounterStep, type FeeState, NO_CROSSINGS, NO_FEES, type RecordOutcome, type ThresholdCrossing, type ThresholdEvent } from '@byok-billing/core';
 import { feeStateOf, unitsText } from './feeStateText.js';
 import type { PoolClient } from 'pg';
 import { RacedRetryError } from './postgresErrors.js';
@@ -49,12 +49,13 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
   const newIds: string[] = [];
   const newRecords: string[] = [];
   const touched = new Set<string>();
+  const candidates = new Map<string, { readonly crossing: ThresholdCrossing; readonly call: number }>();
   for (const item of batch) {
     const earlier = decidedHere.get(item.requestId);
     const text = storedText.get(item.requestId);
     if (earlier !== undefined || text !== undefined) {
       try {
-        settled.push({ outcome: { record: earlier ?? decodeRecord(text!, item.requestId), replayed: true } });
+        settled.push({ outcome: { record: earlier ?? decodeRecord(text!, item.requestId), replayed: true, crossed: NO_CROSSINGS } });
       } catch (error) {
         settled.push({ error });
       }
@@ -74,7 +75,14 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
     counts.set(item.counterKey, step.counted);
     if (step.fees !== undefined) feeStates.set(item.counterKey, step.fees);
     touched.add(item.counterKey);
-    settled.push({ outcome: { record: step.record, replayed: false } });
+    if (step.crossings !== undefined) {
+      for (const crossing of step.crossings) {
+        const key = eventKey(crossing);
+        // Two requests of one batch may offer the same first-billable: the earlier one's stands.
+        if (!candidates.has(key)) candidates.set(key, { crossing, call: settled.length });
+      }
+    }
+    settled.push({ outcome: { record: step.record, replayed: false, crossed: NO_CROSSINGS } });
   }
 
   if (newIds.length > 0) {
@@ -95,8 +103,66 @@ export async function writePostgresBatch(client: PoolClient, tables: PostgresTab
       [keysOut, keysOut.map((k) => String(counts.get(k)!)), statesOut.map((f) => unitsText(f.listUsdSoFar)), statesOut.map((f) => unitsText(f.feesSoFar))],
     );
   }
+  if (candidates.size > 0) await keepEvents(client, tables, candidates, settled);
   await client.query('COMMIT');
   return settled;
+}
+
+function eventKey(c: Pick<ThresholdCrossing, 'scope' | 'period' | 'threshold'>): string {
+  return `${c.scope}\n${c.period}\n${c.threshold}`;
+}
+
+/**
+ * Stores the batch's threshold crossings in its transaction, each (scope, period,
+ * threshold) once (ON CONFLICT DO NOTHING: one stored before stays, this one is dropped),
+ * and gives each call the events it stored.
+ *
+ * Seq order must be commit order, or a consumer reading after its cursor could pass an
+ * event whose transaction commits later with a smaller seq (BIGSERIAL numbers are taken
+ * at insert, not at commit). So writers take one transaction-level advisory lock before
+ * numbering events and hold it until they commit: event-writing transactions commit one
+ * at a time, in seq order. They are few (a handful per scope-month), and the lock is
+ * taken after the counter rows', never before, so it adds no lock cycle.
+ */
+async function keepEvents(
+  client: PoolClient,
+  tables: PostgresTables,
+  candidates: ReadonlyMap<string, { readonly crossing: ThresholdCrossing; readonly call: number }>,
+  settled: Settled[],
+): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`byok-billing events ${tables.events}`]);
+  const list = [...candidates.values()];
+  const c = list.map((x) => x.crossing);
+  const kept = await client.query<{ seq: string; scope: string; period: string; threshold: string }>(
+    `INSERT INTO ${tables.events} (scope, period, threshold, request_id, instant, count, list_usd)
+     SELECT s, p, t, r, i, n, l FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::numeric[])
+       WITH ORDINALITY AS u(s, p, t, r, i, n, l, o) ORDER BY o
+     ON CONFLICT (scope, period, threshold) DO NOTHING
+     RETURNING seq::text AS seq, scope, period, threshold`,
+    [
+      c.map((x) => x.scope),
+      c.map((x) => x.period),
+      c.map((x) => x.threshold),
+      c.map((x) => x.requestId),
+      c.map((x) => x.instant),
+      c.map((x) => String(x.count)),
+      c.map((x) => x.listUsd),
+    ],
+  );
+  const byCall = new Map<number, ThresholdEvent[]>();
+  // RETURNING's order is not promised: events go back to their calls by key, in seq order.
+  const rows = [...kept.rows].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  for (const row of rows) {
+    const { crossing, call } = candidates.get(eventKey(row))!;
+    const event: ThresholdEvent = { seq: Number(row.seq), ...crossing };
+    const events = byCall.get(call);
+    if (events === undefined) byCall.set(call, [event]);
+    else events.push(event);
+  }
+  for (const [call, events] of byCall) {
+    const s = settled[call]!;
+    if ('outcome' in s) settled[call] = { outcome: { ...s.outcome, crossed: events } };
+  }
 }
 
 function countOf(text: string, key: string): number {

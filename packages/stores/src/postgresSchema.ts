@@ -4,10 +4,12 @@ import type { Pool } from 'pg';
 export interface PostgresTables {
   readonly counters: string;
   readonly decisions: string;
+  /** The threshold outbox (issue 17). */
+  readonly events: string;
 }
 
 export function postgresTables(prefix: string): PostgresTables {
-  return { counters: `${prefix}counters`, decisions: `${prefix}decisions` };
+  return { counters: `${prefix}counters`, decisions: `${prefix}decisions`, events: `${prefix}threshold_events` };
 }
 
 /**
@@ -38,6 +40,14 @@ export async function createPostgresSchema(pool: Pool, tables: PostgresTables): 
     }
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${tables.decisions} (seq BIGSERIAL PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL)`,
+    );
+    // Threshold events: one per (scope, period, threshold), written in the decision's
+    // transaction (postgresBatch.ts). Stores made before get the table on opening.
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${tables.events} (
+         seq BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL, period TEXT NOT NULL, threshold TEXT NOT NULL,
+         request_id TEXT NOT NULL, instant TEXT NOT NULL, count BIGINT NOT NULL, list_usd NUMERIC,
+         UNIQUE (scope, period, threshold))`,
     );
     await client.query('COMMIT');
     client.release();

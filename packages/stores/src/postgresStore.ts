@@ -10,7 +10,7 @@ import { checkMaxBatch, checkTablePrefix } from './storeOptions.js';
 import { decodeRecord } from './storedRecord.js';
 
 export interface PostgresStoreOptions {
-  /** Prefix of the table names (`counters`, `decisions`), to keep several stores in one database; default none. */
+  /** Prefix of the table names (`counters`, `decisions`, `threshold_events`), to keep several stores in one database; default none. */
   readonly tablePrefix?: string;
   /** Most `record` calls written in one transaction (group commit). Default 512; 1 gives each request its own. */
   readonly maxBatch?: number;
@@ -135,6 +135,39 @@ export function createPostgresStore(connectionString: string, options: PostgresS
         throw asPostgresStoreError(error, where);
       } finally {
         client.release();
+      }
+    },
+    async *events(afterSeq) {
+      if (closed) throw closedError();
+      await queue.drain();
+      await ready;
+      let after = String(Math.max(0, Math.floor(afterSeq)));
+      for (;;) {
+        // Page by page, each read on its own: seq order is commit order (postgresBatch.ts), so
+        // an event committed between two pages has a seq after every event already read.
+        const { rows } = await pool
+          .query<{ seq_text: string; scope: string; period: string; threshold: string; request_id: string; instant: string; count_text: string; list_usd: string | null }>(
+            `SELECT seq::text AS seq_text, scope, period, threshold, request_id, instant, count::text AS count_text, list_usd::text AS list_usd
+             FROM ${tables.events} WHERE seq > $1::bigint ORDER BY seq LIMIT ${PAGE}`,
+            [after],
+          )
+          .catch((error: unknown) => {
+            throw asPostgresStoreError(error, where);
+          });
+        for (const row of rows) {
+          yield {
+            seq: Number(row.seq_text),
+            scope: row.scope,
+            period: row.period,
+            threshold: row.threshold,
+            requestId: row.request_id,
+            instant: row.instant,
+            count: Number(row.count_text),
+            listUsd: row.list_usd,
+          };
+        }
+        if (rows.length < PAGE) return;
+        after = rows[rows.length - 1]!.seq_text;
       }
     },
     async close() {

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { createThresholdEventsTable } from './sqliteEvents.js';
 import { StoreError } from './storeError.js';
 
 /**
@@ -30,6 +31,8 @@ export function openSqliteSchema(db: Database, prefix: string, path: string): Sq
         // The counters table is created as the first layout created it.
         db.exec(`CREATE TABLE IF NOT EXISTS ${prefix}counters (key TEXT PRIMARY KEY, counted INTEGER NOT NULL)`);
         addFeeStateColumns(db, `${prefix}counters`, true);
+        // Threshold events (issue 17): added to files of every layout and age on opening.
+        createThresholdEventsTable(db, prefix);
         return 'json';
       }
       if (decisions === undefined) createCompactTables(db, prefix, path);
@@ -38,6 +41,7 @@ export function openSqliteSchema(db: Database, prefix: string, path: string): Sq
         addFeeStateColumns(db, `${prefix}decision_rows`, false);
         addFeeStateColumns(db, `${prefix}counter_snapshot`, true);
       }
+      createThresholdEventsTable(db, prefix);
       return 'compact';
     })
     .immediate();

@@ -1,4 +1,4 @@
-import type { BilledDecision, CounterStep, DecisionRecord, MeterStore, RecordOutcome, UsageTotals } from '@byok-billing/core';
+import { type BilledDecision, type CounterStep, type DecisionRecord, type MeterStore, NO_CROSSINGS, type RecordOutcome, type ThresholdEvent, type UsageTotals } from '@byok-billing/core';
 import Database from 'better-sqlite3';
 import { type PendingRecord, createRecordQueue } from './recordBatch.js';
 import { type NewDecision, type SqliteLayout, type StoredRow, createSqliteLayout } from './sqliteLayout.js';
@@ -6,6 +6,7 @@ import { LoggedCounters, type SqliteCounters, TableCounters } from './sqliteCoun
 import { type SqliteLayoutKind, openSqliteSchema } from './sqliteSchema.js';
 import { sameFees } from './feeStateText.js';
 import { sqliteUsageTotals } from './sqliteUsage.js';
+import { SqliteThresholdEvents } from './sqliteEvents.js';
 import { StoreError } from './storeError.js';
 import { SQLITE_DEFAULT_MAX_BATCH, checkMaxBatch, checkTablePrefix } from './storeOptions.js';
 
@@ -24,7 +25,7 @@ export interface SqliteStoreOptions {
    * then recorded again by a re-run), and commits are faster.
    */
   readonly synchronous?: 'full' | 'normal';
-  /** Prefix of the table names (`counters`, `decisions`); default none. */
+  /** Prefix of the table names (`counters`, `decisions`, `threshold_events`); default none. */
   readonly tablePrefix?: string;
 }
 
@@ -76,8 +77,10 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     throw asStoreError(error, path);
   }
   let counters: SqliteCounters;
+  let events: SqliteThresholdEvents;
   try {
     layout = createSqliteLayout(db, prefix, layoutKind);
+    events = new SqliteThresholdEvents(db, prefix);
     counters = layoutKind === 'compact' ? new LoggedCounters(db, prefix) : new TableCounters(db, prefix);
   } catch (error) {
     db.close();
@@ -92,6 +95,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
    */
   const writeBatch = db.transaction((batch: readonly PendingRecord[]): Settled[] => {
     counters.begin();
+    events.begin();
     const settled: Settled[] = new Array<Settled>(batch.length);
     const fresh = new FreshDecisions();
     for (let i = 0; i < batch.length; i++) {
@@ -100,7 +104,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       const row = layout.find(item.requestId);
       if (row !== undefined) {
         try {
-          settled[i] = { outcome: { record: layout.decode(row, item.requestId), replayed: true, seq: row[0] } };
+          settled[i] = { outcome: { record: layout.decode(row, item.requestId), replayed: true, seq: row[0], crossed: NO_CROSSINGS } };
         } catch (error) {
           settled[i] = { error };
         }
@@ -121,7 +125,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       const newFees = step.fees ?? fees;
       const changed = step.counted !== counted || !sameFees(newFees, fees);
       const logged = changed && counters.set(item.counterKey, step.counted, newFees);
-      fresh.add(item.requestId, i, { record: step.record, counterKey: item.counterKey, counted: logged ? step.counted : null, fees: logged ? newFees : null });
+      // Kept in this transaction, with the decision and the counter: committed together or not at all.
+      const crossed = step.crossings === undefined || step.crossings.length === 0 ? NO_CROSSINGS : keptOrNone(events.keep(step.crossings));
+      fresh.add(item.requestId, i, { record: step.record, counterKey: item.counterKey, counted: logged ? step.counted : null, fees: logged ? newFees : null }, crossed);
     }
     const seqs = fresh.insert(layout);
     counters.end(seqs.length > 0 ? seqs[seqs.length - 1]! : 0);
@@ -180,6 +186,17 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       if (closed) return Promise.reject(closedError());
       return queue.push(counterKey, requestId, decide);
     },
+    async *events(afterSeq) {
+      if (closed) throw closedError();
+      await queue.drain();
+      let after = afterSeq;
+      for (;;) {
+        const page = events.after(after, PAGE);
+        yield* page;
+        if (page.length < PAGE) return;
+        after = page[page.length - 1]!.seq;
+      }
+    },
     async *records(): AsyncGenerator<DecisionRecord> {
       for await (const rows of rowPages()) for (const row of rows) yield layout.decode(row, row[1]);
     },
@@ -216,6 +233,10 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   };
 }
 
+function keptOrNone(kept: readonly ThresholdEvent[]): readonly ThresholdEvent[] {
+  return kept.length === 0 ? NO_CROSSINGS : kept;
+}
+
 function asStoreError(error: unknown, path: string): unknown {
   if (error instanceof StoreError) return error;
   const code = (error as { code?: unknown }).code;
@@ -231,6 +252,8 @@ class FreshDecisions {
   private readonly decisions: NewDecision[] = [];
   /** Index in the batch of the call that made each decision. */
   private readonly calls: number[] = [];
+  /** The threshold events each decision stored. */
+  private readonly crossed: (readonly ThresholdEvent[])[] = [];
   private readonly byId = new Map<string, number>();
   /** Pairs (call index, decision index) of calls repeating a decision of this batch. */
   private readonly repeats: number[] = [];
@@ -243,10 +266,11 @@ class FreshDecisions {
     return true;
   }
 
-  add(requestId: string, call: number, decision: NewDecision): void {
+  add(requestId: string, call: number, decision: NewDecision, crossed: readonly ThresholdEvent[]): void {
     this.byId.set(requestId, this.decisions.length);
     this.decisions.push(decision);
     this.calls.push(call);
+    this.crossed.push(crossed);
   }
 
   insert(layout: SqliteLayout): number[] {
@@ -257,10 +281,10 @@ class FreshDecisions {
 
   settle(settled: Settled[], seqs: readonly number[]): void {
     const d = this.decisions;
-    for (let k = 0; k < d.length; k++) settled[this.calls[k]!] = { outcome: { record: d[k]!.record, replayed: false, seq: seqs[k]! } };
+    for (let k = 0; k < d.length; k++) settled[this.calls[k]!] = { outcome: { record: d[k]!.record, replayed: false, seq: seqs[k]!, crossed: this.crossed[k]! } };
     for (let k = 0; k < this.repeats.length; k += 2) {
       const j = this.repeats[k + 1]!;
-      settled[this.repeats[k]!] = { outcome: { record: d[j]!.record, replayed: true, seq: seqs[j]! } };
+      settled[this.repeats[k]!] = { outcome: { record: d[j]!.record, replayed: true, seq: seqs[j]!, crossed: NO_CROSSINGS } };
     }
   }
 }

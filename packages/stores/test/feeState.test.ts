@@ -111,7 +111,7 @@ describe('SQLite store: fee states', () => {
     old.close();
     await expectPreviousCountsGoOn(() => createSqliteStore(path), new Map([['folded', 7], ['logged', 3], ['fresh', 0]]));
     const store = createSqliteStore(path);
-    expect(await store.record('logged', 'old', () => { throw new Error('a replay must not decide'); })).toEqual({ record: { requestId: 'old', ordinal: 3, feeUsd: '0' }, replayed: true, seq: 1 });
+    expect(await store.record('logged', 'old', () => { throw new Error('a replay must not decide'); })).toEqual({ record: { requestId: 'old', ordinal: 3, feeUsd: '0' }, replayed: true, seq: 1, crossed: [] });
     await store.close();
     const db = new Database(path, { readonly: true });
     try {

@@ -158,7 +158,7 @@ describe('SQLite store', () => {
             expect(back).toEqual(records);
             expect(back.map((r) => Object.keys(r))).toEqual(records.map((r) => Object.keys(r)));
             for (const [i, r] of records.entries()) {
-              expect(await store.record('k', r.requestId, noDecision)).toEqual({ record: r, replayed: true, seq: seqs[i] });
+              expect(await store.record('k', r.requestId, noDecision)).toEqual({ record: r, replayed: true, seq: seqs[i], crossed: [] });
             }
           },
         ),
@@ -345,13 +345,14 @@ describe('SQLite store', () => {
     old.prepare('INSERT INTO counters (key, counted) VALUES (?, ?)').run('k', 1);
     old.close();
     const store = createSqliteStore(path);
-    expect(await store.record('k', 'old', noDecision)).toEqual({ record: first, replayed: true, seq: 1 });
+    expect(await store.record('k', 'old', noDecision)).toEqual({ record: first, replayed: true, seq: 1, crossed: [] });
     expect((await store.record('k', 'new', step('new'))).record.ordinal).toBe(2);
     expect((await collect(store.records())).map((r) => r.requestId)).toEqual(['old', 'new']);
     await store.close();
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").pluck().all()).toEqual(['counters', 'decisions', 'sqlite_sequence']);
+      // Its own tables, plus the threshold outbox (issue 17) that files of every layout get on opening.
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").pluck().all()).toEqual(['counters', 'decisions', 'sqlite_sequence', 'threshold_events']);
       expect(db.prepare("SELECT record FROM decisions WHERE request_id = 'new'").pluck().get()).toBe('{"requestId":"new","ordinal":2,"feeUsd":"0.000000000001"}');
     } finally {
       db.close();

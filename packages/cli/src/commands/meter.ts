@@ -1,4 +1,4 @@
-import { type Bill, type Meter, type UsageRequest, compareInstants, createMeter } from '@byok-billing/core';
+import { type Bill, DEFAULT_THRESHOLD_NAMES, InvalidThresholdError, type Meter, type MeterStore, type UsageRequest, compareInstants, createMeter, parseThresholds } from '@byok-billing/core';
 import { DEFAULT_MAX_BATCH, SQLITE_DEFAULT_MAX_BATCH, StoreError, openStore, parseStoreSpec } from '@byok-billing/stores';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../exitCodes.js';
@@ -11,6 +11,7 @@ import { writeOutput } from '../output/writeOutput.js';
 import type { ProgramIO } from '../programIO.js';
 import { presentationOf, runReplay } from '../replay/runReplay.js';
 import { RunIds } from '../meter/runIds.js';
+import { type EventsFile, openEventsFile } from '../meter/eventsFile.js';
 
 export interface MeterCliOptions {
   /** `memory`, `sqlite:PATH` or `postgres:URL`. */
@@ -30,6 +31,10 @@ export interface MeterCliOptions {
   readonly out?: string;
   readonly details?: string;
   readonly chargedLog?: string;
+  /** Where the store's threshold events go (NDJSON, appended after the file's last seq). */
+  readonly events?: string;
+  /** `--thresholds`: comma-separated threshold names (default 50%,80%,100%,first-billable). */
+  readonly thresholds?: string;
 }
 
 /**
@@ -46,7 +51,16 @@ export interface MeterCliOptions {
  */
 export async function meterCommand(logs: readonly string[], options: MeterCliOptions, io: ProgramIO): Promise<Bill> {
   const batchSize = parseBatchSize(options.batchSize);
-  const store = storeErrorsAsUsage(() => openStore(parseStoreSpec(options.store), { maxBatch: batchSize, tablePrefix: options.tablePrefix }));
+  const thresholds = parseThresholdList(options.thresholds);
+  // Checked (and locked) before anything is recorded: a file that is not an events file stops the run first.
+  const eventsFile: EventsFile | undefined = options.events === undefined ? undefined : openEventsFile(options.events);
+  let store: MeterStore;
+  try {
+    store = storeErrorsAsUsage(() => openStore(parseStoreSpec(options.store), { maxBatch: batchSize, tablePrefix: options.tablePrefix }));
+  } catch (error) {
+    eventsFile?.release();
+    throw error;
+  }
   let meter: Meter | undefined;
   // Ids answered in this run: a second row with one of them is a duplicate in the summary.
   const seen = new RunIds();
@@ -57,7 +71,7 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
   try {
     const run = await runReplay(logs, { ...options, reorderWindow: '0', details: undefined }, io, {
       onPolicy(policy, accounts) {
-        meter = createMeter({ policy, accounts, store });
+        meter = createMeter({ policy, accounts, store, thresholds });
       },
       // Not an async function: one call per row, and a `.then` keeps less alive than an
       // `await`'s frame while thousands of rows wait for their transaction.
@@ -90,6 +104,9 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
     }
     if (options.details !== undefined) await writeStoredDecisions(meter!.records(), fileSink(options.details), options.details);
     if (options.chargedLog !== undefined) await writeChargedLog(meter!.records(), fileSink(options.chargedLog));
+    // Every event the store holds after the file's cursor: this run's, other processes', and
+    // those a crashed run stored but never delivered.
+    if (eventsFile !== undefined) await eventsFile.append(meter!.events(eventsFile.cursor));
     const format = options.format ?? (io.stdoutIsTTY && options.out === undefined ? 'table' : 'json');
     const notes = [
       `store: ${describeStore(options.store)}; ${storeSummary.decisions.toLocaleString('en-US')} decision(s) stored, ${storeSummary.recordedByThisRun.toLocaleString('en-US')} recorded by this run`,
@@ -102,10 +119,24 @@ export async function meterCommand(logs: readonly string[], options: MeterCliOpt
     throw asUsageError(error);
   } finally {
     // Closing waits for transactions in flight: everything answered is committed.
+    eventsFile?.release();
     await store.close().catch((error: unknown) => {
       if (!failed) throw asUsageError(error);
     });
   }
+}
+
+/** `--thresholds` as names, checked before anything is recorded. */
+function parseThresholdList(text: string | undefined): readonly string[] {
+  if (text === undefined) return DEFAULT_THRESHOLD_NAMES;
+  const names = text === '' || text === 'none' ? [] : text.split(',').map((name) => name.trim());
+  try {
+    parseThresholds(names);
+  } catch (error) {
+    if (error instanceof InvalidThresholdError) throw new UsageError(`--thresholds ${JSON.stringify(text)}: ${error.message}`);
+    throw error;
+  }
+  return names;
 }
 
 /** The batch size asked for; undefined (each store's own default) when none is. */
@@ -148,7 +179,7 @@ export function registerMeter(program: Command, io: ProgramIO): void {
     )
     .argument('<log...>', 'request log files (.csv, .csv.gz) or - for standard input')
     .option('--store <store>', 'where decisions are kept: memory, sqlite:PATH or postgres:URL', 'memory')
-    .option('--table-prefix <prefix>', 'prefix of the store\'s table names (counters, decisions), to keep several stores in one database')
+    .option('--table-prefix <prefix>', 'prefix of the store\'s table names (counters, decisions, threshold_events), to keep several stores in one database')
     .option(
       '--batch-size <n>',
       `most requests written per transaction (group commit); 1 commits each request alone (default: ${SQLITE_DEFAULT_MAX_BATCH} with SQLite, ${DEFAULT_MAX_BATCH} with PostgreSQL)`,
@@ -162,6 +193,14 @@ export function registerMeter(program: Command, io: ProgramIO): void {
     .option('--out <file>', 'write the bill to this file instead of standard output')
     .option('--details <file>', 'write every decision the store holds here, in store order (.csv, or .ndjson for JSON lines)')
     .option('--charged-log <file>', 'write the stored decisions as a request log with charged_usd (audit it with byok audit --per-request)')
+    .option(
+      '--events <file>',
+      'append the store\'s threshold events (50%, 80%, 100% of the allowance, first billable request) to this NDJSON file, each once: the file is its own cursor (events after its last seq are appended)',
+    )
+    .option(
+      '--thresholds <list>',
+      'thresholds this run records, comma-separated percentages of each scope-month\'s allowance and first-billable, or none (default: 50%,80%,100%,first-billable)',
+    )
     .option('-q, --quiet', 'no progress display and no warnings on standard error')
     .addHelpText(
       'after',
@@ -174,6 +213,8 @@ Examples:
   $ byok meter --store sqlite:meter.db --details decisions.ndjson --rejects rejects.csv requests.csv
   $ byok meter requests.csv                                    # in memory: arrival-order bill, nothing kept
   $ byok meter --store sqlite:meter.db --charged-log charged.csv late.csv && byok audit charged.csv --per-request
+  $ byok meter --store sqlite:meter.db --events events.ndjson requests.csv   # threshold events, once each
+  $ byok meter --store sqlite:meter.db --events events.ndjson --thresholds 90%,100% requests.csv
 
 Stores:
   memory           in this process only; nothing is kept
@@ -192,7 +233,16 @@ already stored keep their decisions. Without --rejects the first bad row stops t
 (exit code 2); rows read with it may already be recorded, and a re-run keeps them.
 The bill's lines cover every decision in the store; "input" accounts for this run's rows
 (rows = accepted + duplicates + rejected) and "store" gives the decisions the store holds
-and how many this run recorded.`,
+and how many this run recorded.
+
+Threshold events (--events FILE): one JSON object per line {seq, scope, period, threshold,
+requestId, instant, count, listUsd}, for each scope-month's 50%, 80% and 100% of its
+allowance and its first billable request, each reported once by the store whatever the
+retries, processes and re-runs. The file is its consumer's cursor: a run appends every
+stored event after the file's last seq (a torn last line left by a crash is cut off and
+written again whole). One file is one consumer: give each process its own file (a second
+run on a file in use is refused); each gets every event once. Idempotency key for e-mails
+and webhooks: scope + period + threshold.`,
     )
     .action(async (logs: string[], options: MeterCliOptions) => {
       await meterCommand(logs, options, io);

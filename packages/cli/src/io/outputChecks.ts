@@ -16,6 +16,7 @@ const FILE_OUTPUTS: Readonly<Record<string, string>> = {
   chargedLog: '--charged-log',
   html: '--html',
   planted: '--planted',
+  events: '--events',
 };
 /** Options that name a directory a command writes files into. */
 const DIRECTORY_OUTPUTS: Readonly<Record<string, string>> = { savePolicies: '--save-policies' };

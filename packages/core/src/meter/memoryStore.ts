@@ -1,6 +1,7 @@
 import { type DecisionRecord, type DecisionShape, shapeOf } from './decisionRecord.js';
 import type { FeeState } from '../ledger/decideRequest.js';
-import { type MeterStore, NO_FEES } from './meterStore.js';
+import { type MeterStore, NO_CROSSINGS, NO_FEES } from './meterStore.js';
+import type { ThresholdEvent } from './thresholds.js';
 
 /**
  * The default store: counters and decisions in memory. `record` runs synchronously
@@ -21,15 +22,36 @@ export function createMemoryStore(): MeterStore {
   const counters = new Map<string, number>();
   // Fee states only of the counters a pricing-language decision moved: shorthand keeps none.
   const feeStates = new Map<string, FeeState>();
+  // The threshold outbox: events in the order they were stored, and their keys.
+  const events: ThresholdEvent[] = [];
+  const eventKeys = new Set<string>();
   return {
     async record(counterKey, requestId, decide) {
       const found = decisions.find(requestId);
-      if (found >= 0) return { record: decisions.get(found), replayed: true, seq: found + 1 };
+      if (found >= 0) return { record: decisions.get(found), replayed: true, seq: found + 1, crossed: NO_CROSSINGS };
       const step = decide(counters.get(counterKey) ?? 0, feeStates.get(counterKey) ?? NO_FEES);
       counters.set(counterKey, step.counted);
       if (step.fees !== undefined) feeStates.set(counterKey, step.fees);
       decisions.add(requestId, step.record);
-      return { record: step.record, replayed: false, seq: decisions.size };
+      let crossed = NO_CROSSINGS;
+      if (step.crossings !== undefined && step.crossings.length > 0) {
+        const kept: ThresholdEvent[] = [];
+        for (const crossing of step.crossings) {
+          // One event per (scope, period, threshold), as the durable stores' unique index says.
+          const key = `${crossing.scope}\n${crossing.period}\n${crossing.threshold}`;
+          if (eventKeys.has(key)) continue;
+          eventKeys.add(key);
+          const event: ThresholdEvent = { seq: events.length + 1, ...crossing };
+          events.push(event);
+          kept.push(event);
+        }
+        if (kept.length > 0) crossed = kept;
+      }
+      return { record: step.record, replayed: false, seq: decisions.size, crossed };
+    },
+    async *events(afterSeq) {
+      // seq is the index + 1: start right after the cursor; events added meanwhile are read too.
+      for (let i = Math.max(0, Math.floor(afterSeq)); i < events.length; i++) yield events[i]!;
     },
     async *records() {
       // Bounded by the count at each step: records added while iterating are read too, in order.

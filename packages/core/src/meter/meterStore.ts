@@ -1,6 +1,7 @@
 import type { FeeState } from '../ledger/decideRequest.js';
 import type { DecisionRecord } from './decisionRecord.js';
 import type { UsageFilter, UsageTotals } from './usage.js';
+import type { ThresholdCrossing, ThresholdEvent } from './thresholds.js';
 
 /** The fields of a stored decision that its bill line is built from (`billFromRecords`). */
 export type BilledDecision = Pick<
@@ -18,10 +19,19 @@ export interface CounterStep {
    * writes nothing for it, so shorthand metering pays nothing for the pricing language.
    */
   readonly fees?: FeeState | undefined;
+  /**
+   * The thresholds the decision crosses (`crossingsOf`), as candidates: the store keeps
+   * each (scope, period, threshold) at most once, in the same transaction as the decision
+   * and the counter, and reports in `RecordOutcome.crossed` only those it kept now.
+   */
+  readonly crossings?: readonly ThresholdCrossing[] | undefined;
 }
 
 /** The fee state of a counter nothing has moved yet, and of every shorthand counter. */
 export const NO_FEES: FeeState = Object.freeze({ listUsdSoFar: 0n, feesSoFar: 0n });
+
+/** The `crossed` of an outcome that stored no threshold event (every replay, most decisions): one shared empty list. */
+export const NO_CROSSINGS: readonly ThresholdEvent[] = Object.freeze([]);
 
 /** How `record` decides: from the counter's count and fee state as the transaction reads them. */
 export type DecideStep = (counted: number, fees: FeeState) => CounterStep;
@@ -37,6 +47,12 @@ export interface RecordOutcome {
    * instead of a set of every id. Undefined when the store does not number decisions.
    */
   readonly seq?: number;
+  /**
+   * The threshold events this call stored (the step's crossings no earlier decision had
+   * already stored), with their outbox seq. Empty or absent on a replay: a retried request
+   * reports nothing new, whatever it crossed when it was first recorded.
+   */
+  readonly crossed?: readonly ThresholdEvent[];
 }
 
 /**
@@ -51,7 +67,9 @@ export interface MeterStore {
    * If `requestId` is already recorded, returns its stored record (`replayed`). Otherwise
    * reads the counter named `counterKey` (0 and `NO_FEES` when new), calls `decide` with
    * its count and fee state, and stores the record, the new count and (when the step gives
-   * one) the new fee state together. Fee amounts are kept exactly (bigint units).
+   * one) the new fee state together. Fee amounts are kept exactly (bigint units). The
+   * step's threshold crossings are kept in the same transaction, each (scope, period,
+   * threshold) at most once: a crossing already stored is dropped, not reported again.
    */
   record(counterKey: string, requestId: string, decide: DecideStep): Promise<RecordOutcome>;
   /** Every stored record, in the order they were recorded. */
@@ -68,5 +86,13 @@ export interface MeterStore {
    * engine in any order; without it a usage query sums `records()`.
    */
   usageTotals?(filter: UsageFilter): Promise<readonly UsageTotals[]>;
+  /**
+   * The outbox: every stored threshold event with `seq > afterSeq`, in seq order. A store
+   * numbers events in the order their transactions commit, so a consumer that remembers
+   * the last seq it handled (its cursor) and asks for those after it misses none and sees
+   * none twice, whatever other writers do meanwhile. Optional for stores made before
+   * threshold events; every store of this project has it.
+   */
+  events?(afterSeq: number): AsyncIterable<ThresholdEvent>;
   close(): Promise<void>;
 }

@@ -30,7 +30,7 @@ describe('memory store', () => {
             const again = await store.record('k', r.requestId, () => {
               throw new Error('a replay must not decide');
             });
-            expect(again).toEqual({ record: r, replayed: true, seq: i + 1 });
+            expect(again).toEqual({ record: r, replayed: true, seq: i + 1, crossed: [] });
           }
         },
       ),

@@ -38,7 +38,7 @@ export async function dropTables(url: string, prefix: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`DROP TABLE IF EXISTS ${prefix}decisions, ${prefix}counters`);
+    await client.query(`DROP TABLE IF EXISTS ${prefix}decisions, ${prefix}counters, ${prefix}threshold_events`);
   } finally {
     await client.end();
   }
