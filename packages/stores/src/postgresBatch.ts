@@ -6,6 +6,7 @@ import type { PostgresTables } from './postgresSchema.js';
 import type { PendingRecord } from './recordBatch.js';
 import { StoreError } from './storeError.js';
 import { decodeRecord, encodeRecord } from './storedRecord.js';
+import { sentAs } from './storedText.js';
 
 export type Settled = { readonly outcome: RecordOutcome } | { readonly error: unknown };
 
@@ -151,9 +152,16 @@ async function keepEvents(
   );
   const byCall = new Map<number, ThresholdEvent[]>();
   // RETURNING's order is not promised: events go back to their calls by key, in seq order.
+  // The returned key is the text as sent (a lone surrogate arrives as U+FFFD), and two
+  // candidates that only a lone surrogate told apart are one row: the first one inserted.
+  const bySentKey = new Map<string, { readonly crossing: ThresholdCrossing; readonly call: number }>();
+  for (const candidate of list) {
+    const key = sentAs(eventKey(candidate.crossing));
+    if (!bySentKey.has(key)) bySentKey.set(key, candidate);
+  }
   const rows = [...kept.rows].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
   for (const row of rows) {
-    const { crossing, call } = candidates.get(eventKey(row))!;
+    const { crossing, call } = bySentKey.get(eventKey(row))!;
     const event: ThresholdEvent = { seq: Number(row.seq), ...crossing };
     const events = byCall.get(call);
     if (events === undefined) byCall.set(call, [event]);

@@ -17,3 +17,11 @@ const native = typeof (String.prototype as Partial<WellFormed>).isWellFormed ===
 export function plainText(text: string): boolean {
   return native ? (text as unknown as WellFormed).isWellFormed() : !LONE_SURROGATE.test(text);
 }
+
+/**
+ * `text` as a UTF-8 encoder leaves it: each lone surrogate becomes U+FFFD, as node-postgres
+ * sends it, so what PostgreSQL returns for `text` compares equal to `sentAs(text)`.
+ */
+export function sentAs(text: string): string {
+  return plainText(text) ? text : Buffer.from(text, 'utf8').toString('utf8');
+}

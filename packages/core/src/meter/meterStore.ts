@@ -1,6 +1,6 @@
 import type { FeeState } from '../ledger/decideRequest.js';
 import type { DecisionRecord } from './decisionRecord.js';
-import type { UsageFilter, UsageTotals } from './usage.js';
+import type { UsageFilter, UsageTotals } from './usageTotals.js';
 import type { ThresholdCrossing, ThresholdEvent } from './thresholds.js';
 
 /** The fields of a stored decision that its bill line is built from (`billFromRecords`). */
