@@ -20,43 +20,32 @@ describe('README library example', () => {
   });
 });
 
-describe('README meter example (TypeScript)', () => {
-  const dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.readme-meter-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/**
+ * A TypeScript example of the README (the block `name`): strictly type-checked against the
+ * built packages' declarations, then run; it must print the README's `name:output` block.
+ */
+function describeTypeScriptExample(title: string, name: string): void {
+  describe(title, () => {
+    const dir = mkdtempSync(join(REPO_ROOT, `packages/cli/.readme-${name}-`));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('type-checks against the published declarations and prints the output the README shows', () => {
-    const source = join(dir, 'meter.ts');
-    writeFileSync(source, readmeBlock('meter'));
-    // Strict type check, resolving @byok-billing/* to the built packages' .d.ts files.
-    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', source], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    const js = ts.transpileModule(readmeBlock('meter'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    const file = join(dir, 'meter.mjs');
-    writeFileSync(file, js);
-    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
-    expect(output).toBe(readmeBlock('meter:output'));
-  }, 120_000);
-});
+    it('type-checks against the published declarations and prints the output the README shows', () => {
+      const source = join(dir, `${name}.ts`);
+      writeFileSync(source, readmeBlock(name));
+      // Strict type check, resolving @byok-billing/* to the built packages' .d.ts files.
+      const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+      execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', source], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      const js = ts.transpileModule(readmeBlock(name), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+      const file = join(dir, `${name}.mjs`);
+      writeFileSync(file, js);
+      const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+      expect(output).toBe(readmeBlock(`${name}:output`));
+    }, 120_000);
+  });
+}
 
-describe('README threshold events example (TypeScript)', () => {
-  const dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.readme-thresholds-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('type-checks against the published declarations and prints the output the README shows', () => {
-    const source = join(dir, 'thresholds.ts');
-    writeFileSync(source, readmeBlock('thresholds'));
-    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', source], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    const js = ts.transpileModule(readmeBlock('thresholds'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    const file = join(dir, 'thresholds.mjs');
-    writeFileSync(file, js);
-    const output = execFileSync(process.execPath, [file], { encoding: 'utf8' });
-    expect(output).toBe(readmeBlock('thresholds:output'));
-  }, 120_000);
-});
+describeTypeScriptExample('README meter example (TypeScript)', 'meter');
+describeTypeScriptExample('README threshold events example (TypeScript)', 'thresholds');
