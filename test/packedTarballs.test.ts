@@ -27,7 +27,9 @@ describe('packed tarballs in an empty project', () => {
       cwd: project,
       stdio: 'pipe',
     });
-  }, 300_000); // npm builds better-sqlite3's native addon from source where no prebuilt binary can be fetched
+    // npm builds better-sqlite3's native addon from source where no prebuilt binary can be
+    // fetched: minutes on a quiet 2-core machine, and it timed out at 300 s beside a busy suite.
+  }, 600_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
