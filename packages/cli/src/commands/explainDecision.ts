@@ -1,4 +1,4 @@
-import { type Accounts, type Decision, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest } from '@byok-billing/core';
+import { type Accounts, type Decision, FEE_SCALE, MAX_MONEY_FRACTION_DIGITS, Money, type Policy, decideRequest } from '@byok-billing/core';
 import { CHARGE_CODE, type CompactOutcome, placeRequest } from '@byok-billing/core/internal';
 import { parseQuotedRecord } from '../io/csvRecords.js';
 import { rowToRequest } from '../io/rowToRequest.js';
@@ -12,9 +12,6 @@ export function costOf(d: FastDecided): Money {
   return new Money(cost === cost ? BigInt(cost) : d.batch.side.get(d.row)!.costBig!, MAX_MONEY_FRACTION_DIGITS);
 }
 
-/** Fees of pricing-language lines, as the compact ledger gives them: units of 10^-24 $. */
-const TIERED_FEE_SCALE = 24;
-
 /**
  * A decided request's fee, exact: a pricing-language line's is the ledger's tiered fee; a
  * shorthand line's, its cost × the version's rate; 0 unless its charge kind is `fee`.
@@ -22,7 +19,7 @@ const TIERED_FEE_SCALE = 24;
 export function feeOf(d: FastDecided, cost: Money = costOf(d)): Money {
   const { outcome } = d;
   if (outcome.chargeKind !== CHARGE_CODE.fee) return Money.ZERO;
-  return outcome.tieredFee !== undefined ? new Money(outcome.tieredFee, TIERED_FEE_SCALE).normalize() : cost.multiply(outcome.terms.version.parameters.feeRate);
+  return outcome.tieredFee !== undefined ? new Money(outcome.tieredFee, FEE_SCALE).normalize() : cost.multiply(outcome.terms.version.parameters.feeRate);
 }
 
 /**

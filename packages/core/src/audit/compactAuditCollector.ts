@@ -2,6 +2,7 @@ import type { Bill } from '../ledger/billLine.js';
 import type { CompactLines, CompactOutcome } from '../ledger/compactLedger.js';
 import type { DecisionTerms } from '../kernel/decisionTerms.js';
 import { ABSENT, CHARGE_FEE, CHARGE_LIST, ROUTE_BYOK, ROUTE_PLATFORM } from '../kernel/codes.js';
+import { FEE_SCALE } from '../ledger/lineAccumulator.js';
 import { Money } from '../money/money.js';
 import { ROUNDING_MODES, roundMoney } from '../money/rounding/roundMoney.js';
 import { halfEven } from '../money/rounding/halfEven.js';
@@ -15,8 +16,6 @@ import { type MoneyMatchOptions, moneyMatches } from './moneyMatch.js';
 
 /** Amounts of the fast replay are integer counts of 10^-12 dollars. */
 const PICO_SCALE = 12;
-/** Fees of pricing-language lines are integer counts of 10^-24 dollars (`CompactOutcome.tieredFee`). */
-const TIERED_FEE_SCALE = 24;
 
 /** One decided request as the fast replay has it: its outcome and its amounts as units. */
 export interface CompactAuditRequest {
@@ -217,7 +216,7 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       // A pricing-language line's fee is the ledger's (10^-24 $); a shorthand line's, cost × rate.
       const tiered = outcome.tieredFee !== undefined;
       const rate = terms.version.parameters.feeRate;
-      const feeScale = tiered ? TIERED_FEE_SCALE : PICO_SCALE + rate.scale;
+      const feeScale = tiered ? FEE_SCALE : PICO_SCALE + rate.scale;
       let fee = 0n;
       if (outcome.chargeKind === CHARGE_FEE) {
         fee = tiered ? outcome.tieredFee! : units(r.cost, r.costBig) * rate.units;
@@ -249,7 +248,7 @@ export function createCompactAuditCollector(options: CompactAuditOptions): Compa
       if (perUser.chargeKind !== CHARGE_FEE) return;
       const s = sumsOf(main);
       if (perUser.tieredFee !== undefined) {
-        s.feePerUser = s.feePerUser.add(new Money(perUser.tieredFee, TIERED_FEE_SCALE));
+        s.feePerUser = s.feePerUser.add(new Money(perUser.tieredFee, FEE_SCALE));
         return;
       }
       const rate = perUser.terms.version.parameters.feeRate;

@@ -2,15 +2,14 @@ import { InvalidMoneyError } from '../errors.js';
 import { compareUtf8 } from '../ledger/compareUtf8.js';
 import type { AllowanceStatus } from '../ledger/decision.js';
 import type { Money } from '../money/money.js';
+// Costs are summed in units of 10^-12 dollars and fees of 10^-24 (the ledgers' scales): exact, and no fraction per record.
+import { COST_SCALE, FEE_SCALE } from '../ledger/lineAccumulator.js';
 import { parseDecimal } from '../money/parseDecimal.js';
 import type { Instant } from '../time/instant.js';
 import { type HourSlot, slotIndexOf } from './hourProfile.js';
 import type { ScopeMonthSoFar } from './projectScope.js';
 import { Ratio } from './ratio.js';
 
-/** Costs are summed in units of 10^-12 dollars and fees of 10^-24 (the ledgers' scales): exact, and no fraction per record. */
-const COST_DIGITS = 12;
-const FEE_DIGITS = 24;
 
 /**
  * What the forecast reads of a decision: a stored `DecisionRecord`'s fields, with the instant
@@ -46,11 +45,11 @@ export class ScopeMonthCollector {
 
   /** One decision of the scope-month at `ns` (nanoseconds, ≤ as-of). */
   add(d: ForecastDecision, ns: bigint): void {
-    this.feeUnits += unitsOf(d.feeUsd, FEE_DIGITS);
+    this.feeUnits += unitsOf(d.feeUsd, FEE_SCALE);
     if (!d.counted) return;
     this.count++;
     this.slotCounts[slotIndexOf(this.slots, ns)]!++;
-    this.costUnits += unitsOf(d.costUsd, COST_DIGITS);
+    this.costUnits += unitsOf(d.costUsd, COST_SCALE);
     if (d.status === 'billable') {
       const c = this.crossing;
       // Allowance order (POLICY.md D1): by instant, then request_id in UTF-8 byte order.
@@ -65,8 +64,8 @@ export class ScopeMonthCollector {
     return {
       slotCounts: this.slotCounts,
       count: this.count,
-      listUsd: new Ratio(this.costUnits, 10n ** BigInt(COST_DIGITS)),
-      feesUsd: new Ratio(this.feeUnits, 10n ** BigInt(FEE_DIGITS)),
+      listUsd: new Ratio(this.costUnits, 10n ** BigInt(COST_SCALE)),
+      feesUsd: new Ratio(this.feeUnits, 10n ** BigInt(FEE_SCALE)),
       crossing: c === undefined ? undefined : { requestId: c.requestId, instant: c.instant },
     };
   }

@@ -1,6 +1,7 @@
 import { Money, pow10 } from '../money/money.js';
 import type { Rate } from '../money/rate.js';
 import type { BillLine } from './billLine.js';
+import { COST_SCALE, FEE_SCALE } from './lineAccumulator.js';
 import type { LineColumns } from './lineColumns.js';
 
 /**
@@ -109,8 +110,8 @@ export function billLineOf(
   };
 }
 
-/** 10^12: costs (10^-12 $) to fees' scale (10^-24 $). */
-const COST_TO_FEE = 10n ** 12n;
+/** Costs (10^-12 $) to fees' scale (10^-24 $). */
+const COST_TO_FEE = pow10(FEE_SCALE - COST_SCALE);
 
 /**
  * A bill line whose fee is the exact sum of its requests' fees (`feeUnits`, 10^-24 $): a
@@ -124,10 +125,10 @@ export function tieredBillLineOf(scope: string, period: string, counts: LineCoun
     freeRequests: counts.freeRequests,
     billableRequests: counts.byokRequests - counts.freeRequests,
     byokCostUsd,
-    feeUsd: new Money(feeUnits, 24).normalize(),
+    feeUsd: new Money(feeUnits, FEE_SCALE).normalize(),
     platformRequests: counts.platformRequests,
     platformCostUsd,
     failedRequests: counts.failedRequests,
-    totalUsd: new Money(feeUnits + BigInt(listCharge) * COST_TO_FEE, 24).normalize(),
+    totalUsd: new Money(feeUnits + BigInt(listCharge) * COST_TO_FEE, FEE_SCALE).normalize(),
   };
 }
