@@ -76,8 +76,8 @@ function allowanceOrderSql(source: string, carried: readonly string[], runningSu
 }
 
 /** The canonical money text of a sum given by its pieces' sums. */
-function sumText(pieceSums: readonly string[], scale: number): string {
-  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums), scale));
+function sumText(pieceSums: readonly string[], scale: number, prefix: string): string {
+  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums, prefix), scale, `${prefix}_digits`));
 }
 
 /**
@@ -181,7 +181,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const failover = each((v) => `if(${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')} <> '', ${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')}, ${q(v.parameters.defaultFailoverMode)})`);
   const routing = each((_, i) => `if(key_result <> '', ${tables.keyedCase(i, '      ')},\n      ${tables.recordedCase(i, '      ')})`);
   const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
-  const cost = piecesSql('cost_usd', 'cost_digits');
+  const cost = piecesSql('cost_usd', COST_SCALE, 'cost_digits');
   const routedRows = `SELECT request_id, instant, toString(cost_usd) AS cost_text,
       CAST(if(problem = '', '0', problem) AS Int32) + ${versionSql} AS version_index,
       ${each((v) => (v.parameters.scopeMode === 'org' ? orgScope : `concat('user:', user_id)`))} AS scope,${ownerJoined ? `\n      ${orgScope} AS key_owner,` : ''}
@@ -212,7 +212,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const termColumns = tiered
     ? `${acct.freeRequests('acct_index')} AS acct_free_requests, ${acct.freeUsd('acct_index')} AS acct_free_usd, ${acct.feeRate('acct_index')} AS acct_fee_rate, ${acct.feeCap('acct_index')} AS acct_fee_cap,`
     : `${acct.freeRequests('acct_index')} AS acct_free_requests,`;
-  const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`)), COST_SCALE)} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
+  const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`), 'list'), COST_SCALE, 'list_to_digits')} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
   const chargedRows = `SELECT scope, period, instant, request_id, version_index, cost_text, CAST(cost_text AS ${costType}) AS cost_usd,
       ${acct.indexOf('scope')} AS acct_index, ${termColumns}
       ${allowance} AS allowance, ${listTo}
@@ -225,7 +225,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   // 6. The cap (when a version or account has one): fees accumulate in allowance order; what passes the cap is not paid.
   let pricedRows = chargedRows;
   if (capped) {
-    const uncapped = piecesSql('uncapped_fee', 'uncapped_digits');
+    const uncapped = piecesSql('uncapped_fee', feeScale, 'uncapped_digits');
     const withPieces = `SELECT *, ${uncapped.digits} AS uncapped_digits, ${uncapped.pieces.map((p, k) => `${p} AS uncapped_p${k}`).join(', ')} FROM (${chargedRows})`;
     const feesRunning = Array.from({ length: PIECES }, (_, k) => ({ name: `fees_s${k}`, value: `{uncapped_p${k}}` }));
     const ordered = allowanceOrderSql(
@@ -236,7 +236,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     const least = (a: string, b: string) => `if(${a} < ${b}, ${a}, ${b})`;
     pricedRows = `SELECT scope, period, route, within_allowance, is_list, CAST(cost_text AS ${costType}) AS cost_usd,
         CAST(${digitsToDecimalTextSql('uncapped_digits', feeScale)} AS ${feeType}) AS uncapped_fee,
-        CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name)), feeScale)} AS ${feeType}) AS fees_to,
+        CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name), 'fees'), feeScale, 'fees_to_digits')} AS ${feeType}) AS fees_to,
         ${acct.indexOf('scope')} AS acct_index, ${acct.feeCap('acct_index')} AS acct_fee_cap,
         ${each((v) => (v.feeTerms.capUsd === undefined ? 'acct_fee_cap' : capSql(v, feeScale, 'clickhouse')))} AS fee_cap,
         ifNull(fee_cap, CAST(0 AS ${feeType})) AS cap_value,
@@ -252,13 +252,13 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     { name: 'total_usd', scale: feeScale, amount: `CAST(fee + CAST(if(is_list, cost_usd, CAST(0 AS ${costType})) AS ${feeType}) AS ${feeType})` },
   ];
   const pieceColumns = moneyColumns.flatMap((m) => {
-    const p = piecesSql(m.amount, `${m.name}_digits`);
+    const p = piecesSql(m.amount, m.scale, `${m.name}_digits`);
     return [`${p.digits} AS ${m.name}_digits`, ...p.pieces.map((piece, k) => `${piece} AS ${m.name}_p${k}`)];
   });
   const money = options.money ?? 'text';
   const moneyOut = (m: (typeof moneyColumns)[number]) => {
     const sums = Array.from({ length: PIECES }, (_, k) => `sum(${m.name}_p${k})`);
-    const exact = sumText(sums, m.scale);
+    const exact = sumText(sums, m.scale, `${m.name}_sum`);
     return money === 'text' ? exact : `CAST(${exact} AS DECIMAL(38,${m.scale}))`;
   };
   return `SELECT scope, period,

@@ -16,45 +16,55 @@ const PIECE = `1${'0'.repeat(PIECE_DIGITS)}`;
 
 /**
  * The `PIECES` UInt64 pieces of a non-negative Decimal expression of scale `scale`, least
- * significant first: its digits without the point (`toString` writes every fractional
- * digit), read 9 at a time from the right.
+ * significant first, read 9 digits at a time from the right of its digits without the
+ * point. The digits are written to exactly `scale` fractional digits whatever `toString`
+ * gives: ClickHouse 18.16 writes every fractional digit, later versions drop trailing zeros
+ * (`output_format_decimal_trailing_zeros`). `digitsAlias` names the digits (and, suffixed,
+ * the steps to them): unique within the SELECT.
  */
-export function piecesSql(amount: string, digitsAlias: string): { readonly digits: string; readonly pieces: readonly string[] } {
+export function piecesSql(amount: string, scale: number, digitsAlias: string): { readonly digits: string; readonly pieces: readonly string[] } {
   // assumeNotNull: an amount computed from Nullable account terms is typed Nullable but never NULL.
-  const digits = `replaceOne(toString(assumeNotNull(${amount})), '.', '')`;
+  const text = `(toString(assumeNotNull(${amount})) AS ${digitsAlias}_text)`;
+  const point = `(position(${text}, '.') AS ${digitsAlias}_point)`;
+  const whole = `if(${point} = 0, ${digitsAlias}_text, substring(${digitsAlias}_text, 1, ${digitsAlias}_point - 1))`;
+  const fraction = `if(${digitsAlias}_point = 0, '', substring(${digitsAlias}_text, ${digitsAlias}_point + 1))`;
+  const digits = scale === 0 ? whole : `concat(${whole}, substring(concat(${fraction}, '${'0'.repeat(scale)}'), 1, ${scale}))`;
   const padded = `concat('${PAD}', ${digitsAlias})`;
   const pieces = Array.from({ length: PIECES }, (_, k) => `toUInt64(substring(${padded}, length(${digitsAlias}) + ${PAD.length - PIECE_DIGITS * (k + 1) + 1}, ${PIECE_DIGITS}))`);
   return { digits, pieces };
 }
 
 /**
- * The decimal text (at scale `scale`, every fractional digit written, leading zeros kept)
- * of a sum given as the sums of its pieces (UInt64 expressions, least significant first):
- * carries are propagated piece by piece, the highest piece keeps what is left.
+ * The digits (leading zeros kept, no point) of a sum given as the sums of its pieces (UInt64
+ * expressions, least significant first): carries are propagated piece by piece, the highest
+ * piece keeps what is left. Each step is named inline (`<prefix>_v<k>`, `<prefix>_t<k>`) and
+ * referred to by name after, so the text grows linearly with the pieces, not exponentially;
+ * `prefix` must be unique within the SELECT.
  */
-export function piecesToDigitsSql(pieceSums: readonly string[]): string {
+export function piecesToDigitsSql(pieceSums: readonly string[], prefix: string): string {
   const parts: string[] = [];
-  let carry = '0';
   pieceSums.forEach((sum, k) => {
-    const value = carry === '0' ? `(${sum})` : `(${sum} + ${carry})`;
+    const value = k === 0 ? `(${sum})` : `(${sum} + intDiv(${prefix}_v${k - 1}, ${PIECE}))`;
+    const named = `(${value} AS ${prefix}_v${k})`;
     if (k === pieceSums.length - 1) {
-      parts.unshift(`toString(${value})`);
+      parts.unshift(`toString(${named})`);
     } else {
-      parts.unshift(lpad9(`(${value} % ${PIECE})`));
-      carry = `intDiv(${value}, ${PIECE})`;
+      const digits = `(toString(${named} % ${PIECE}) AS ${prefix}_t${k})`;
+      parts.unshift(`substring(concat('${'0'.repeat(PIECE_DIGITS)}', ${digits}), length(${prefix}_t${k}) + 1, ${PIECE_DIGITS})`);
     }
   });
   return `concat(${parts.join(', ')})`;
 }
 
-function lpad9(value: string): string {
-  return `substring(concat('${'0'.repeat(PIECE_DIGITS)}', toString(${value})), length(toString(${value})) + 1, ${PIECE_DIGITS})`;
-}
-
-/** Digits (no point, leading zeros allowed, at least `scale` + 1 of them) as the decimal text at `scale`. */
-export function digitsToDecimalTextSql(digits: string, scale: number): string {
+/**
+ * Digits (no point, leading zeros allowed, at least `scale` + 1 of them) as the decimal text
+ * at `scale`. With `alias`, the digits expression is written once, named, and read by name.
+ */
+export function digitsToDecimalTextSql(digits: string, scale: number, alias?: string): string {
   if (scale === 0) return digits;
-  return `concat(substring(${digits}, 1, length(${digits}) - ${scale}), '.', substring(${digits}, length(${digits}) - ${scale - 1}, ${scale}))`;
+  const first = alias === undefined ? digits : `(${digits} AS ${alias})`;
+  const again = alias ?? digits;
+  return `concat(substring(${first}, 1, length(${again}) - ${scale}), '.', substring(${again}, length(${again}) - ${scale - 1}, ${scale}))`;
 }
 
 /**
