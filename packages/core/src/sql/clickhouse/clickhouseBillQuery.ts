@@ -12,7 +12,7 @@ import { sqlString } from '../sqlLiteral.js';
 import { capSql, uncountedFeeSql } from '../tieredFeeCtes.js';
 import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from '../tieredFeeSql.js';
 import { ClickhouseAccountsSql } from './clickhouseAccountsSql.js';
-import { canonicalDecimalTextSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
+import { canonicalDecimalTextSql, decimalDigitsSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
 
 /*
  * The bill query for ClickHouse (from 18.16 on). The engine has no window functions and no
@@ -155,7 +155,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
       ifNull(toInt64(${clickhouseIdentifier('timestamp')}), toInt64(0)) AS l_instant,
       ifNull(${clickhouseIdentifier('user_id')}, '') AS l_user_id,
       ${text('org_id')} AS l_org_id,
-      CAST(ifNull(toString(${clickhouseIdentifier('cost_usd')}), '0') AS ${costType}) AS l_cost_usd,
+      ifNull(CAST(${clickhouseIdentifier('cost_usd')} AS Nullable(Decimal(38, ${COST_SCALE}))), CAST(0 AS ${costType})) AS l_cost_usd,
       ${text('key_result')} AS l_key_result,
       if(${text('platform_result')} = '', 'ok', ${text('platform_result')}) AS l_platform_result,
       ${text('route')} AS l_recorded_route,${factColumns.map((c) => `\n      ${text(c as OptionalRequestColumn)} AS l_${c},`).join('')}
@@ -182,7 +182,8 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const routing = each((_, i) => `if(key_result <> '', ${tables.keyedCase(i, '      ')},\n      ${tables.recordedCase(i, '      ')})`);
   const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
   const cost = piecesSql('cost_usd', COST_SCALE, 'cost_digits');
-  const routedRows = `SELECT request_id, instant, toString(cost_usd) AS cost_text,
+  // The cost rides through the arrays as text (groupArray over a Decimal128 crashed 18.16), written exactly.
+  const routedRows = `SELECT request_id, instant, ${digitsToDecimalTextSql(decimalDigitsSql('cost_usd', COST_SCALE, 'cost_text_digits'), COST_SCALE, 'cost_text_all')} AS cost_text,
       CAST(if(problem = '', '0', problem) AS Int32) + ${versionSql} AS version_index,
       ${each((v) => (v.parameters.scopeMode === 'org' ? orgScope : `concat('user:', user_id)`))} AS scope,${ownerJoined ? `\n      ${orgScope} AS key_owner,` : ''}
       ${each((v) => periodSql(v.calendar.resetTimeZone, 'clickhouse'))} AS period,

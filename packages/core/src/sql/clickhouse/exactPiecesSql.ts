@@ -11,24 +11,43 @@
 const PIECE_DIGITS = 9;
 /** Pieces per amount: a Decimal128 has at most 38 digits. */
 export const PIECES = Math.ceil(38 / PIECE_DIGITS);
+// Digits of an amount: at most 38, plus a high part's leading zero.
 const PAD = '0'.repeat(PIECES * PIECE_DIGITS);
 const PIECE = `1${'0'.repeat(PIECE_DIGITS)}`;
 
+/** Whole dollars split at 10^18: below it `toString` of a Decimal128 is right in every version. */
+const SPLIT = `CAST('1${'0'.repeat(18)}' AS Decimal(38,0))`;
+
+/**
+ * The digits of a non-negative Decimal expression of scale `scale`, without the point:
+ * exactly `scale` fractional digits, leading zeros allowed.
+ *
+ * Not `toString` of the amount: ClickHouse 18.16 writes the integer part of a Decimal128
+ * past 21 digits with NUL bytes in it, and later versions drop trailing fractional zeros.
+ * So the amount is split exactly (Decimal division truncates, multiplication and
+ * subtraction are exact) into whole units of 10^18 dollars, written as an integer, and a
+ * rest below 10^18 dollars, whose text is read to `scale` fractional digits whatever its
+ * form. `alias` names the steps (suffixed): unique within the SELECT.
+ */
+export function decimalDigitsSql(amount: string, scale: number, alias: string): string {
+  const high = `(CAST(assumeNotNull(${amount}) / ${SPLIT} AS Decimal(38,0)) AS ${alias}_high)`;
+  const rest = `(toString(assumeNotNull(${amount}) - ${high} * ${SPLIT}) AS ${alias}_rest)`;
+  const point = `(position(${rest}, '.') AS ${alias}_point)`;
+  const whole = `if(${point} = 0, ${alias}_rest, substring(${alias}_rest, 1, ${alias}_point - 1))`;
+  const fraction = `if(${alias}_point = 0, '', substring(${alias}_rest, ${alias}_point + 1))`;
+  // The rest's whole dollars padded to 18 digits, after the high part's.
+  const restWhole = `substring(concat('${'0'.repeat(18)}', (${whole} AS ${alias}_whole)), length(${alias}_whole) + 1, 18)`;
+  const restFraction = scale === 0 ? `''` : `substring(concat(${fraction}, '${'0'.repeat(scale)}'), 1, ${scale})`;
+  return `concat(toString(${alias}_high), ${restWhole}, ${restFraction})`;
+}
+
 /**
  * The `PIECES` UInt64 pieces of a non-negative Decimal expression of scale `scale`, least
- * significant first, read 9 digits at a time from the right of its digits without the
- * point. The digits are written to exactly `scale` fractional digits whatever `toString`
- * gives: ClickHouse 18.16 writes every fractional digit, later versions drop trailing zeros
- * (`output_format_decimal_trailing_zeros`). `digitsAlias` names the digits (and, suffixed,
- * the steps to them): unique within the SELECT.
+ * significant first, read 9 digits at a time from the right of its digits
+ * (`decimalDigitsSql`), which the SELECT must name `digitsAlias`.
  */
 export function piecesSql(amount: string, scale: number, digitsAlias: string): { readonly digits: string; readonly pieces: readonly string[] } {
-  // assumeNotNull: an amount computed from Nullable account terms is typed Nullable but never NULL.
-  const text = `(toString(assumeNotNull(${amount})) AS ${digitsAlias}_text)`;
-  const point = `(position(${text}, '.') AS ${digitsAlias}_point)`;
-  const whole = `if(${point} = 0, ${digitsAlias}_text, substring(${digitsAlias}_text, 1, ${digitsAlias}_point - 1))`;
-  const fraction = `if(${digitsAlias}_point = 0, '', substring(${digitsAlias}_text, ${digitsAlias}_point + 1))`;
-  const digits = scale === 0 ? whole : `concat(${whole}, substring(concat(${fraction}, '${'0'.repeat(scale)}'), 1, ${scale}))`;
+  const digits = decimalDigitsSql(amount, scale, digitsAlias);
   const padded = `concat('${PAD}', ${digitsAlias})`;
   const pieces = Array.from({ length: PIECES }, (_, k) => `toUInt64(substring(${padded}, length(${digitsAlias}) + ${PAD.length - PIECE_DIGITS * (k + 1) + 1}, ${PIECE_DIGITS}))`);
   return { digits, pieces };
