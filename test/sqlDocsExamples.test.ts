@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byok } from './support/runByok.js';
 import { DuckDbEngine, describePostgres } from './support/sqlEngines.js';
+import { describeClickhouse } from './support/clickhouseShards.js';
 
 /*
  * docs/sql.md's examples, run as written: the `byok sql` command lines, the SQL that
@@ -95,5 +96,39 @@ describePostgres('the PostgreSQL example', (url) => {
     const input = m![2]!.replace('\\i bill.sql', `\\i ${out}`);
     const stdout = execFileSync('psql', [url, ...m![1]!.split(' ')], { input, encoding: 'utf8' });
     expect(stdout.trimEnd()).toBe(example('sql-duckdb-output'));
+  });
+});
+
+describeClickhouse('the ClickHouse example', (urls) => {
+  it('the staging table, the view and the compiled query print the same bill, tab-separated', async () => {
+    // The example's names, in a database of its own.
+    const database = `byok_docs_${process.pid}_${Date.now().toString(36)}`;
+    const url = urls[0]!;
+    const run = async (sql: string, body?: string) => {
+      // A statement with data: the statement in the URL, the data as the body; else the statement as the body.
+      const response =
+        body === undefined
+          ? await fetch(`${url}/?database=${database}`, { method: 'POST', body: sql })
+          : await fetch(`${url}/?database=${database}&query=${encodeURIComponent(sql)}`, { method: 'POST', body });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${response.status} ${text} (${sql.slice(0, 80)})`);
+      return text;
+    };
+    await fetch(`${url}/`, { method: 'POST', body: `CREATE DATABASE ${database}` });
+    try {
+      await run(example('sql-clickhouse-stage'));
+      // `clickhouse-client --query 'INSERT …' < requests.csv`: the same statement, the file as its data.
+      await run('INSERT INTO requests_csv FORMAT CSVWithNames', readFileSync('scenarios/05-failover-modes/requests.csv', 'utf8'));
+      await run(example('sql-clickhouse-load'));
+      const out = join(dir, 'clickhouse-bill.sql');
+      const compiled = await byok(byokArgs(example('sql-clickhouse-compile'), out));
+      expect(compiled.code).toBe(0);
+      // `--multiquery < bill.sql`: the script, its closing semicolon ending the one statement.
+      const script = readFileSync(out, 'utf8').trimEnd().replace(/;$/u, '');
+      expect((await run(`${script}\nFORMAT TSVWithNames`)).trimEnd()).toBe(example('sql-clickhouse-output'));
+      expect(example('sql-clickhouse-output').replaceAll('\t', ',')).toBe(billCsv);
+    } finally {
+      await fetch(`${url}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${database}` });
+    }
   });
 });
