@@ -44,13 +44,17 @@ describe('the clickhouse query', () => {
   const policies = [defaultPolicy(), scenarioPolicy('19-allowance-in-dollars'), scenarioPolicy('21-contract-terms-and-cap')];
 
   // catches: a construct ClickHouse 18.16 lacks (window functions, CTEs, VALUES, TRUE/FALSE), or a sum() over a Decimal, which wraps past 38 digits.
-  it('uses no window function, CTE, VALUES or boolean literal, and sums only integer pieces', () => {
+  it('uses no window function, CTE, VALUES or boolean literal, and guards every sum', () => {
     for (const policy of policies) {
       const sql = compileBillQuery(policy, parseAccounts([{ scope: 'org:a', failover_mode: 'strict', free_requests: '3' }]), { dialect: 'clickhouse' });
       expect(sql).not.toMatch(/\bOVER\s*\(|^\s*WITH\b|\bVALUES\b|\bTRUE\b|\bFALSE\b/mu);
       expect(sql).toMatch(/groupArray\(tuple\(instant, request_id/u);
       expect(sql).toContain('ARRAY JOIN sorted_rows AS row');
-      for (const sum of sql.matchAll(/\bsum\(([^)]*)\)/gu)) expect(sum[1]).toMatch(/^\w+_p\d$/u);
+      // Every sum() of an amount has its guard: the largest amount, checked against the row count.
+      const sums = [...sql.matchAll(/\bsum\((\w+)\)/gu)].map((m) => m[1]!);
+      expect(sums).toHaveLength(4);
+      for (const name of sums) expect(sql).toContain(`max(${name}) AS ${name.replace(/_amount$/u, '_max')}`);
+      expect(sql).toContain('could pass 38 digits');
     }
   });
 });
@@ -61,18 +65,22 @@ function request(id: string, cost: string): UsageRequest {
 }
 
 describeClickhouse('the clickhouse query on the cluster', (urls) => {
-  // catches: sum() over Decimal128, which wraps silently past 38 digits; a carry lost between pieces.
-  it('sums past 38 digits exactly (they are summed in pieces), where a DECIMAL(38) would wrap', async () => {
-    // 31 costs of 25 integer digits: the line's cost has 39 digits, its fee (scale 14) 40.
-    const costs = Array.from({ length: 31 }, (_, i) => `${9_999_999_999_999_999_999_999_999n - BigInt(i)}.999999999999`);
+  // catches: sum() over Decimal128, which wraps silently past 38 digits, let through; 18.16's toString of a Decimal128 past 21 integer digits (NUL bytes) in the output.
+  it('writes sums past 21 integer digits exactly, and refuses a line whose sums could pass 38 digits instead of wrapping', async () => {
     const policy = defaultPolicy();
-    const expected = billLinesAsSql(billRequests(costs.map((c, i) => request(`r${i}`, c)), { policy }).bill);
-    expect(String(expected[0]!.byok_cost_usd).replace('.', '').length).toBeGreaterThan(38);
-    const rows = costs.map((cost, i) => ({ request_id: `r${i}`, timestamp: epochNanos({ epochMs: Date.UTC(2025, 8, 10), nanos: 0 }), user_id: 'u', org_id: 'whale', cost_usd: cost, key_result: 'ok', platform_result: 'ok', route: undefined, scope: 'org:whale' }));
-    const lines = await billShardedByScope(urls, clickhouseColumns(), rows, (table) => compileBillQuery(policy, undefined, { dialect: 'clickhouse', relation: table }));
-    expect(normaliseSqlRows(lines)).toEqual(expected);
-    // As DECIMAL the line cannot be held: the query fails rather than return a wrapped sum.
-    await expect(billShardedByScope(urls, clickhouseColumns(), rows, (table) => compileBillQuery(policy, undefined, { dialect: 'clickhouse', relation: table, money: 'decimal' }))).rejects.toThrow(/digits|overflow/iu);
+    const rowsOf = (costs: readonly string[]) =>
+      costs.map((cost, i) => ({ request_id: `r${i}`, timestamp: epochNanos({ epochMs: Date.UTC(2025, 8, 10), nanos: 0 }), user_id: 'u', org_id: 'whale', cost_usd: cost, key_result: 'ok', platform_result: 'ok', route: undefined, scope: 'org:whale' }));
+    const bill = (costs: readonly string[], money: 'text' | 'decimal' = 'text') =>
+      billShardedByScope(urls, clickhouseColumns(), rowsOf(costs), (table) => compileBillQuery(policy, undefined, { dialect: 'clickhouse', relation: table, money }));
+    // 31 costs of 21 integer digits: the line's cost has 23 integer digits.
+    const large = Array.from({ length: 31 }, (_, i) => `${999_999_999_999_999_999_999n - BigInt(i)}.999999999999`);
+    const expected = billLinesAsSql(billRequests(large.map((c, i) => request(`r${i}`, c)), { policy }).bill);
+    expect(String(expected[0]!.byok_cost_usd).split('.')[0]!.length).toBe(23);
+    expect(normaliseSqlRows(await bill(large))).toEqual(expected);
+    // 31 costs of 25 integer digits: the cost would have 39 digits, the fee (scale 14) 40.
+    const huge = large.map((c) => `9999${c}`);
+    await expect(bill(huge)).rejects.toThrow(/byok: byok_cost_usd of org:whale in 2025-09 could pass 38 digits/u);
+    await expect(bill(huge, 'decimal')).rejects.toThrow(/could pass 38 digits/u);
   });
 
   // catches: a table sharded by something else than the scope billed shard by shard and its lines added up.

@@ -75,11 +75,6 @@ function allowanceOrderSql(source: string, carried: readonly string[], runningSu
   ARRAY JOIN sorted_rows AS row${runningSums.map((s) => `, ${s.name}_running AS ${s.name}`).join('')}`;
 }
 
-/** The canonical money text of a sum given by its pieces' sums. */
-function sumText(pieceSums: readonly string[], scale: number, prefix: string): string {
-  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums, prefix), scale, `${prefix}_digits`));
-}
-
 /**
  * The policy's bill as one ClickHouse query over the relation (docs/sql.md, "ClickHouse"):
  * the columns of `byok bill --format csv`, sorted by scope then period in byte order.
@@ -245,38 +240,45 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
       FROM (${ordered})`;
   }
 
-  // 7. The line sums, exact: each money column in integer pieces, summed, put together as text.
+  // 7. The line sums. sum() over a Decimal128 wraps silently past 38 digits, so each money column
+  // is guarded: a line whose rows × largest amount could pass 38 digits is refused (a CAST of the
+  // message fails). Sums are written by decimalDigitsSql: 18.16's toString garbles a Decimal128
+  // past 21 integer digits. (Splitting every row's amount into pieces instead cost 2/3 of the query.)
   const moneyColumns = [
     { name: 'byok_cost_usd', scale: COST_SCALE, amount: `if(route = 'byok', cost_usd, CAST(0 AS ${costType}))` },
     { name: 'fee_usd', scale: feeScale, amount: 'fee' },
     { name: 'platform_cost_usd', scale: COST_SCALE, amount: `if(route = 'platform', cost_usd, CAST(0 AS ${costType}))` },
     { name: 'total_usd', scale: feeScale, amount: `CAST(fee + CAST(if(is_list, cost_usd, CAST(0 AS ${costType})) AS ${feeType}) AS ${feeType})` },
   ];
-  const pieceColumns = moneyColumns.flatMap((m) => {
-    const p = piecesSql(m.amount, m.scale, `${m.name}_digits`);
-    return [`${p.digits} AS ${m.name}_digits`, ...p.pieces.map((piece, k) => `${piece} AS ${m.name}_p${k}`)];
-  });
+  const largest = (scale: number) => `CAST('${'9'.repeat(38 - scale)}${scale > 0 ? `.${'9'.repeat(scale)}` : ''}' AS DECIMAL(38,${scale}))`;
+  const overflow = moneyColumns.map((m) => `${m.name}_max > ${largest(m.scale)} / toDecimal128(line_rows, 0), ${q(m.name)}`);
+  const refusal = `concat('byok: ', multiIf(${overflow.join(', ')}, ''), ' of ', scope, ' in ', period, ' could pass 38 digits, which a ClickHouse sum() would wrap: refused')`;
   const money = options.money ?? 'text';
-  const moneyOut = (m: (typeof moneyColumns)[number]) => {
-    const sums = Array.from({ length: PIECES }, (_, k) => `sum(${m.name}_p${k})`);
-    const exact = sumText(sums, m.scale, `${m.name}_sum`);
-    return money === 'text' ? exact : `CAST(${exact} AS DECIMAL(38,${m.scale}))`;
-  };
+  const moneyOut = (m: (typeof moneyColumns)[number]) =>
+    money === 'text' ? canonicalDecimalTextSql(digitsToDecimalTextSql(decimalDigitsSql(`${m.name}_sum`, m.scale, `${m.name}_d`), m.scale, `${m.name}_all`)) : `${m.name}_sum`;
   return `SELECT scope, period,
-  countIf(route = 'byok') AS byok_requests,
-  countIf(route = 'byok' AND within_allowance) AS free_requests,
-  countIf(route = 'byok' AND NOT within_allowance) AS billable_requests,
+  byok_requests + CAST(if(${moneyColumns.map((m) => `${m.name}_max > ${largest(m.scale)} / toDecimal128(line_rows, 0)`).join(' OR ')}, ${refusal}, '0') AS UInt8) AS byok_requests,
+  free_requests, billable_requests,
   ${moneyOut(moneyColumns[0]!)} AS byok_cost_usd,
   ${moneyOut(moneyColumns[1]!)} AS fee_usd,
-  countIf(route = 'platform') AS platform_requests,
+  platform_requests,
   ${moneyOut(moneyColumns[2]!)} AS platform_cost_usd,
-  countIf(route = 'failed') AS failed_requests,
+  failed_requests,
   ${moneyOut(moneyColumns[3]!)} AS total_usd
 FROM (
-  SELECT scope, period, route, within_allowance,
-    ${pieceColumns.join(',\n    ')}
-  FROM (${pricedRows})
+  SELECT scope, period, count() AS line_rows,
+    countIf(route = 'byok') AS byok_requests,
+    countIf(route = 'byok' AND within_allowance) AS free_requests,
+    countIf(route = 'byok' AND NOT within_allowance) AS billable_requests,
+    countIf(route = 'platform') AS platform_requests,
+    countIf(route = 'failed') AS failed_requests,
+    ${moneyColumns.map((m) => `sum(${m.name}_amount) AS ${m.name}_sum, max(${m.name}_amount) AS ${m.name}_max`).join(',\n    ')}
+  FROM (
+    SELECT scope, period, route, within_allowance,
+      ${moneyColumns.map((m) => `${m.amount} AS ${m.name}_amount`).join(',\n      ')}
+    FROM (${pricedRows})
+  )
+  GROUP BY scope, period
 )
-GROUP BY scope, period
 ORDER BY scope, period`;
 }
