@@ -4,12 +4,12 @@ import { Readable } from 'node:stream';
 import { ClickhouseRefusal, clickhouseFailure } from './clickhouseErrors.js';
 import type { Shard } from './clickhouseShards.js';
 
-/** Bytes per INSERT: a batch is held in memory while it is sent (a few hundred thousand rows). */
+/** Bytes per INSERT, about (up to one 1 MiB read more): a batch is held in memory while it is sent (a few hundred thousand rows). */
 export const INSERT_BATCH_BYTES = 32 << 20;
 
 /**
  * Inserts the spooled TabSeparated rows into `table` on the shard, one INSERT per batch
- * of whole lines (at most `batchBytes`, or one longer line): the file is read as a
+ * of whole lines (about `batchBytes`): the file is read as a
  * stream, so memory holds one batch whatever the log's size. `settings` go with each
  * INSERT (insert_distributed_sync for a Distributed table: each batch is on its shards
  * when the INSERT returns).
@@ -24,7 +24,7 @@ export async function insertRows(shard: Shard, table: string, path: string, sett
   }
 }
 
-/** The file's bytes in pieces that end at a line end, each about `batchBytes`. */
+/** The file's bytes in pieces that end at a line end, each at least `batchBytes` (but the last) and at most one 1 MiB read more. */
 export async function* lineBatches(path: string, batchBytes: number): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
