@@ -189,6 +189,29 @@ describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls
     expect(bill.totals).toEqual(js.totals);
   }, 120_000);
 
+  it('loads every string exactly as the log has it (tabs, newlines, backslashes, quotes, control characters, non-ASCII), with nanoseconds and exact amounts', async () => {
+    const strange = ['a\tb', 'line\nbreak', 'back\\slash', "quote'single", 'dq"x', 'bell\u0007\bx\f', 'crlf\r\n', 'ünï😀', '=formula', ' spaced '];
+    const csv = (text: string) => `"${text.replaceAll('"', '""')}"`;
+    const rows = strange.map((text, k) => [csv(`id-${text}`), `2025-10-01T00:00:0${k}.123456789Z`, csv(`u-${text}`), k % 2 === 0 ? csv(`o-${text}`) : '', csv(text), csv(text), `1${k}.00000000000${k}`, 'ok', 'ok'].join(','));
+    const name = table('strings');
+    const result = await byok(['load', 'clickhouse', '--url', urls[0]!, '--table', name, file(`${HEADER}\n${rows.join('\n')}\n`)]);
+    expect(result.code, result.stderr).toBe(0);
+    const text = await clickhouse(urls[0]!, `SELECT request_id, toString(timestamp) AS ns, user_id, org_id, model, provider, toString(cost_usd) AS cost, scope FROM ${name} ORDER BY timestamp FORMAT JSONEachRow`);
+    const read = text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(read).toEqual(
+      strange.map((t, k) => ({
+        request_id: `id-${t}`,
+        ns: `${1_759_276_800 + k}123456789`,
+        user_id: `u-${t}`,
+        org_id: k % 2 === 0 ? `o-${t}` : '',
+        model: t,
+        provider: t,
+        cost: `1${k}.00000000000${k}`,
+        scope: k % 2 === 0 ? `org:o-${t}` : `user:u-${t}`,
+      })),
+    );
+  });
+
   it('refuses what it cannot do, with exit code 2', async () => {
     const log = file(spreadLog());
     const other = table('other');
