@@ -7,6 +7,7 @@ import { type BillSqlOptions, COST_SCALE, billRowsSql } from './billRowsSql.js';
 import { canonicalMoneySql } from './dialectExpressions.js';
 import { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, REQUESTS_RELATION } from './requestsRelation.js';
 import { sqlCommentText } from './sqlLiteral.js';
+import { clickhouseBillQuery } from './clickhouse/clickhouseBillQuery.js';
 
 export type { BillSqlOptions } from './billRowsSql.js';
 
@@ -15,6 +16,8 @@ export type { BillSqlOptions } from './billRowsSql.js';
  * and the closing semicolon: ready to embed, e.g. in `COPY (…) TO 'bill.csv'`.
  */
 export function compileBillQuery(policy: Policy, accounts: Accounts | undefined, options: BillSqlOptions): string {
+  // ClickHouse has no window functions and no CTEs: its query is built apart, from the same decision tables.
+  if (options.dialect === 'clickhouse') return clickhouseBillQuery(policy, accounts, options);
   const rows = billRowsSql(policy, accounts, options);
   const { costType, feeType, collate } = rows;
   const money = options.money ?? 'text';

@@ -30,6 +30,11 @@ export function periodSql(zone: string, dialect: SqlDialect): string {
       return `strftime(${local}, '%Y-%m')`;
     case 'postgres':
       return `to_char(${local}, 'YYYY-MM')`;
+    case 'clickhouse':
+      // ClickHouse 18.16 has no DateTime64: its instants are Int64 epoch nanoseconds (whole
+      // seconds decide the month). The zone goes to formatDateTime itself: formatting
+      // toTimeZone(t, zone) would print the server's zone.
+      return `formatDateTime(toDateTime(intDiv(instant, 1000000000)), '%Y-%m', ${sqlString(zone, dialect)})`;
     case 'ansi': {
       const month = `EXTRACT(MONTH FROM ${local})`;
       return `CAST(EXTRACT(YEAR FROM ${local}) AS VARCHAR(6)) || '-' || CASE WHEN ${month} < 10 THEN '0' ELSE '' END || CAST(${month} AS VARCHAR(2))`;
@@ -49,6 +54,7 @@ export function binaryCollation(dialect: SqlDialect): string {
     case 'postgres':
       return ' COLLATE "C"';
     case 'ansi':
+    case 'clickhouse': // String compares bytes
       return '';
     default: {
       const unknown: never = dialect;
@@ -68,6 +74,8 @@ export function canonicalMoneySql(amount: string, dialect: SqlDialect): string {
       return `rtrim(rtrim(CAST(${amount} AS VARCHAR), '0'), '.')`;
     case 'postgres':
       return `rtrim(rtrim(CAST(${amount} AS text), '0'), '.')`;
+    case 'clickhouse':
+      return `replaceRegexpOne(replaceRegexpOne(toString(${amount}), '0+$', ''), '\\\\.$', '')`;
     case 'ansi':
       return `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(${amount} AS VARCHAR(80))))`;
     default: {

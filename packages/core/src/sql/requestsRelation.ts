@@ -78,22 +78,30 @@ export interface RequestsRelationColumn {
   readonly nullable: boolean;
 }
 
-const text = { duckdb: 'VARCHAR', postgres: 'text', ansi: 'VARCHAR' } as const;
+// ClickHouse: '' stands for absent, so text columns need not be Nullable (they may be).
+const text = { duckdb: 'VARCHAR', postgres: 'text', ansi: 'VARCHAR', clickhouse: 'String' } as const;
 
 /** The relation's columns, in FORMATS.md's order; a loader can create its table from this list. */
 export const REQUESTS_RELATION_COLUMNS: readonly RequestsRelationColumn[] = [
   { name: 'request_id', type: text, nullable: false },
-  { name: 'timestamp', type: { duckdb: 'TIMESTAMPTZ', postgres: 'timestamptz', ansi: 'TIMESTAMP WITH TIME ZONE' }, nullable: false },
+  { name: 'timestamp', type: { duckdb: 'TIMESTAMPTZ', postgres: 'timestamptz', ansi: 'TIMESTAMP WITH TIME ZONE', clickhouse: 'Int64' }, nullable: false },
   { name: 'user_id', type: text, nullable: false },
   { name: 'org_id', type: text, nullable: true },
   // Read only by a policy whose fee schedules are chosen by model or provider ('' when absent).
   { name: 'model', type: text, nullable: true },
   { name: 'provider', type: text, nullable: true },
-  { name: 'cost_usd', type: { duckdb: 'DECIMAL(38,12)', postgres: 'numeric(38,12)', ansi: 'DECIMAL(38,12)' }, nullable: false },
+  { name: 'cost_usd', type: { duckdb: 'DECIMAL(38,12)', postgres: 'numeric(38,12)', ansi: 'DECIMAL(38,12)', clickhouse: 'Decimal(38, 12)' }, nullable: false },
   { name: 'key_result', type: text, nullable: true },
   { name: 'platform_result', type: text, nullable: true },
   { name: 'route', type: text, nullable: true },
 ];
+
+/**
+ * ClickHouse's relation also carries the row's scope (under the policy), the key by which a
+ * sharded table is split: the query does not read it (it places every row itself), the
+ * loader writes it, and each shard bills the scopes it holds.
+ */
+export const CLICKHOUSE_SCOPE_COLUMN: RequestsRelationColumn = { name: 'scope', type: { duckdb: 'VARCHAR', postgres: 'text', ansi: 'VARCHAR', clickhouse: 'String' }, nullable: false };
 
 /** The default name of the relation the query reads. */
 export const REQUESTS_RELATION = 'requests';

@@ -20,6 +20,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/u;
 export function unwritableSqlString(text: string, dialect: SqlDialect): string | undefined {
   switch (dialect) {
     case 'duckdb':
+    case 'clickhouse':
       return undefined;
     case 'postgres':
       return text.includes('\u0000') ? 'contains U+0000, which PostgreSQL text cannot hold' : undefined;
@@ -53,10 +54,21 @@ export function sqlString(text: string, dialect: SqlDialect): string {
   if (dialect === 'duckdb' && text.includes('\u0000')) {
     return `(${text.split('\u0000').map(quoted).join(' || chr(0) || ')})`;
   }
+  if (dialect === 'clickhouse') return clickhouseString(text);
   if (dialect === 'postgres' && text.includes('\\')) {
     return `E${quoted(text.replaceAll('\\', '\\\\'))}`;
   }
   return quoted(text);
+}
+
+/**
+ * ClickHouse reads a backslash in a literal as an escape: quotes and backslashes are
+ * escaped with one, and control characters (U+0000 included) written as `\xHH`, so the
+ * literal is the text, byte for byte, and nothing in it can end it.
+ */
+function clickhouseString(text: string): string {
+  const escaped = text.replace(/[\\'\u0000-\u001f\u007f]/gu, (ch) => (ch === '\\' || ch === "'" ? `\\${ch}` : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return `'${escaped}'`;
 }
 
 /**

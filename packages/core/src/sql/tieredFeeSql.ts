@@ -127,7 +127,8 @@ function listUsdScheduleSql(schedule: FeeSchedule<bigint>, types: TierSqlTypes):
     const hi = upper(i);
     const from = lo === undefined ? 'list_from' : greatest('list_from', lo);
     const to = hi === undefined ? 'list_to' : least('list_to', hi);
-    parts.push(`CAST(${rate} * (CASE WHEN ${to} > ${from} THEN ${to} - ${from} ELSE 0 END) AS ${types.feeType})`);
+    // A typed 0: ClickHouse 18.16 scales the DECIMAL branch wrongly when the other is an integer.
+    parts.push(`CAST(${rate} * (CASE WHEN ${to} > ${from} THEN ${to} - ${from} ELSE CAST(0 AS ${LIST_USD_TYPE}) END) AS ${types.feeType})`);
   });
   const fee = parts.length === 0 ? `CAST(0 AS ${types.feeType})` : parts.join('\n        + ');
   // A zero-cost request covers nothing: it is free (D8).

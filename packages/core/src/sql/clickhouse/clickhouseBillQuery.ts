@@ -1,0 +1,281 @@
+import type { Accounts } from '../../accounts/accounts.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { feeUnitsOf } from '../../policy/placeTiers.js';
+import type { Policy, PolicyVersion } from '../../policy/policyTypes.js';
+import { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES } from '../../routing/routeTypes.js';
+import { type BillSqlOptions, COST_SCALE, feeScaleOf } from '../billRowsSql.js';
+import { type SqlFact, compileTermsToSql, idsSql, ruleOutcomeSql } from '../compileTermsToSql.js';
+import { periodSql } from '../dialectExpressions.js';
+import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION } from '../requestsRelation.js';
+import { scheduleChoiceSql } from '../scheduleChoiceSql.js';
+import { sqlString } from '../sqlLiteral.js';
+import { capSql, uncountedFeeSql } from '../tieredFeeCtes.js';
+import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from '../tieredFeeSql.js';
+import { ClickhouseAccountsSql } from './clickhouseAccountsSql.js';
+import { canonicalDecimalTextSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
+
+/*
+ * The bill query for ClickHouse (from 18.16 on). The engine has no window functions and no
+ * CTEs, so the query is nested subqueries, innermost first, and the allowance order is made
+ * with arrays: each scope-month's rows are gathered (`groupArray` of tuples), sorted
+ * (`arraySort` orders tuples element by element, strings by bytes: instant, then request_id,
+ * POLICY.md D1), numbered (`arrayCumSum` of the counted flags) and spread back out (`ARRAY
+ * JOIN`). Decimals never go into an array (groupArray over Decimal128 crashed 18.16) and are
+ * never summed by `sum()` (it wraps past 38 digits): sums and running sums go through exact
+ * integer pieces (exactPiecesSql.ts). The decision tables are the kernel's, printed as for
+ * the other dialects (compileTermsToSql).
+ *
+ * ClickHouse evaluates every branch of a CASE for every row, so a branch must never fail for
+ * a row it does not apply to: refusals are one CAST of the row's problem text (or '0'), and
+ * NULLs are kept out of casts to non-Nullable types.
+ */
+
+/** `instant` is Int64 nanoseconds; a DateTime (UInt32 seconds) must hold it to find its month. */
+const DATETIME_END_NANOS = `${2n ** 32n * 10n ** 9n}`;
+
+const q = (text: string) => sqlString(text, 'clickhouse');
+/** ClickHouse 18.16 has no TRUE/FALSE: the shared builders' constants as UInt8. */
+const chBool = (sql: string) => (sql === 'FALSE' ? '0' : sql === 'TRUE' ? '1' : sql.replaceAll('(FALSE)', '(0)').replaceAll('(TRUE)', '(1)'));
+
+/** A ClickHouse identifier: backquoted, backslashes and backquotes escaped. */
+export function clickhouseIdentifier(name: string): string {
+  if (name === '' || /[\u0000-\u001f\u007f]/u.test(name)) throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(name)} is not a usable SQL identifier`);
+  return `\`${name.replace(/[\\`]/gu, (ch) => `\\${ch}`)}\``;
+}
+
+function perVersion(versions: readonly PolicyVersion[], sqlOf: (version: PolicyVersion, index: number) => string): string {
+  const groups = new Map<string, number[]>();
+  versions.forEach((version, i) => groups.set(sqlOf(version, i), [...(groups.get(sqlOf(version, i)) ?? []), i]));
+  if (groups.size === 1) return [...groups.keys()][0]!;
+  const entries = [...groups];
+  const branches = entries.slice(0, -1).map(([sql, ids]) => `WHEN version_index ${ids.length === 1 ? `= ${ids[0]}` : `IN (${ids.join(', ')})`} THEN ${sql}`);
+  return `CASE ${branches.join(' ')} ELSE ${entries[entries.length - 1]![0]} END`;
+}
+
+function rateOf(versions: readonly PolicyVersion[]): string {
+  const digits = versions.map((v) => rateDigits(v.parameters.feeRate.toString()));
+  const scale = Math.max(...digits.map((d) => d.scale));
+  return perVersion(versions, (v) => `CAST(${q(v.parameters.feeRate.toString())} AS DECIMAL(38,${scale}))`);
+}
+
+/** Sorts a scope-month's rows into allowance order and spreads them out again with running sums. */
+function allowanceOrderSql(source: string, carried: readonly string[], runningSums: readonly { readonly name: string; readonly value: string }[]): string {
+  // tuple element 1 is the instant, 2 the request_id: the sort key. The running sums' inputs ride along.
+  const inputs = runningSums.flatMap((s) => [...s.value.matchAll(/\{(\w+)\}/gu)].map((m) => m[1]!));
+  const fields = [...new Set(['instant', 'request_id', ...carried, ...inputs])];
+  const element = (name: string) => `tupleElement(x, ${fields.indexOf(name) + 1})`;
+  const sums = runningSums.map((s) => `arrayCumSum(arrayMap(x -> ${s.value.replace(/\{(\w+)\}/gu, (_, n: string) => element(n))}, sorted_rows)) AS ${s.name}_running`);
+  const spread = fields.map((f, i) => `tupleElement(row, ${i + 1}) AS ${f}`);
+  return `SELECT scope, period, ${spread.join(', ')}${runningSums.map((s) => `, ${s.name}`).join('')}
+  FROM (
+    SELECT scope, period, arraySort(groupArray(tuple(${fields.join(', ')}))) AS sorted_rows${sums.map((s) => `,\n      ${s}`).join('')}
+    FROM (${source})
+    GROUP BY scope, period
+  )
+  ARRAY JOIN sorted_rows AS row${runningSums.map((s) => `, ${s.name}_running AS ${s.name}`).join('')}`;
+}
+
+/** The canonical money text of a sum given by its pieces' sums. */
+function sumText(pieceSums: readonly string[], scale: number): string {
+  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums), scale));
+}
+
+/**
+ * The policy's bill as one ClickHouse query over the relation (docs/sql.md, "ClickHouse"):
+ * the columns of `byok bill --format csv`, sorted by scope then period in byte order.
+ */
+export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefined, options: BillSqlOptions): string {
+  for (const column of options.absentColumns ?? []) {
+    if (!(OPTIONAL_REQUEST_COLUMNS as readonly string[]).includes(column)) {
+      throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(column)} is not an optional column (${OPTIONAL_REQUEST_COLUMNS.join(', ')})`);
+    }
+  }
+  if (options.nanosecondColumn !== undefined) {
+    throw new InvalidArgumentError('byok-billing: the clickhouse dialect reads instants as Int64 epoch nanoseconds: it takes no nanosecond column');
+  }
+  const versions = policy.versions;
+  const absent = new Set<string>(options.absentColumns ?? []);
+  const text = (name: OptionalRequestColumn) => (absent.has(name) ? "''" : `ifNull(${clickhouseIdentifier(name)}, '')`);
+  const costType = `DECIMAL(38,${COST_SCALE})`;
+  const feeScale = feeScaleOf(policy, accounts);
+  const feeType = `DECIMAL(38,${feeScale})`;
+  const tiered = billsTiers(policy, accounts);
+  const byFacts = tiered && versions.some((v) => v.scheduleChooser.byProviderOrModel);
+  const listUsd = tiered && versions.some((v) => v.feeTerms.unit === 'list-usd');
+  const capped = tiered && (versions.some((v) => v.feeTerms.capUsd !== undefined) || [...(accounts?.values() ?? [])].some((a) => a.feeCapUsd !== undefined));
+  // Rates at precision 38: ClickHouse 18.16 multiplies a narrower DECIMAL on the left by a
+  // Decimal128 at the wrong scale (0.05 × 9.5 gave 4.75e-11); at equal widths it is exact.
+  const rateType = rateTypeOf(tiered ? tierRates(policy, accounts) : []).replace(/^DECIMAL\(\d+,/u, 'DECIMAL(38,');
+  const tierTypes = { dialect: 'clickhouse' as const, rateType, feeType };
+  const acct = new ClickhouseAccountsSql(accounts, tiered ? { units: feeUnitsOf(policy), rateType, feeScale } : undefined);
+  const each = (sqlOf: (version: PolicyVersion, index: number) => string) => perVersion(versions, sqlOf);
+
+  const textFact = (name: string, domain: readonly string[]): SqlFact => ({
+    column: name,
+    domain,
+    isOneOf: (values) => (values.length === 1 ? `${name} = ${q(String(values[0]))}` : `${name} IN (${values.map((v) => q(String(v))).join(', ')})`),
+  });
+  const tables = compileTermsToSql(versions, {
+    failoverMode: textFact('failover_mode', FAILOVER_MODES),
+    keyResult: textFact('key_result', KEY_RESULTS),
+    platformResult: textFact('platform_result', PLATFORM_RESULTS),
+    recordedRoute: textFact('recorded_route', ROUTES),
+    route: textFact('route', ROUTES),
+    withinAllowance: { column: 'within_allowance', domain: [true, false], isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance') },
+  });
+  const scheduleFacts = {
+    literal: q,
+    failoverMode: textFact('failover_mode', FAILOVER_MODES),
+    keyResult: textFact(`if(key_result = '', 'ok', key_result)`, KEY_RESULTS),
+    platformResult: textFact('platform_result', PLATFORM_RESULTS),
+  };
+  const routeOf = ruleOutcomeSql('routing_rule', tables.routing, (p) => q(p.route));
+  const isFee = chBool(idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'fee').map((r) => r.id)));
+  const isList = chBool(idsSql('charge_rule', tables.charge.filter((r) => r.params.charge === 'list').map((r) => r.id)));
+
+  // 1. The relation read: '' and NULL both mean absent; the row's problem, if any.
+  const first = versions[0]!;
+  const nanosOf = (epochMs: number) => `${BigInt(epochMs) * 1_000_000n}`;
+  const inList = (values: readonly string[]) => values.map(q).join(', ');
+  const problems = [
+    [`isNull(${clickhouseIdentifier('request_id')})`, 'request_id is missing'],
+    [`isNull(${clickhouseIdentifier('timestamp')})`, 'timestamp is missing'],
+    [`l_instant < 0 OR l_instant >= ${DATETIME_END_NANOS}`, 'timestamp is outside 1970-01-01 to 2106-02-07 (the range of a ClickHouse DateTime)'],
+    [`isNull(${clickhouseIdentifier('user_id')})`, 'user_id is missing'],
+    [`isNull(${clickhouseIdentifier('cost_usd')})`, 'cost_usd is missing'],
+    ['l_cost_usd < 0', 'cost_usd is negative'],
+    [`l_key_result = '' AND l_recorded_route = ''`, 'a request needs key_result or route'],
+    [`l_key_result <> '' AND l_key_result NOT IN (${inList(KEY_RESULTS)})`, `key_result is not one of ${KEY_RESULTS.join(', ')}`],
+    [`l_platform_result NOT IN (${inList(PLATFORM_RESULTS)})`, `platform_result is not one of ${PLATFORM_RESULTS.join(', ')}`],
+    [`l_recorded_route <> '' AND l_recorded_route NOT IN (${inList(ROUTES)})`, `route is not one of ${ROUTES.join(', ')}`],
+    ...(first.effectiveFromMs === null ? [] : [[`l_instant < ${nanosOf(first.effectiveFromMs)}`, "timestamp is before the policy's first version"]]),
+  ];
+  const factColumns = byFacts ? ['provider', 'model'] : [];
+  const logRows = `SELECT ifNull(${clickhouseIdentifier('request_id')}, '') AS l_request_id,
+      ifNull(toInt64(${clickhouseIdentifier('timestamp')}), toInt64(0)) AS l_instant,
+      ifNull(${clickhouseIdentifier('user_id')}, '') AS l_user_id,
+      ${text('org_id')} AS l_org_id,
+      CAST(ifNull(toString(${clickhouseIdentifier('cost_usd')}), '0') AS ${costType}) AS l_cost_usd,
+      ${text('key_result')} AS l_key_result,
+      if(${text('platform_result')} = '', 'ok', ${text('platform_result')}) AS l_platform_result,
+      ${text('route')} AS l_recorded_route,${factColumns.map((c) => `\n      ${text(c as OptionalRequestColumn)} AS l_${c},`).join('')}
+      multiIf(${problems.map(([when, what]) => `${when}, ${q(what!)}`).join(',\n        ')},
+        '') AS l_problem_text,
+      if(l_problem_text = '', '', concat('byok: ', l_problem_text, ' (request_id ', if(${`isNull(${clickhouseIdentifier('request_id')})`}, 'NULL', l_request_id), ')')) AS l_problem
+    FROM ${clickhouseIdentifier(options.relation ?? REQUESTS_RELATION)}`;
+
+  // 2. A request_id repeated with the same content counts once (POLICY.md D6); with other content it is refused.
+  const content = ['instant', 'user_id', 'org_id', 'cost_usd', 'key_result', 'platform_result', 'recorded_route', ...factColumns];
+  const distinctRows = `SELECT l_request_id AS request_id, ${content.map((c) => `any(l_${c}) AS ${c}`).join(', ')},
+      if(uniqExact(${content.map((c) => `l_${c}`).join(', ')}) > 1, concat('byok: request_id appears twice with different content (request_id ', l_request_id, ')'), max(l_problem)) AS problem
+    FROM (${logRows})
+    GROUP BY l_request_id`;
+
+  // 3. Checked (a problem stops the query: the CAST of its text fails), versioned, placed, termed, routed.
+  const versionBranches: string[] = [];
+  for (let i = versions.length - 1; i >= 1; i--) versionBranches.push(`instant >= ${nanosOf(versions[i]!.effectiveFromMs!)}, ${i}`);
+  const versionSql = versionBranches.length === 0 ? '0' : `multiIf(${versionBranches.join(', ')}, 0)`;
+  const orgScope = `if(org_id <> '', concat('org:', org_id), concat('user:', user_id))`;
+  const ownerJoined = versions.some((v) => v.parameters.scopeMode === 'user');
+  const ownerIndex = ownerJoined ? acct.indexOf('key_owner') : 'acct_index';
+  const failover = each((v) => `if(${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')} <> '', ${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')}, ${q(v.parameters.defaultFailoverMode)})`);
+  const routing = each((_, i) => `if(key_result <> '', ${tables.keyedCase(i, '      ')},\n      ${tables.recordedCase(i, '      ')})`);
+  const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
+  const cost = piecesSql('cost_usd', 'cost_digits');
+  const routedRows = `SELECT request_id, instant, toString(cost_usd) AS cost_text,
+      CAST(if(problem = '', '0', problem) AS Int32) + ${versionSql} AS version_index,
+      ${each((v) => (v.parameters.scopeMode === 'org' ? orgScope : `concat('user:', user_id)`))} AS scope,${ownerJoined ? `\n      ${orgScope} AS key_owner,` : ''}
+      ${each((v) => periodSql(v.calendar.resetTimeZone, 'clickhouse'))} AS period,
+      ${acct.indexOf('scope')} AS acct_index, ${ownerIndex} AS owner_index,
+      ${failover} AS failover_mode,
+      ${routing} AS routing_rule,
+      ${counted} AS counted${tiered ? `,\n      ${each((v) => scheduleChoiceSql(v, scheduleFacts, '      '))} AS schedule_index` : ', 0 AS schedule_index'}${
+        listUsd ? `,\n      ${cost.digits} AS cost_digits, ${cost.pieces.map((p, k) => `${p} AS cost_p${k}`).join(', ')}` : ''
+      }
+    FROM (${distinctRows})`;
+
+  // 4. The allowance order: each counted request's ordinal, and (list-usd) the running list cost.
+  const listRunning = listUsd ? Array.from({ length: PIECES }, (_, k) => ({ name: `list_s${k}`, value: `if({counted}, {cost_p${k}}, toUInt64(0))` })) : [];
+  const numbered = allowanceOrderSql(
+    routedRows,
+    ['cost_text', 'version_index', 'routing_rule', 'counted', 'schedule_index', ...(listUsd ? Array.from({ length: PIECES }, (_, k) => `cost_p${k}`) : [])],
+    [{ name: 'ordinal', value: '{counted}' }, ...listRunning],
+  );
+
+  // 5. Judged and charged: within the allowance, the charge table, the fee.
+  const allowance = each((v) => (v.parameters.allowance > 0 ? `ifNull(acct_free_requests, ${v.parameters.allowance})` : '0'));
+  const tierSql = versions.map((v) => (tiered ? tieredVersionSql(v, tierTypes) : undefined));
+  const within = tiered ? `if(counted, ${chBool(each((_, i) => `(${tierSql[i]!.free})`))}, 0)` : `counted AND ordinal <= allowance`;
+  const fee = tiered
+    ? `multiIf(NOT (${isFee}), CAST(0 AS ${feeType}), counted, CAST(${each((_, i) => tierSql[i]!.fee)} AS ${feeType}), CAST(${each((v) => uncountedFeeSql(v, tierTypes))} AS ${feeType}))`
+    : `if(${isFee}, CAST(cost_usd * ${rateOf(versions)} AS ${feeType}), CAST(0 AS ${feeType}))`;
+  const termColumns = tiered
+    ? `${acct.freeRequests('acct_index')} AS acct_free_requests, ${acct.freeUsd('acct_index')} AS acct_free_usd, ${acct.feeRate('acct_index')} AS acct_fee_rate, ${acct.feeCap('acct_index')} AS acct_fee_cap,`
+    : `${acct.freeRequests('acct_index')} AS acct_free_requests,`;
+  const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`)), COST_SCALE)} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
+  const chargedRows = `SELECT scope, period, instant, request_id, version_index, cost_text, CAST(cost_text AS ${costType}) AS cost_usd,
+      ${acct.indexOf('scope')} AS acct_index, ${termColumns}
+      ${allowance} AS allowance, ${listTo}
+      ${routeOf} AS route, ${within} AS within_allowance,
+      ${each((_, i) => tables.chargeCase(i, '      '))} AS charge_rule,
+      ${isList} AS is_list,
+      ${fee} AS ${capped ? 'uncapped_fee' : 'fee'}
+    FROM (${numbered})`;
+
+  // 6. The cap (when a version or account has one): fees accumulate in allowance order; what passes the cap is not paid.
+  let pricedRows = chargedRows;
+  if (capped) {
+    const uncapped = piecesSql('uncapped_fee', 'uncapped_digits');
+    const withPieces = `SELECT *, ${uncapped.digits} AS uncapped_digits, ${uncapped.pieces.map((p, k) => `${p} AS uncapped_p${k}`).join(', ')} FROM (${chargedRows})`;
+    const feesRunning = Array.from({ length: PIECES }, (_, k) => ({ name: `fees_s${k}`, value: `{uncapped_p${k}}` }));
+    const ordered = allowanceOrderSql(
+      withPieces,
+      ['cost_text', 'version_index', 'route', 'within_allowance', 'is_list', 'uncapped_digits'],
+      feesRunning,
+    );
+    const least = (a: string, b: string) => `if(${a} < ${b}, ${a}, ${b})`;
+    pricedRows = `SELECT scope, period, route, within_allowance, is_list, CAST(cost_text AS ${costType}) AS cost_usd,
+        CAST(${digitsToDecimalTextSql('uncapped_digits', feeScale)} AS ${feeType}) AS uncapped_fee,
+        CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name)), feeScale)} AS ${feeType}) AS fees_to,
+        ${acct.indexOf('scope')} AS acct_index, ${acct.feeCap('acct_index')} AS acct_fee_cap,
+        ${each((v) => (v.feeTerms.capUsd === undefined ? 'acct_fee_cap' : capSql(v, feeScale, 'clickhouse')))} AS fee_cap,
+        ifNull(fee_cap, CAST(0 AS ${feeType})) AS cap_value,
+        if(isNull(fee_cap), uncapped_fee, CAST(${least('fees_to', 'cap_value')} - ${least('fees_to - uncapped_fee', 'cap_value')} AS ${feeType})) AS fee
+      FROM (${ordered})`;
+  }
+
+  // 7. The line sums, exact: each money column in integer pieces, summed, put together as text.
+  const moneyColumns = [
+    { name: 'byok_cost_usd', scale: COST_SCALE, amount: `if(route = 'byok', cost_usd, CAST(0 AS ${costType}))` },
+    { name: 'fee_usd', scale: feeScale, amount: 'fee' },
+    { name: 'platform_cost_usd', scale: COST_SCALE, amount: `if(route = 'platform', cost_usd, CAST(0 AS ${costType}))` },
+    { name: 'total_usd', scale: feeScale, amount: `CAST(fee + CAST(if(is_list, cost_usd, CAST(0 AS ${costType})) AS ${feeType}) AS ${feeType})` },
+  ];
+  const pieceColumns = moneyColumns.flatMap((m) => {
+    const p = piecesSql(m.amount, `${m.name}_digits`);
+    return [`${p.digits} AS ${m.name}_digits`, ...p.pieces.map((piece, k) => `${piece} AS ${m.name}_p${k}`)];
+  });
+  const money = options.money ?? 'text';
+  const moneyOut = (m: (typeof moneyColumns)[number]) => {
+    const sums = Array.from({ length: PIECES }, (_, k) => `sum(${m.name}_p${k})`);
+    const exact = sumText(sums, m.scale);
+    return money === 'text' ? exact : `CAST(${exact} AS DECIMAL(38,${m.scale}))`;
+  };
+  return `SELECT scope, period,
+  countIf(route = 'byok') AS byok_requests,
+  countIf(route = 'byok' AND within_allowance) AS free_requests,
+  countIf(route = 'byok' AND NOT within_allowance) AS billable_requests,
+  ${moneyOut(moneyColumns[0]!)} AS byok_cost_usd,
+  ${moneyOut(moneyColumns[1]!)} AS fee_usd,
+  countIf(route = 'platform') AS platform_requests,
+  ${moneyOut(moneyColumns[2]!)} AS platform_cost_usd,
+  countIf(route = 'failed') AS failed_requests,
+  ${moneyOut(moneyColumns[3]!)} AS total_usd
+FROM (
+  SELECT scope, period, route, within_allowance,
+    ${pieceColumns.join(',\n    ')}
+  FROM (${pricedRows})
+)
+GROUP BY scope, period
+ORDER BY scope, period`;
+}
