@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createRequestsTableSql } from '../packages/cli/src/engines/clickhouse/requestsTable.js';
-import { CLICKHOUSE_CLUSTER, clickhouse, describeClickhouse, dropEverywhere, uniqueTable } from './support/clickhouseCluster.js';
+import { clickhouse, describeClickhouse, uniqueTable } from './support/clickhouseShards.js';
 import { REPO_ROOT } from './support/readmeExample.js';
 import { byok } from './support/runByok.js';
 
@@ -35,6 +35,20 @@ function file(content: string): string {
   const path = join(dir, `log-${++files}.csv`);
   writeFileSync(path, content);
   return path;
+}
+
+/** The cluster .ci/clickhouse.sh defines over the shards of BYOK_TEST_CLICKHOUSE_URLS, in their order. */
+const CLICKHOUSE_CLUSTER = 'byok_two_shards';
+
+/** An INSERT … SELECT through a Distributed table, each row on its shard when it returns. */
+async function insertDistributed(url: string, statement: string): Promise<void> {
+  const response = await fetch(`${url}/?insert_distributed_sync=1`, { method: 'POST', body: statement });
+  if (!response.ok) throw new Error(await response.text());
+}
+
+/** Drops tables on every server (gone already is fine). */
+async function dropEverywhere(urls: readonly string[], tables: readonly string[]): Promise<void> {
+  for (const url of urls) for (const table of tables) await clickhouse(url, `DROP TABLE IF EXISTS ${table}`);
 }
 
 const HEADER = 'request_id,timestamp,user_id,org_id,model,provider,cost_usd,key_result,platform_result';
@@ -171,7 +185,7 @@ describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls
     expect(loaded.code, loaded.stderr).toBe(0);
     for (const url of urls) await clickhouse(url, createRequestsTableSql(byUser));
     await clickhouse(urls[0]!, `CREATE TABLE ${byUser}_all AS ${byUser} ENGINE = Distributed(${CLICKHOUSE_CLUSTER}, currentDatabase(), ${byUser}, cityHash64(user_id))`);
-    await clickhouse(urls[0]!, `INSERT INTO ${byUser}_all SELECT * FROM ${staging}`, { insert_distributed_sync: '1' });
+    await insertDistributed(urls[0]!, `INSERT INTO ${byUser}_all SELECT * FROM ${staging}`);
     const counts = await Promise.all(urls.map(async (url) => Number(await clickhouse(url, `SELECT count() FROM ${byUser}`))));
     expect(counts[0]! + counts[1]!).toBe(600);
     expect(counts.every((n) => n > 0)).toBe(true);

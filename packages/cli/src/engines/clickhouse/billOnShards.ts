@@ -1,4 +1,4 @@
-import { type Accounts, type BillLine, type Policy, type SqlDialect, compileBillQuery } from '@byok-billing/core';
+import { type Accounts, type BillLine, type Policy, compileBillQuery } from '@byok-billing/core';
 import { billLinesFromSqlRows } from '../sqlBillLines.js';
 import { ClickhouseEngineBug } from './clickhouseErrors.js';
 import { type Shard, queryRows } from './clickhouseShards.js';
@@ -12,7 +12,7 @@ import { mergeShardLines } from './shardLines.js';
  * refusals (text starting "byok:") are exit code 2; any other failure of it is a bug.
  */
 export async function billOnShards(shards: readonly Shard[], table: string, policy: Policy, accounts: Accounts | undefined): Promise<BillLine[]> {
-  const query = compileBillQuery(policy, accounts, { dialect: 'clickhouse' as SqlDialect, relation: table });
+  const query = compileBillQuery(policy, accounts, { dialect: 'clickhouse', relation: table });
   const perShard = await Promise.all(
     shards.map(async (shard) => {
       const rows = await queryRows(shard, query, (message) => new ClickhouseEngineBug(`the compiled bill query failed on ${message}`));

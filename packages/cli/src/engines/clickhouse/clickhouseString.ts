@@ -6,7 +6,5 @@ import { sqlString } from '@byok-billing/core/internal';
  * insertRows).
  */
 export function clickhouseString(text: string): string {
-  // Until the core's clickhouse dialect lands: ansi doubles quotes and refuses backslashes
-  // and control characters, which ClickHouse reads exactly as ansi does.
-  return sqlString(text, 'ansi');
+  return sqlString(text, 'clickhouse');
 }
