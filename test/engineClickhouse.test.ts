@@ -226,6 +226,16 @@ describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls
     );
   });
 
+  it('bills amounts up to 21 integer digits exactly, and refuses larger ones (18.16 writes them back as garbage) rather than bill them wrongly', async () => {
+    const big = (cost: string) => file([HEADER, ...[0, 1, 2, 3].map((k) => `b${k},2025-10-01T00:00:0${k}Z,u1,acme,m,p,${cost},${k < 2 ? 'ok' : 'none'},ok`)].join('\n'));
+    const fits = big('999999999999999999999.999999999999');
+    const js = await byok(['bill', fits, '--format', 'json']);
+    expect(await byok(['bill', fits, ...sharded(), '--format', 'json'])).toEqual(js);
+    const refused = await byok(['bill', big('1000000000000000000000'), ...sharded(), '--format', 'json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/line 2: cost_usd 1000000000000000000000 is 10\^21 dollars or more/);
+  });
+
   it('refuses what it cannot do, with exit code 2', async () => {
     const log = file(spreadLog());
     const other = table('other');

@@ -26,13 +26,19 @@ export function epochNanoseconds(request: UsageRequest): bigint | undefined {
   return ns < INT64_MIN || ns > INT64_MAX ? undefined : ns;
 }
 
-/** Decimal(38,12) holds 26 integer digits. */
-const MAX_COST_UNITS_AT_12 = 10n ** 38n;
+/**
+ * The largest cost the table takes: below 10^21 dollars. Decimal(38,12) holds 26 integer
+ * digits, but ClickHouse 18.16's toString() of a Decimal128 with 22 or more integer digits
+ * writes garbage (zero bytes, then other memory) and corrupts the values after it in the
+ * block, while the bill query reads costs as text: such an amount is refused, never billed
+ * wrongly.
+ */
+export const COST_LIMIT_DOLLARS = 10n ** 21n;
 
-/** Whether the request's cost fits Decimal(38,12) exactly (at most 12 fractional digits is the log's own rule). */
+/** Whether the request's cost is below COST_LIMIT_DOLLARS (at most 12 fractional digits is the log's own rule). */
 export function costFits(request: UsageRequest): boolean {
   const { units, scale } = request.cost;
-  return scale <= 12 && (units < 0n ? -units : units) * 10n ** BigInt(12 - scale) < MAX_COST_UNITS_AT_12;
+  return (units < 0n ? -units : units) < COST_LIMIT_DOLLARS * 10n ** BigInt(scale);
 }
 
 /**
