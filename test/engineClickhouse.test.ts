@@ -236,6 +236,17 @@ describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls
     expect(refused.stderr).toMatch(/line 2: cost_usd 1000000000000000000000 is 10\^21 dollars or more/);
   });
 
+  it('gives the query\'s own refusal (a timestamp past a ClickHouse DateTime) as exit code 2 with its text, and drops its table', async () => {
+    const log = file(`${HEADER}\nf1,2200-10-01T00:00:00Z,u1,acme,m,p,1,ok,ok\n`);
+    const tablesBefore = await Promise.all(urls.map(async (url) => (await clickhouse(url, 'SHOW TABLES')).split('\n').filter((t) => t.startsWith('byok_bill_'))));
+    const result = await byok(['bill', log, ...sharded(), '--format', 'json']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/^byok: timestamp is outside 1970-01-01 to 2106-02-07 .*\(request_id f1\) \(ClickHouse at http/);
+    // Its own fresh table is gone (other sessions' runs may come and go meanwhile: only new names count).
+    const tablesAfter = await Promise.all(urls.map(async (url) => (await clickhouse(url, 'SHOW TABLES')).split('\n').filter((t) => t.startsWith('byok_bill_'))));
+    tablesAfter.forEach((after, k) => expect(after.filter((t) => !tablesBefore[k]!.includes(t))).toEqual([]));
+  });
+
   it('refuses what it cannot do, with exit code 2', async () => {
     const log = file(spreadLog());
     const other = table('other');

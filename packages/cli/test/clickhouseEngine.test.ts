@@ -119,6 +119,13 @@ describe('errors from the server', () => {
     const byok = clickhouseFailure(new Error('Code: 395, e.displayText() = DB::Exception: byok: a sum passes 38 digits (scope org:a), e.what() = DB::Exception'), 'http://h:1', other);
     expect(byok).toBeInstanceOf(ClickhouseRefusal);
     expect(byok.message).toBe('a sum passes 38 digits (scope org:a) (ClickHouse at http://h:1)');
+    const cast = clickhouseFailure(
+      new Error("Code: 6, e.displayText() = DB::Exception: Cannot parse string 'byok: timestamp is outside 1970-01-01 to 2106-02-07 (request_id it's)' as Int32: syntax error at begin of string. Note: there are toInt32OrZero and toInt32OrNull functions, which returns zero/NULL instead of throwing exception., e.what() = DB::Exception"),
+      'http://h:1',
+      other,
+    );
+    expect(cast).toBeInstanceOf(ClickhouseRefusal);
+    expect(cast.message).toBe("timestamp is outside 1970-01-01 to 2106-02-07 (request_id it's) (ClickHouse at http://h:1)");
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     expect(clickhouseFailure(refused, 'http://h:1', other).message).toBe('--url http://h:1: ClickHouse cannot be reached (connect ECONNREFUSED 127.0.0.1:1)');
     expect(clickhouseFailure(new Error('Code: 1, e.displayText() = DB::Exception: boom'), 'http://h:1', other).message).toBe('other: http://h:1: boom');

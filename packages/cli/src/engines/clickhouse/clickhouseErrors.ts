@@ -65,7 +65,19 @@ export function clickhouseFailure(error: unknown, url: string, other: (message: 
   }
   if (error instanceof ClickhouseRefusal || error instanceof ClickhouseEngineBug) return error;
   const message = serverMessage(error);
-  const byok = /(?:^|\s)byok: ([\s\S]*)$/.exec(message);
-  if (byok !== null) return new ClickhouseRefusal('CLICKHOUSE_QUERY_REFUSED', `${byok[1]!.trim()} (ClickHouse at ${url})`);
+  const refusal = queryRefusal(message);
+  if (refusal !== undefined) return new ClickhouseRefusal('CLICKHOUSE_QUERY_REFUSED', `${refusal} (ClickHouse at ${url})`);
   return other(`${url}: ${message}`);
+}
+
+/**
+ * The bill query's own refusal in the server's message, without its "byok: ": the query
+ * raises one by casting the problem's text to a number (18.16 has no throwIf with a
+ * message), so the server reports "Cannot parse string 'byok: …' as Int32"; a message
+ * that is the text itself is taken as it is.
+ */
+export function queryRefusal(message: string): string | undefined {
+  const cast = /string '(byok: [\s\S]*)' as [A-Za-z0-9]+/.exec(message);
+  const text = cast?.[1] ?? /(?:^|\s)byok: [\s\S]*$/.exec(message)?.[0];
+  return text?.trim().replace(/^byok: /, '');
 }
