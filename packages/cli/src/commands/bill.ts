@@ -78,8 +78,7 @@ Examples:
   $ zcat big.csv.gz | byok bill --sort -                   # any order; memory grows with the log
   $ byok bill --engine duckdb 'logs/*.parquet'             # DuckDB: any order, larger than memory
   $ byok bill --engine clickhouse --url http://127.0.0.1:8123 requests.csv
-  $ byok bill --engine clickhouse --cluster two_shards \
-      --url http://shard1:8123 --url http://shard2:8123 requests.csv   # each shard bills its scopes
+  $ byok bill --engine clickhouse --cluster two --url http://shard1:8123 --url http://shard2:8123 requests.csv
   $ byok bill --engine clickhouse --url http://127.0.0.1:8123 --table requests   # a loaded table, in place
 
 Without --rejects the first bad row stops the run (exit code 2) with its file, line and column.

@@ -47,14 +47,19 @@ export async function billWithClickhouse(logs: readonly string[], options: Click
   try {
     const { run, spool } = await readAcceptedRows(logs, options, io, '--engine clickhouse');
     const load = { shards: shards as [Shard, ...Shard[]], table: `byok_bill_${randomBytes(8).toString('hex')}`, cluster: target.cluster };
+    let billed = false;
     try {
       await loadRequests(load, spool.path, spool.rows);
       spool.dispose();
       const lines = await billOnShards(shards, load.table, run.policy, run.accounts);
+      billed = true;
       return { bill: billOf(run.policy, run.bill.input, lines, run.routeMismatches), routeMismatches: run.routeMismatches, policy: run.policy };
     } finally {
       spool.dispose();
-      await dropRequests(load);
+      // A drop that fails after another failure must not hide the first (it says what went wrong).
+      await dropRequests(load).catch((error: unknown) => {
+        if (billed) throw error;
+      });
     }
   } finally {
     await closeShards(shards);
