@@ -71,7 +71,7 @@ function spreadLog(): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** A log with bad rows of several kinds, repeats and a conflicting repeat. */
+/** A log with bad rows of several kinds, repeats and conflicting repeats. */
 const BAD_LOG = [
   HEADER,
   'a1,2025-10-01T00:00:00Z,u1,acme,m,p,0.5,ok,ok',
@@ -82,6 +82,8 @@ const BAD_LOG = [
   'a5,2025-09-30T23:59:59Z,u1,acme,m,p,1.5,ok,ok',
   'a5,2025-10-02T00:00:00Z,u1,acme,m,p,9,ok,ok',
   'a6,2025-10-03T00:00:00Z,u4,acme,m,p,0.000000000001,error,ok',
+  // The same instant, other content: refused by a pass that starts again (its spool afresh).
+  'a6,2025-10-03T00:00:00Z,u4,acme,m,p,7,error,ok',
 ].join('\n');
 
 describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls) => {
