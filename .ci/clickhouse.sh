@@ -98,15 +98,20 @@ for shard in 0 1; do
   write_config "$shard" "$http" "$tcp" "$inter"
   : >"$home/log/server.err.log"
   clickhouse-server --config-file="$home/config.xml" --pid-file="$home/server.pid" --daemon >/dev/null 2>&1 || true
-  for _ in $(seq 1 100); do
-    alive "$http" && break
-    # The server logs why it stopped (a taken port, a bad path) and exits: say so at once.
-    if [ -f "$home/server.pid" ] && ! kill -0 "$(cat "$home/server.pid")" 2>/dev/null; then break; fi
+  # Up to 30 s; the server logs why it stopped (a taken port, a bad path) and exits: say so at once.
+  deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     sleep 0.2
+    if [ -f "$home/server.pid" ] && ! kill -0 "$(cat "$home/server.pid")" 2>/dev/null; then break; fi
+    # A server that cannot start (its port taken) logs an application error, often before its pid file.
+    grep -q '<Error> Application' "$home/log/server.err.log" 2>/dev/null && break
+    alive "$http" && break
   done
   if ! alive "$http"; then
     echo "clickhouse: shard $shard did not answer on http://127.0.0.1:$http; its log says:" >&2
-    grep -E 'Exception|Error|error' "$home/log/server.err.log" "$home/log/server.log" 2>/dev/null | tail -5 >&2 || true
+    grep -hE 'Exception|Error|error' "$home/log/server.err.log" 2>/dev/null | tail -5 >&2 || true
+    # Leave nothing running behind a failure.
+    if [ -f "$home/server.pid" ]; then kill "$(cat "$home/server.pid")" 2>/dev/null || true; fi
     exit 1
   fi
 done

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type AccountRow,
+  type Accounts,
+  type OptionalRequestColumn,
+  type Policy,
   InvalidAccountsError,
   type UsageRequest,
   billRequests,
@@ -17,6 +20,7 @@ import {
   parseTimestamp,
 } from '@byok-billing/core';
 import { byok } from './support/runByok.js';
+import { CLICKHOUSE_URLS, billShardedByScope, clickhouseColumns, epochNanos, scopeUnder } from './support/clickhouseShards.js';
 import { STRICT_RATE_LIMIT_FAILS_OVER } from './arbitraries/sqlBillCase.js';
 import {
   NANOSECOND_COLUMN,
@@ -33,7 +37,8 @@ import {
 /*
  * The SQL compiler, case by case: rules compiled from the documents, literals that no
  * policy or accounts file can break out of, the rows the query refuses, and the options.
- * Every bill is checked against the JavaScript engine's bill of the same log.
+ * Every bill is checked against the JavaScript engine's bill of the same log; with
+ * BYOK_TEST_CLICKHOUSE_URLS also on the ClickHouse cluster, rows sharded by scope.
  */
 
 /** A log row, as the relation holds it and as the JS engine reads it. */
@@ -70,6 +75,15 @@ function policyWith(change: (document: { parameters: Record<string, unknown>; ru
 
 const engines = useSqlEngines();
 
+/** The rows as ClickHouse's relation holds them (Int64 epoch nanoseconds, the scope), billed shard by shard. */
+async function clickhouseBill(rows: readonly RelationRow[], policy: Policy, accounts: Accounts | undefined, options: { readonly absentColumns?: readonly OptionalRequestColumn[] } = {}) {
+  const chRows = rows.map((r) => {
+    const instant = parseTimestamp(fullTimestamp(r));
+    return { ...r, timestamp: epochNanos(instant), timestamp_nanos: undefined, scope: scopeUnder(policy, instant.epochMs, r.user_id, r.org_id) };
+  });
+  return billShardedByScope(CLICKHOUSE_URLS, clickhouseColumns(), chRows, (table) => compileBillSql(policy, accounts, { dialect: 'clickhouse', relation: table, ...options }));
+}
+
 /**
  * Bills rows on DuckDB (and PostgreSQL when there is one) and checks each against the JS
  * bill; with `nanoseconds`, the relation has NANOSECOND_COLUMN and the query reads it.
@@ -85,6 +99,7 @@ async function expectSameBill(rows: readonly RelationRow[], policy = defaultPoli
     await engines.postgres.load(rows, columns);
     expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres', ...options }))), 'postgres').toEqual(expected);
   }
+  if (CLICKHOUSE_URLS.length > 0) expect(normaliseSqlRows(await clickhouseBill(rows, policy, accounts)), 'clickhouse').toEqual(expected);
   return expected;
 }
 
@@ -169,7 +184,7 @@ describe('a policy or accounts file is data: nothing in it can change the query'
       (d.rules.routing[0] as Record<string, unknown>).name = hostile;
       (d.rules.charge[0] as Record<string, unknown>).name = `${hostile}2`;
     });
-    for (const dialect of ['duckdb', 'postgres', 'ansi'] as const) {
+    for (const dialect of ['duckdb', 'postgres', 'ansi', 'clickhouse'] as const) {
       const sql = compileBillSql(policy, undefined, { dialect });
       expect(sql.split('\n').filter((line) => line.includes('DROP')).every((line) => line.trimStart().startsWith('--'))).toBe(true);
       expect(sql).not.toMatch(/[\r\u2028]/u);
@@ -204,7 +219,7 @@ describe('rows no policy can decide stop the query with a byok: error', () => {
     ['one request_id with other content', [row('dup', '2025-10-02 10:00:00+00:00', '0.1', 'ok'), row('dup', '2025-10-02 10:00:00+00:00', '0.2', 'ok')], /byok: request_id appears twice with different content \(request_id dup\)/],
   ];
   for (const [what, rows, message] of cases) {
-    it(`${what} (DuckDB${POSTGRES_URL ? ', PostgreSQL' : ''})`, async () => {
+    it(`${what} (DuckDB${POSTGRES_URL ? ', PostgreSQL' : ''}${CLICKHOUSE_URLS.length > 0 ? ', ClickHouse' : ''})`, async () => {
       expect(() => billRequests(rows.map(usage), { policy: defaultPolicy() })).toThrow();
       await engines.duck.load(rows);
       await expect(engines.duck.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'duckdb' }))).rejects.toThrow(message);
@@ -212,6 +227,7 @@ describe('rows no policy can decide stop the query with a byok: error', () => {
         await engines.postgres.load(rows);
         await expect(engines.postgres.query(compileBillSql(defaultPolicy(), undefined, { dialect: 'postgres' }))).rejects.toThrow(message);
       }
+      if (CLICKHOUSE_URLS.length > 0) await expect(clickhouseBill(rows, defaultPolicy(), undefined)).rejects.toThrow(message);
     });
   }
 

@@ -4,7 +4,8 @@
  * provider/model rules, caps, accounts' fee_rate/fee_cap_usd/free_requests) written as a
  * policy document and an accounts file, compiled by `compileBillSql` and run on DuckDB (the
  * duckdb and ansi queries) and — with BYOK_TEST_POSTGRES_URL; under CI it must be there — on
- * PostgreSQL, must give the reference bill's lines digit for digit. Then boundary cases by
+ * PostgreSQL, and — with BYOK_TEST_CLICKHOUSE_URLS, under CI too — on a two-shard ClickHouse
+ * cluster sharded by scope, must give the reference bill's lines digit for digit. Then boundary cases by
  * hand, and `byok sql` on the pricing-language scenarios (18–21).
  */
 import { readFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ import {
   normaliseSqlRows,
   useSqlEngines,
 } from '../support/sqlEngines.js';
+import { CLICKHOUSE_URLS, billShardedByScope, clickhouseColumns, epochNanos, scopeUnder } from '../support/clickhouseShards.js';
 import { type DocumentOptions, feePolicyDocument } from './feePolicyDocument.js';
 import { type RefBill, referenceBill } from './referenceBill.js';
 import type { FeeConfig, RefFeeAccount, RefFees } from './referenceFees.js';
@@ -96,6 +98,19 @@ async function expectSqlMatchesOracle(rows: readonly FeeLogRow[], config: FeeCon
     await engines.postgres.load(relation, COLUMNS);
     expect(normaliseSqlRows(await engines.postgres.query(compileBillSql(policy, accounts, { dialect: 'postgres', ...exact })))).toEqual(expected);
   }
+  if (CLICKHOUSE_URLS.length > 0) {
+    // On the two-shard cluster: each row on the shard of its scope, each shard billing its own.
+    const chRows = rows.map((row) => ({
+      ...relationRowOf(row),
+      timestamp: epochNanos(row.instant),
+      timestamp_nanos: undefined,
+      scope: scopeUnder(policy, row.instant.epochMs, row.userId, row.orgId),
+    }));
+    const lines = await billShardedByScope(CLICKHOUSE_URLS, clickhouseColumns({ facts: true, costAsText: rows.length % 2 === 1 }), chRows, (table) =>
+      compileBillSql(policy, accounts, { dialect: 'clickhouse', relation: table }),
+    );
+    expect(normaliseSqlRows(lines)).toEqual(expected);
+  }
   return expected;
 }
 
@@ -106,14 +121,15 @@ describe('the pricing language compiled to SQL', () => {
   // schedule chosen by the wrong provider/model test or an absent cell not read as '', the
   // contract terms of the wrong account or not applied, a cap per scope instead of per
   // scope-month, the cap's remainder miscomputed, a DECIMAL rounded.
-  it(`law: DuckDB${POSTGRES_URL ? ' and PostgreSQL' : ''} bill every generated config as the fee oracle does, digit for digit`, async () => {
+  it(`law: DuckDB${POSTGRES_URL ? ', PostgreSQL' : ''}${CLICKHOUSE_URLS.length > 0 ? ', ClickHouse (sharded by scope)' : ''} bill every generated config as the fee oracle does, digit for digit`, async () => {
     await fc.assert(
       fc.asyncProperty(feeLogArb(), feeConfigArb(), async (rows, config) => {
         await expectSqlMatchesOracle(rows, config);
       }),
       { numRuns: 60 },
     );
-  });
+    // Each case also runs on PostgreSQL and the ClickHouse cluster: more than the default minute.
+  }, 300_000);
 
   // catches: a shorthand version beside a tiered one (or under an account's fee_rate/fee_cap_usd) billed by the wrong path.
   it('law: the same with versions written as today’s shorthand where it can say them, under contract terms', async () => {
@@ -125,7 +141,8 @@ describe('the pricing language compiled to SQL', () => {
       }),
       { numRuns: 40 },
     );
-  });
+    // Each case also runs on PostgreSQL and the ClickHouse cluster: more than the default minute.
+  }, 300_000);
 
   it('law: the same in unit list-usd only (free_requests in dollars)', async () => {
     await fc.assert(
@@ -134,7 +151,8 @@ describe('the pricing language compiled to SQL', () => {
       }),
       { numRuns: 40 },
     );
-  });
+    // Each case also runs on PostgreSQL and the ClickHouse cluster: more than the default minute.
+  }, 300_000);
 });
 
 describe('the pricing language compiled to SQL, beside the shorthand', () => {
@@ -155,7 +173,8 @@ describe('the pricing language compiled to SQL, beside the shorthand', () => {
       }),
       { numRuns: 40 },
     );
-  });
+    // Each case also runs on PostgreSQL and the ClickHouse cluster: more than the default minute.
+  }, 300_000);
 });
 
 

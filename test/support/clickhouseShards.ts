@@ -39,7 +39,8 @@ export async function clickhouse(url: string, sql: string): Promise<string> {
 
 /** Rows of a SELECT, as JSON objects (64-bit integers come back as text). */
 export async function clickhouseRows(url: string, query: string): Promise<Record<string, unknown>[]> {
-  const text = await clickhouse(url, `${query}\nFORMAT JSONEachRow`);
+  // A script's closing semicolon would make the FORMAT clause a second statement.
+  const text = await clickhouse(url, `${query.trimEnd().replace(/;$/u, '')}\nFORMAT JSONEachRow`);
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -104,4 +105,55 @@ export async function billOnShards(urls: readonly string[], query: string): Prom
   });
   const bytes = (text: unknown) => Buffer.from(String(text), 'utf8');
   return lines.sort((a, b) => Buffer.compare(bytes(a.scope), bytes(b.scope)) || Buffer.compare(bytes(a.period), bytes(b.period)));
+}
+
+/** The ClickHouse types of the relation's columns in the tests: optional text Nullable (NULL and '' both occur). */
+export function clickhouseColumns(options: { readonly costAsText?: boolean; readonly facts?: boolean } = {}): Record<string, string> {
+  const optional = 'Nullable(String)';
+  return {
+    request_id: 'String',
+    timestamp: 'Int64',
+    user_id: 'String',
+    org_id: optional,
+    cost_usd: options.costAsText ? 'String' : 'Decimal(38, 12)',
+    key_result: optional,
+    platform_result: optional,
+    route: optional,
+    ...(options.facts ? { model: optional, provider: optional } : {}),
+    scope: 'String',
+  };
+}
+
+/** An instant in the relation's Int64 epoch nanoseconds. */
+export function epochNanos(instant: { readonly epochMs: number; readonly nanos: number }): bigint {
+  return BigInt(instant.epochMs) * 1_000_000n + BigInt(instant.nanos);
+}
+
+/**
+ * The scope a row belongs to under `policy`: the scope mode of the version in force at its
+ * instant (read from the policy's versions, not from the engine's decisions), as a loader
+ * computes the sharding key.
+ */
+export function scopeUnder(policy: { readonly versions: readonly { readonly effectiveFromMs: number | null; readonly parameters: { readonly scopeMode: string } }[] }, epochMs: number, userId: string, orgId: string | undefined): string {
+  let mode = policy.versions[0]!.parameters.scopeMode;
+  for (const v of policy.versions) if (v.effectiveFromMs === null || v.effectiveFromMs <= epochMs) mode = v.parameters.scopeMode;
+  return mode === 'org' && orgId !== undefined && orgId !== '' ? `org:${orgId}` : `user:${userId}`;
+}
+
+/** A shard number from a scope: FNV-1a over its UTF-8 bytes (any function of the scope alone shards by scope). */
+export function shardOfScope(scope: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(scope, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+/** Loads `rows` sharded by their `scope` column, bills each shard with `queryOf(table)`, merges, drops the tables. */
+export async function billShardedByScope(urls: readonly string[], columns: Readonly<Record<string, string>>, rows: readonly ClickhouseRow[], queryOf: (table: string) => string): Promise<Record<string, unknown>[]> {
+  const table = uniqueTable('bill');
+  try {
+    await loadShards(urls, table, columns, rows, (row) => shardOfScope(String(row.scope)));
+    return await billOnShards(urls, queryOf(table));
+  } finally {
+    await dropShards(urls, table);
+  }
 }

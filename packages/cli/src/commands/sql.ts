@@ -47,6 +47,9 @@ export async function sqlCommand(options: SqlCliOptions, io: ProgramIO): Promise
   const accounts = await loadAccountsFile(options.accounts, feeUnitsOf(policy));
   if (options.relation !== undefined && options.relation === '') throw new UsageError('--relation: give a table or view name');
   if (options.nanosecondColumn !== undefined && options.nanosecondColumn === '') throw new UsageError('--nanosecond-column: give a column name');
+  if (options.nanosecondColumn !== undefined && options.dialect === 'clickhouse') {
+    throw new UsageError('--nanosecond-column: the clickhouse dialect reads timestamp as Int64 epoch nanoseconds, exact already; leave the option out');
+  }
   let script: string;
   try {
     script = compileBillSql(policy, accounts, {
@@ -73,7 +76,9 @@ export function registerSql(program: Command, io: ProgramIO): void {
       'Print one SQL query that turns a relation named requests (the request log\'s columns: request_id, timestamp ' +
         'TIMESTAMPTZ, user_id, org_id, cost_usd DECIMAL(38,12), key_result, platform_result, route) into the bill lines ' +
         '`byok bill` gives, field for field: the routing and charge rules are compiled from the policy\'s rule documents, ' +
-        'the accounts file becomes a VALUES list. Money is exact DECIMAL; the relation contract is in docs/sql.md.',
+        'the accounts file becomes a VALUES list. Money is exact DECIMAL; the relation contract is in docs/sql.md. ' +
+        'ClickHouse (--dialect clickhouse, from 18.16 on): timestamp is Int64 epoch nanoseconds, and the query needs no ' +
+        'window functions or CTEs; run each shard\'s query over its own rows when the table is sharded by scope.',
     )
     .option('--policy <file>', 'policy document (JSON); default: the built-in BYOK policy')
     .option('--accounts <file>', 'per-scope settings CSV: scope,failover_mode,free_requests')

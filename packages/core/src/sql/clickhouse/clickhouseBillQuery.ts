@@ -12,7 +12,7 @@ import { sqlString } from '../sqlLiteral.js';
 import { capSql, uncountedFeeSql } from '../tieredFeeCtes.js';
 import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from '../tieredFeeSql.js';
 import { ClickhouseAccountsSql } from './clickhouseAccountsSql.js';
-import { canonicalDecimalTextSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
+import { canonicalDecimalTextSql, decimalDigitsSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
 
 /*
  * The bill query for ClickHouse (from 18.16 on). The engine has no window functions and no
@@ -76,8 +76,8 @@ function allowanceOrderSql(source: string, carried: readonly string[], runningSu
 }
 
 /** The canonical money text of a sum given by its pieces' sums. */
-function sumText(pieceSums: readonly string[], scale: number): string {
-  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums), scale));
+function sumText(pieceSums: readonly string[], scale: number, prefix: string): string {
+  return canonicalDecimalTextSql(digitsToDecimalTextSql(piecesToDigitsSql(pieceSums, prefix), scale, `${prefix}_digits`));
 }
 
 /**
@@ -155,7 +155,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
       ifNull(toInt64(${clickhouseIdentifier('timestamp')}), toInt64(0)) AS l_instant,
       ifNull(${clickhouseIdentifier('user_id')}, '') AS l_user_id,
       ${text('org_id')} AS l_org_id,
-      CAST(ifNull(toString(${clickhouseIdentifier('cost_usd')}), '0') AS ${costType}) AS l_cost_usd,
+      ifNull(CAST(${clickhouseIdentifier('cost_usd')} AS Nullable(Decimal(38, ${COST_SCALE}))), CAST(0 AS ${costType})) AS l_cost_usd,
       ${text('key_result')} AS l_key_result,
       if(${text('platform_result')} = '', 'ok', ${text('platform_result')}) AS l_platform_result,
       ${text('route')} AS l_recorded_route,${factColumns.map((c) => `\n      ${text(c as OptionalRequestColumn)} AS l_${c},`).join('')}
@@ -181,8 +181,9 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const failover = each((v) => `if(${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')} <> '', ${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')}, ${q(v.parameters.defaultFailoverMode)})`);
   const routing = each((_, i) => `if(key_result <> '', ${tables.keyedCase(i, '      ')},\n      ${tables.recordedCase(i, '      ')})`);
   const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
-  const cost = piecesSql('cost_usd', 'cost_digits');
-  const routedRows = `SELECT request_id, instant, toString(cost_usd) AS cost_text,
+  const cost = piecesSql('cost_usd', COST_SCALE, 'cost_digits');
+  // The cost rides through the arrays as text (groupArray over a Decimal128 crashed 18.16), written exactly.
+  const routedRows = `SELECT request_id, instant, ${digitsToDecimalTextSql(decimalDigitsSql('cost_usd', COST_SCALE, 'cost_text_digits'), COST_SCALE, 'cost_text_all')} AS cost_text,
       CAST(if(problem = '', '0', problem) AS Int32) + ${versionSql} AS version_index,
       ${each((v) => (v.parameters.scopeMode === 'org' ? orgScope : `concat('user:', user_id)`))} AS scope,${ownerJoined ? `\n      ${orgScope} AS key_owner,` : ''}
       ${each((v) => periodSql(v.calendar.resetTimeZone, 'clickhouse'))} AS period,
@@ -212,7 +213,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const termColumns = tiered
     ? `${acct.freeRequests('acct_index')} AS acct_free_requests, ${acct.freeUsd('acct_index')} AS acct_free_usd, ${acct.feeRate('acct_index')} AS acct_fee_rate, ${acct.feeCap('acct_index')} AS acct_fee_cap,`
     : `${acct.freeRequests('acct_index')} AS acct_free_requests,`;
-  const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`)), COST_SCALE)} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
+  const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`), 'list'), COST_SCALE, 'list_to_digits')} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
   const chargedRows = `SELECT scope, period, instant, request_id, version_index, cost_text, CAST(cost_text AS ${costType}) AS cost_usd,
       ${acct.indexOf('scope')} AS acct_index, ${termColumns}
       ${allowance} AS allowance, ${listTo}
@@ -225,7 +226,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   // 6. The cap (when a version or account has one): fees accumulate in allowance order; what passes the cap is not paid.
   let pricedRows = chargedRows;
   if (capped) {
-    const uncapped = piecesSql('uncapped_fee', 'uncapped_digits');
+    const uncapped = piecesSql('uncapped_fee', feeScale, 'uncapped_digits');
     const withPieces = `SELECT *, ${uncapped.digits} AS uncapped_digits, ${uncapped.pieces.map((p, k) => `${p} AS uncapped_p${k}`).join(', ')} FROM (${chargedRows})`;
     const feesRunning = Array.from({ length: PIECES }, (_, k) => ({ name: `fees_s${k}`, value: `{uncapped_p${k}}` }));
     const ordered = allowanceOrderSql(
@@ -236,7 +237,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     const least = (a: string, b: string) => `if(${a} < ${b}, ${a}, ${b})`;
     pricedRows = `SELECT scope, period, route, within_allowance, is_list, CAST(cost_text AS ${costType}) AS cost_usd,
         CAST(${digitsToDecimalTextSql('uncapped_digits', feeScale)} AS ${feeType}) AS uncapped_fee,
-        CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name)), feeScale)} AS ${feeType}) AS fees_to,
+        CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name), 'fees'), feeScale, 'fees_to_digits')} AS ${feeType}) AS fees_to,
         ${acct.indexOf('scope')} AS acct_index, ${acct.feeCap('acct_index')} AS acct_fee_cap,
         ${each((v) => (v.feeTerms.capUsd === undefined ? 'acct_fee_cap' : capSql(v, feeScale, 'clickhouse')))} AS fee_cap,
         ifNull(fee_cap, CAST(0 AS ${feeType})) AS cap_value,
@@ -252,13 +253,13 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     { name: 'total_usd', scale: feeScale, amount: `CAST(fee + CAST(if(is_list, cost_usd, CAST(0 AS ${costType})) AS ${feeType}) AS ${feeType})` },
   ];
   const pieceColumns = moneyColumns.flatMap((m) => {
-    const p = piecesSql(m.amount, `${m.name}_digits`);
+    const p = piecesSql(m.amount, m.scale, `${m.name}_digits`);
     return [`${p.digits} AS ${m.name}_digits`, ...p.pieces.map((piece, k) => `${piece} AS ${m.name}_p${k}`)];
   });
   const money = options.money ?? 'text';
   const moneyOut = (m: (typeof moneyColumns)[number]) => {
     const sums = Array.from({ length: PIECES }, (_, k) => `sum(${m.name}_p${k})`);
-    const exact = sumText(sums, m.scale);
+    const exact = sumText(sums, m.scale, `${m.name}_sum`);
     return money === 'text' ? exact : `CAST(${exact} AS DECIMAL(38,${m.scale}))`;
   };
   return `SELECT scope, period,

@@ -11,50 +11,79 @@
 const PIECE_DIGITS = 9;
 /** Pieces per amount: a Decimal128 has at most 38 digits. */
 export const PIECES = Math.ceil(38 / PIECE_DIGITS);
+// Digits of an amount: at most 38, plus a high part's leading zero.
 const PAD = '0'.repeat(PIECES * PIECE_DIGITS);
 const PIECE = `1${'0'.repeat(PIECE_DIGITS)}`;
 
+/** Whole dollars split at 10^18: below it `toString` of a Decimal128 is right in every version. */
+const SPLIT = `CAST('1${'0'.repeat(18)}' AS Decimal(38,0))`;
+
+/**
+ * The digits of a non-negative Decimal expression of scale `scale`, without the point:
+ * exactly `scale` fractional digits, leading zeros allowed.
+ *
+ * Not `toString` of the amount: ClickHouse 18.16 writes the integer part of a Decimal128
+ * past 21 digits with NUL bytes in it, and later versions drop trailing fractional zeros.
+ * So the amount is split exactly (Decimal division truncates, multiplication and
+ * subtraction are exact) into whole units of 10^18 dollars, written as an integer, and a
+ * rest below 10^18 dollars, whose text is read to `scale` fractional digits whatever its
+ * form. `alias` names the steps (suffixed): unique within the SELECT.
+ */
+export function decimalDigitsSql(amount: string, scale: number, alias: string): string {
+  const high = `(CAST(assumeNotNull(${amount}) / ${SPLIT} AS Decimal(38,0)) AS ${alias}_high)`;
+  const rest = `(toString(assumeNotNull(${amount}) - ${high} * ${SPLIT}) AS ${alias}_rest)`;
+  const point = `(position(${rest}, '.') AS ${alias}_point)`;
+  const whole = `if(${point} = 0, ${alias}_rest, substring(${alias}_rest, 1, ${alias}_point - 1))`;
+  const fraction = `if(${alias}_point = 0, '', substring(${alias}_rest, ${alias}_point + 1))`;
+  // The rest's whole dollars padded to 18 digits, after the high part's.
+  const restWhole = `substring(concat('${'0'.repeat(18)}', (${whole} AS ${alias}_whole)), length(${alias}_whole) + 1, 18)`;
+  const restFraction = scale === 0 ? `''` : `substring(concat(${fraction}, '${'0'.repeat(scale)}'), 1, ${scale})`;
+  return `concat(toString(${alias}_high), ${restWhole}, ${restFraction})`;
+}
+
 /**
  * The `PIECES` UInt64 pieces of a non-negative Decimal expression of scale `scale`, least
- * significant first: its digits without the point (`toString` writes every fractional
- * digit), read 9 at a time from the right.
+ * significant first, read 9 digits at a time from the right of its digits
+ * (`decimalDigitsSql`), which the SELECT must name `digitsAlias`.
  */
-export function piecesSql(amount: string, digitsAlias: string): { readonly digits: string; readonly pieces: readonly string[] } {
-  // assumeNotNull: an amount computed from Nullable account terms is typed Nullable but never NULL.
-  const digits = `replaceOne(toString(assumeNotNull(${amount})), '.', '')`;
+export function piecesSql(amount: string, scale: number, digitsAlias: string): { readonly digits: string; readonly pieces: readonly string[] } {
+  const digits = decimalDigitsSql(amount, scale, digitsAlias);
   const padded = `concat('${PAD}', ${digitsAlias})`;
   const pieces = Array.from({ length: PIECES }, (_, k) => `toUInt64(substring(${padded}, length(${digitsAlias}) + ${PAD.length - PIECE_DIGITS * (k + 1) + 1}, ${PIECE_DIGITS}))`);
   return { digits, pieces };
 }
 
 /**
- * The decimal text (at scale `scale`, every fractional digit written, leading zeros kept)
- * of a sum given as the sums of its pieces (UInt64 expressions, least significant first):
- * carries are propagated piece by piece, the highest piece keeps what is left.
+ * The digits (leading zeros kept, no point) of a sum given as the sums of its pieces (UInt64
+ * expressions, least significant first): carries are propagated piece by piece, the highest
+ * piece keeps what is left. Each step is named inline (`<prefix>_v<k>`, `<prefix>_t<k>`) and
+ * referred to by name after, so the text grows linearly with the pieces, not exponentially;
+ * `prefix` must be unique within the SELECT.
  */
-export function piecesToDigitsSql(pieceSums: readonly string[]): string {
+export function piecesToDigitsSql(pieceSums: readonly string[], prefix: string): string {
   const parts: string[] = [];
-  let carry = '0';
   pieceSums.forEach((sum, k) => {
-    const value = carry === '0' ? `(${sum})` : `(${sum} + ${carry})`;
+    const value = k === 0 ? `(${sum})` : `(${sum} + intDiv(${prefix}_v${k - 1}, ${PIECE}))`;
+    const named = `(${value} AS ${prefix}_v${k})`;
     if (k === pieceSums.length - 1) {
-      parts.unshift(`toString(${value})`);
+      parts.unshift(`toString(${named})`);
     } else {
-      parts.unshift(lpad9(`(${value} % ${PIECE})`));
-      carry = `intDiv(${value}, ${PIECE})`;
+      const digits = `(toString(${named} % ${PIECE}) AS ${prefix}_t${k})`;
+      parts.unshift(`substring(concat('${'0'.repeat(PIECE_DIGITS)}', ${digits}), length(${prefix}_t${k}) + 1, ${PIECE_DIGITS})`);
     }
   });
   return `concat(${parts.join(', ')})`;
 }
 
-function lpad9(value: string): string {
-  return `substring(concat('${'0'.repeat(PIECE_DIGITS)}', toString(${value})), length(toString(${value})) + 1, ${PIECE_DIGITS})`;
-}
-
-/** Digits (no point, leading zeros allowed, at least `scale` + 1 of them) as the decimal text at `scale`. */
-export function digitsToDecimalTextSql(digits: string, scale: number): string {
+/**
+ * Digits (no point, leading zeros allowed, at least `scale` + 1 of them) as the decimal text
+ * at `scale`. With `alias`, the digits expression is written once, named, and read by name.
+ */
+export function digitsToDecimalTextSql(digits: string, scale: number, alias?: string): string {
   if (scale === 0) return digits;
-  return `concat(substring(${digits}, 1, length(${digits}) - ${scale}), '.', substring(${digits}, length(${digits}) - ${scale - 1}, ${scale}))`;
+  const first = alias === undefined ? digits : `(${digits} AS ${alias})`;
+  const again = alias ?? digits;
+  return `concat(substring(${first}, 1, length(${again}) - ${scale}), '.', substring(${again}, length(${again}) - ${scale - 1}, ${scale}))`;
 }
 
 /**
