@@ -228,14 +228,19 @@ describeClickhouse('byok bill --engine clickhouse on a two-shard cluster', (urls
     );
   });
 
-  it('bills amounts up to 21 integer digits exactly, and refuses larger ones (18.16 writes them back as garbage) rather than bill them wrongly', async () => {
+  it('bills amounts past 21 integer digits exactly, and refuses (exit 2) what Decimal(38,12) cannot hold or its arithmetic would overflow, never billing it wrongly', async () => {
     const big = (cost: string) => file([HEADER, ...[0, 1, 2, 3].map((k) => `b${k},2025-10-01T00:00:0${k}Z,u1,acme,m,p,${cost},${k < 2 ? 'ok' : 'none'},ok`)].join('\n'));
-    const fits = big('999999999999999999999.999999999999');
-    const js = await byok(['bill', fits, '--format', 'json']);
-    expect(await byok(['bill', fits, ...sharded(), '--format', 'json'])).toEqual(js);
-    const refused = await byok(['bill', big('1000000000000000000000'), ...sharded(), '--format', 'json']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/line 2: cost_usd 1000000000000000000000 is 10\^21 dollars or more/);
+    for (const cost of ['999999999999999999999.999999999999', '12345678901234567890123.5']) {
+      const fits = big(cost);
+      const js = await byok(['bill', fits, '--format', 'json']);
+      expect(await byok(['bill', fits, ...sharded(), '--format', 'json']), cost).toEqual(js);
+    }
+    const tooLarge = await byok(['bill', big('100000000000000000000000000'), ...sharded(), '--format', 'json']);
+    expect(tooLarge.code).toBe(2);
+    expect(tooLarge.stderr).toMatch(/line 2: cost_usd 100000000000000000000000000 is 10\^26 dollars or more/);
+    const overflows = await byok(['bill', big('99999999999999999999999999.999999999999'), ...sharded(), '--format', 'json']);
+    expect(overflows.code, overflows.stderr).toBe(2);
+    expect(overflows.stdout).toBe('');
   });
 
   it('gives the query\'s own refusal (a timestamp past a ClickHouse DateTime) as exit code 2 with its text, and drops its table', async () => {

@@ -66,10 +66,9 @@ describe('a request as a row of the table', () => {
     expect(epochNanoseconds(request({ instant: { epochMs: -9_223_372_036_855, nanos: 0 } }))).toBeUndefined();
   });
 
-  it('takes amounts below 10^21 dollars (what 18.16 writes back as text exactly), and no larger one', () => {
-    expect(costFits(request({ cost: parseMoney('999999999999999999999.999999999999') }))).toBe(true);
-    expect(costFits(request({ cost: parseMoney('1000000000000000000000') }))).toBe(false);
-    expect(costFits(request({ cost: parseMoney('1000000000000000000000.000000000000') }))).toBe(false);
+  it('takes amounts below 10^26 dollars (what Decimal(38,12) holds), and no larger one', () => {
+    expect(costFits(request({ cost: parseMoney('99999999999999999999999999.999999999999') }))).toBe(true);
+    expect(costFits(request({ cost: parseMoney('100000000000000000000000000') }))).toBe(false);
     expect(costFits(request({ cost: new Money(0n, 0) }))).toBe(true);
   });
 
@@ -129,6 +128,9 @@ describe('errors from the server', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     expect(clickhouseFailure(refused, 'http://h:1', other).message).toBe('--url http://h:1: ClickHouse cannot be reached (connect ECONNREFUSED 127.0.0.1:1)');
     expect(clickhouseFailure(new Error('Code: 1, e.displayText() = DB::Exception: boom'), 'http://h:1', other).message).toBe('other: http://h:1: boom');
+    const overflow = clickhouseFailure(new Error('Code: 407, e.displayText() = DB::Exception: Decimal math overflow, e.what() = DB::Exception'), 'http://h:1', other);
+    expect(overflow).toBeInstanceOf(ClickhouseRefusal);
+    expect(overflow.message).toMatch(/too large for ClickHouse's exact Decimal\(38\) arithmetic .*--engine js/);
   });
 });
 

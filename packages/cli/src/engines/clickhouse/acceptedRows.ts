@@ -62,7 +62,7 @@ function rowLine(decided: FastDecided, inputTimeZone: string | undefined): strin
   if (!costFits(request)) {
     throw new ClickhouseRefusal(
       'CLICKHOUSE_VALUE_OUT_OF_RANGE',
-      `${file}, line ${line}: cost_usd ${request.cost.toString()} is 10^21 dollars or more, which ClickHouse 18.16 cannot turn back into text exactly; bill this log with --engine js`,
+      `${file}, line ${line}: cost_usd ${request.cost.toString()} is 10^26 dollars or more, beyond ClickHouse's exact Decimal(38,12); bill this log with --engine js`,
     );
   }
   return requestRowTsv(request, ns, outcome.lines.scope(outcome.line));

@@ -65,6 +65,13 @@ export function clickhouseFailure(error: unknown, url: string, other: (message: 
   }
   if (error instanceof ClickhouseRefusal || error instanceof ClickhouseEngineBug) return error;
   const message = serverMessage(error);
+  if (/Decimal math overflow/i.test(message)) {
+    // Decimal128 arithmetic that would pass 38 digits is an error in ClickHouse, never a wrapped value.
+    return new ClickhouseRefusal(
+      'CLICKHOUSE_VALUE_OUT_OF_RANGE',
+      `the amounts are too large for ClickHouse's exact Decimal(38) arithmetic (ClickHouse at ${url}: ${message}); bill this log with --engine js`,
+    );
+  }
   const refusal = queryRefusal(message);
   if (refusal !== undefined) return new ClickhouseRefusal('CLICKHOUSE_QUERY_REFUSED', `${refusal} (ClickHouse at ${url})`);
   return other(`${url}: ${message}`);

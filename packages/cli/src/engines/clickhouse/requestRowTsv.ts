@@ -26,14 +26,8 @@ export function epochNanoseconds(request: UsageRequest): bigint | undefined {
   return ns < INT64_MIN || ns > INT64_MAX ? undefined : ns;
 }
 
-/**
- * The largest cost the table takes: below 10^21 dollars. Decimal(38,12) holds 26 integer
- * digits, but ClickHouse 18.16's toString() of a Decimal128 with 22 or more integer digits
- * writes garbage (zero bytes, then other memory) and corrupts the values after it in the
- * block, while the bill query reads costs as text: such an amount is refused, never billed
- * wrongly.
- */
-export const COST_LIMIT_DOLLARS = 10n ** 21n;
+/** The largest cost the table takes: below 10^26 dollars, what Decimal(38,12) holds (26 integer digits). */
+export const COST_LIMIT_DOLLARS = 10n ** 26n;
 
 /** Whether the request's cost is below COST_LIMIT_DOLLARS (at most 12 fractional digits is the log's own rule). */
 export function costFits(request: UsageRequest): boolean {
