@@ -9,6 +9,7 @@ import { registerMeter } from './commands/meter.js';
 import { registerSql } from './commands/sql.js';
 import { registerUsage } from './commands/usage.js';
 import { registerImport } from './commands/importGenerations.js';
+import { registerLoad } from './commands/load.js';
 import { registerWhatif } from './commands/whatif.js';
 import { checkCommandOutputs } from './io/outputChecks.js';
 import type { ProgramIO } from './programIO.js';
@@ -60,6 +61,7 @@ export function createProgram(io: ProgramIO, state: RunState = { exitCode: 0, ar
   registerWhatif(program, io);
   registerImport(program, io);
   registerSql(program, io);
+  registerLoad(program, io);
   registerForecast(program, io);
   return program;
 }

@@ -3,10 +3,6 @@ import type { DuckdbBillOptions, DuckdbBillRun } from './billWithDuckdb.js';
 import { DUCKDB_OPTION_NAMES, type DuckdbCliOptions } from './duckdbSettings.js';
 import { UsageError } from '../../exitCodes.js';
 
-/** The engines of `byok bill`: `js`, the streaming default, and `duckdb`, SQL over the whole input. */
-export const BILL_ENGINES = ['js', 'duckdb'] as const;
-export type BillEngine = (typeof BILL_ENGINES)[number];
-
 /**
  * `--engine duckdb`. The engine's modules, and with them the native DuckDB module, are
  * loaded only here, when asked for: the default engine never loads them.

@@ -1,10 +1,9 @@
 import { type Accounts, type Bill, ByokError, type Policy, sameContent } from '@byok-billing/core';
 import { type CompactLedger, type CompactOutcome, type CompactRequests, createCompactLedger, sharesDecisions, conflictingDuplicateReason, lateArrivalReason } from '@byok-billing/core/internal';
-import { parseQuotedRecord } from '../../io/csvRecords.js';
 import type { CompactDecided } from '../../output/compactDecisionRecords.js';
 import type { LogHeader } from '../../io/logColumns.js';
 import type { InputSource } from '../../io/openInput.js';
-import { rowToRequest } from '../../io/rowToRequest.js';
+import { rowRequest } from './rowRequest.js';
 import { readFailure } from '../../io/readFailure.js';
 import type { DuplicateRow, Rejection } from '../rowSource.js';
 import { type BatchSource, scanInline } from './batchSource.js';
@@ -231,10 +230,7 @@ export async function fastReplay(options: FastReplayOptions): Promise<FastReplay
 
   /** A row read again by the record reader (rare: only when an id repeats). */
   function requestOf(batch: RowBatch, row: number, input: number, line: number) {
-    const text = rowText(batch, row);
-    const quoted = batch.side.get(row)?.text !== undefined;
-    const fields = quoted ? parseQuotedRecord(text, inputNames[input]!, line) : text.split(',');
-    return rowToRequest(fields, headers[input]!, { inputTimeZone: options.inputTimeZone });
+    return rowRequest(batch, row, headers[input]!, inputNames[input]!, line, options.inputTimeZone);
   }
 
   /** Notes the id of a row taken into the window or the sort, for the check across the whole input. */
