@@ -58,15 +58,20 @@ function rateOf(versions: readonly PolicyVersion[]): string {
   return perVersion(versions, (v) => `CAST(${q(v.parameters.feeRate.toString())} AS DECIMAL(38,${scale}))`);
 }
 
-/** Sorts a scope-month's rows into allowance order and spreads them out again with running sums. */
-function allowanceOrderSql(source: string, carried: readonly string[], runningSums: readonly { readonly name: string; readonly value: string }[]): string {
+/**
+ * Sorts a scope-month's rows into allowance order and spreads them out again with running
+ * sums; `after` are expressions over the spread rows, computed in the same SELECT (ClickHouse
+ * 18.16 plans each level of nesting again for every level above it: fewer levels, faster).
+ */
+function allowanceOrderSql(source: string, carried: readonly string[], runningSums: readonly { readonly name: string; readonly value: string }[], after: string): string {
   // tuple element 1 is the instant, 2 the request_id: the sort key. The running sums' inputs ride along.
   const inputs = runningSums.flatMap((s) => [...s.value.matchAll(/\{(\w+)\}/gu)].map((m) => m[1]!));
   const fields = [...new Set(['instant', 'request_id', ...carried, ...inputs])];
   const element = (name: string) => `tupleElement(x, ${fields.indexOf(name) + 1})`;
   const sums = runningSums.map((s) => `arrayCumSum(arrayMap(x -> ${s.value.replace(/\{(\w+)\}/gu, (_, n: string) => element(n))}, sorted_rows)) AS ${s.name}_running`);
   const spread = fields.map((f, i) => `tupleElement(row, ${i + 1}) AS ${f}`);
-  return `SELECT scope, period, ${spread.join(', ')}${runningSums.map((s) => `, ${s.name}`).join('')}
+  return `SELECT scope, period, ${spread.join(', ')}${runningSums.map((s) => `, ${s.name}`).join('')},
+      ${after}
   FROM (
     SELECT scope, period, arraySort(groupArray(tuple(${fields.join(', ')}))) AS sorted_rows${sums.map((s) => `,\n      ${s}`).join('')}
     FROM (${source})
@@ -159,14 +164,10 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
       if(l_problem_text = '', '', concat('byok: ', l_problem_text, ' (request_id ', if(${`isNull(${clickhouseIdentifier('request_id')})`}, 'NULL', l_request_id), ')')) AS l_problem
     FROM ${clickhouseIdentifier(options.relation ?? REQUESTS_RELATION)}`;
 
-  // 2. A request_id repeated with the same content counts once (POLICY.md D6); with other content it is refused.
+  // 2. One row per request_id: repeated with the same content it counts once (POLICY.md D6), with
+  // other content it is refused. Then, over the request's values in the same SELECT: checked (a
+  // problem stops the query: the CAST of its text fails), versioned, placed, termed, routed.
   const content = ['instant', 'user_id', 'org_id', 'cost_usd', 'key_result', 'platform_result', 'recorded_route', ...factColumns];
-  const distinctRows = `SELECT l_request_id AS request_id, ${content.map((c) => `any(l_${c}) AS ${c}`).join(', ')},
-      if(uniqExact(${content.map((c) => `l_${c}`).join(', ')}) > 1, concat('byok: request_id appears twice with different content (request_id ', l_request_id, ')'), max(l_problem)) AS problem
-    FROM (${logRows})
-    GROUP BY l_request_id`;
-
-  // 3. Checked (a problem stops the query: the CAST of its text fails), versioned, placed, termed, routed.
   const versionBranches: string[] = [];
   for (let i = versions.length - 1; i >= 1; i--) versionBranches.push(`instant >= ${nanosOf(versions[i]!.effectiveFromMs!)}, ${i}`);
   const versionSql = versionBranches.length === 0 ? '0' : `multiIf(${versionBranches.join(', ')}, 0)`;
@@ -178,7 +179,9 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
   const cost = piecesSql('cost_usd', COST_SCALE, 'cost_digits');
   // The cost rides through the arrays as text (groupArray over a Decimal128 crashed 18.16), written exactly.
-  const routedRows = `SELECT request_id, instant, ${digitsToDecimalTextSql(decimalDigitsSql('cost_usd', COST_SCALE, 'cost_text_digits'), COST_SCALE, 'cost_text_all')} AS cost_text,
+  const routedRows = `SELECT l_request_id AS request_id, ${content.map((c) => `any(l_${c}) AS ${c}`).join(', ')},
+      if(uniqExact(${content.map((c) => `l_${c}`).join(', ')}) > 1, concat('byok: request_id appears twice with different content (request_id ', l_request_id, ')'), max(l_problem)) AS problem,
+      ${digitsToDecimalTextSql(decimalDigitsSql('cost_usd', COST_SCALE, 'cost_text_digits'), COST_SCALE, 'cost_text_all')} AS cost_text,
       CAST(if(problem = '', '0', problem) AS Int32) + ${versionSql} AS version_index,
       ${each((v) => (v.parameters.scopeMode === 'org' ? orgScope : `concat('user:', user_id)`))} AS scope,${ownerJoined ? `\n      ${orgScope} AS key_owner,` : ''}
       ${each((v) => periodSql(v.calendar.resetTimeZone, 'clickhouse'))} AS period,
@@ -188,17 +191,12 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
       ${counted} AS counted${tiered ? `,\n      ${each((v) => scheduleChoiceSql(v, scheduleFacts, '      '))} AS schedule_index` : ', 0 AS schedule_index'}${
         listUsd ? `,\n      ${cost.digits} AS cost_digits, ${cost.pieces.map((p, k) => `${p} AS cost_p${k}`).join(', ')}` : ''
       }
-    FROM (${distinctRows})`;
+    FROM (${logRows})
+    GROUP BY l_request_id`;
 
-  // 4. The allowance order: each counted request's ordinal, and (list-usd) the running list cost.
+  // 3. The allowance order: each counted request's ordinal, and (list-usd) the running list cost;
+  // then, row by row: judged and charged (within the allowance, the charge table, the fee).
   const listRunning = listUsd ? Array.from({ length: PIECES }, (_, k) => ({ name: `list_s${k}`, value: `if({counted}, {cost_p${k}}, toUInt64(0))` })) : [];
-  const numbered = allowanceOrderSql(
-    routedRows,
-    ['cost_text', 'version_index', 'routing_rule', 'counted', 'schedule_index', ...(listUsd ? Array.from({ length: PIECES }, (_, k) => `cost_p${k}`) : [])],
-    [{ name: 'ordinal', value: '{counted}' }, ...listRunning],
-  );
-
-  // 5. Judged and charged: within the allowance, the charge table, the fee.
   const allowance = each((v) => (v.parameters.allowance > 0 ? `ifNull(acct_free_requests, ${v.parameters.allowance})` : '0'));
   const tierSql = versions.map((v) => (tiered ? tieredVersionSql(v, tierTypes) : undefined));
   const within = tiered ? `if(counted, ${chBool(each((_, i) => `(${tierSql[i]!.free})`))}, 0)` : `counted AND ordinal <= allowance`;
@@ -209,35 +207,46 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     ? `${acct.freeRequests('acct_index')} AS acct_free_requests, ${acct.freeUsd('acct_index')} AS acct_free_usd, ${acct.feeRate('acct_index')} AS acct_fee_rate, ${acct.feeCap('acct_index')} AS acct_fee_cap,`
     : `${acct.freeRequests('acct_index')} AS acct_free_requests,`;
   const listTo = listUsd ? `CAST(${digitsToDecimalTextSql(piecesToDigitsSql(Array.from({ length: PIECES }, (_, k) => `list_s${k}`), 'list'), COST_SCALE, 'list_to_digits')} AS ${costType}) AS list_to, list_to - cost_usd AS list_from,` : '';
-  const chargedRows = `SELECT scope, period, instant, request_id, version_index, cost_text, CAST(cost_text AS ${costType}) AS cost_usd,
+  const uncapped = piecesSql('uncapped_fee', feeScale, 'uncapped_digits');
+  // Levels of their own where a value is read many times: ClickHouse expands an alias at each
+  // reference (a running sum read by every tier's bounds made the AST too big).
+  const numberedRows = allowanceOrderSql(
+    routedRows,
+    ['cost_text', 'version_index', 'routing_rule', 'counted', 'schedule_index', ...(listUsd ? Array.from({ length: PIECES }, (_, k) => `cost_p${k}`) : [])],
+    [{ name: 'ordinal', value: '{counted}' }, ...listRunning],
+    `CAST(cost_text AS ${costType}) AS cost_usd${listTo === '' ? '' : `, ${listTo.replace(/,$/u, '')}`}`,
+  );
+  const judgedRows = `SELECT *,
       ${acct.indexOf('scope')} AS acct_index, ${termColumns}
-      ${allowance} AS allowance, ${listTo}
-      ${routeOf} AS route, ${within} AS within_allowance,
+      ${allowance} AS allowance,
+      ${routeOf} AS route, ${within} AS within_allowance
+    FROM (${numberedRows})`;
+  const feeRows = `SELECT *,
       ${each((_, i) => tables.chargeCase(i, '      '))} AS charge_rule,
       ${isList} AS is_list,
       ${fee} AS ${capped ? 'uncapped_fee' : 'fee'}
-    FROM (${numbered})`;
+    FROM (${judgedRows})`;
+  const chargedRows = capped ? `SELECT *, ${uncapped.digits} AS uncapped_digits, ${uncapped.pieces.map((p, k) => `${p} AS uncapped_p${k}`).join(', ')} FROM (${feeRows})` : feeRows;
 
-  // 6. The cap (when a version or account has one): fees accumulate in allowance order; what passes the cap is not paid.
+  // 4. The cap (when a version or account has one): fees accumulate in allowance order; what passes the cap is not paid.
   let pricedRows = chargedRows;
   if (capped) {
-    const uncapped = piecesSql('uncapped_fee', feeScale, 'uncapped_digits');
-    const withPieces = `SELECT *, ${uncapped.digits} AS uncapped_digits, ${uncapped.pieces.map((p, k) => `${p} AS uncapped_p${k}`).join(', ')} FROM (${chargedRows})`;
     const feesRunning = Array.from({ length: PIECES }, (_, k) => ({ name: `fees_s${k}`, value: `{uncapped_p${k}}` }));
-    const ordered = allowanceOrderSql(
-      withPieces,
+    const least = (a: string, b: string) => `if(${a} < ${b}, ${a}, ${b})`;
+    const cappedRows = allowanceOrderSql(
+      chargedRows,
       ['cost_text', 'version_index', 'route', 'within_allowance', 'is_list', 'uncapped_digits'],
       feesRunning,
-    );
-    const least = (a: string, b: string) => `if(${a} < ${b}, ${a}, ${b})`;
-    pricedRows = `SELECT scope, period, route, within_allowance, is_list, CAST(cost_text AS ${costType}) AS cost_usd,
+      `CAST(cost_text AS ${costType}) AS cost_usd,
         CAST(${digitsToDecimalTextSql('uncapped_digits', feeScale)} AS ${feeType}) AS uncapped_fee,
         CAST(${digitsToDecimalTextSql(piecesToDigitsSql(feesRunning.map((f) => f.name), 'fees'), feeScale, 'fees_to_digits')} AS ${feeType}) AS fees_to,
         ${acct.indexOf('scope')} AS acct_index, ${acct.feeCap('acct_index')} AS acct_fee_cap,
         ${each((v) => (v.feeTerms.capUsd === undefined ? 'acct_fee_cap' : capSql(v, feeScale, 'clickhouse')))} AS fee_cap,
-        ifNull(fee_cap, CAST(0 AS ${feeType})) AS cap_value,
+        ifNull(fee_cap, CAST(0 AS ${feeType})) AS cap_value`,
+    );
+    pricedRows = `SELECT *,
         if(isNull(fee_cap), uncapped_fee, CAST(${least('fees_to', 'cap_value')} - ${least('fees_to - uncapped_fee', 'cap_value')} AS ${feeType})) AS fee
-      FROM (${ordered})`;
+      FROM (${cappedRows})`;
   }
 
   // 7. The line sums. sum() over a Decimal128 wraps silently past 38 digits, so each money column
@@ -251,34 +260,24 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
     { name: 'total_usd', scale: feeScale, amount: `CAST(fee + CAST(if(is_list, cost_usd, CAST(0 AS ${costType})) AS ${feeType}) AS ${feeType})` },
   ];
   const largest = (scale: number) => `CAST('${'9'.repeat(38 - scale)}${scale > 0 ? `.${'9'.repeat(scale)}` : ''}' AS DECIMAL(38,${scale}))`;
-  const overflow = moneyColumns.map((m) => `${m.name}_max > ${largest(m.scale)} / toDecimal128(line_rows, 0), ${q(m.name)}`);
-  const refusal = `concat('byok: ', multiIf(${overflow.join(', ')}, ''), ' of ', scope, ' in ', period, ' could pass 38 digits, which a ClickHouse sum() would wrap: refused')`;
+  // Each column's sum and largest amount, named where first written.
+  const sum = (m: (typeof moneyColumns)[number]) => `(sum(${m.amount}) AS ${m.name}_sum)`;
+  const tooLarge = (m: (typeof moneyColumns)[number]) => `(max(${m.amount}) AS ${m.name}_max) > ${largest(m.scale)} / toDecimal128(count(), 0)`;
+  const refusal = `concat('byok: ', multiIf(${moneyColumns.map((m) => `${m.name}_max > ${largest(m.scale)} / toDecimal128(count(), 0), ${q(m.name)}`).join(', ')}, ''), ' of ', scope, ' in ', period, ' could pass 38 digits, which a ClickHouse sum() would wrap: refused')`;
   const money = options.money ?? 'text';
   const moneyOut = (m: (typeof moneyColumns)[number]) =>
-    money === 'text' ? canonicalDecimalTextSql(digitsToDecimalTextSql(decimalDigitsSql(`${m.name}_sum`, m.scale, `${m.name}_d`), m.scale, `${m.name}_all`)) : `${m.name}_sum`;
+    money === 'text' ? canonicalDecimalTextSql(digitsToDecimalTextSql(decimalDigitsSql(sum(m), m.scale, `${m.name}_d`), m.scale, `${m.name}_all`)) : sum(m);
   return `SELECT scope, period,
-  byok_requests + CAST(if(${moneyColumns.map((m) => `${m.name}_max > ${largest(m.scale)} / toDecimal128(line_rows, 0)`).join(' OR ')}, ${refusal}, '0') AS UInt8) AS byok_requests,
-  free_requests, billable_requests,
+  countIf(route = 'byok') + CAST(if(${moneyColumns.map(tooLarge).join(' OR ')}, ${refusal}, '0') AS UInt8) AS byok_requests,
+  countIf(route = 'byok' AND within_allowance) AS free_requests,
+  countIf(route = 'byok' AND NOT within_allowance) AS billable_requests,
   ${moneyOut(moneyColumns[0]!)} AS byok_cost_usd,
   ${moneyOut(moneyColumns[1]!)} AS fee_usd,
-  platform_requests,
+  countIf(route = 'platform') AS platform_requests,
   ${moneyOut(moneyColumns[2]!)} AS platform_cost_usd,
-  failed_requests,
+  countIf(route = 'failed') AS failed_requests,
   ${moneyOut(moneyColumns[3]!)} AS total_usd
-FROM (
-  SELECT scope, period, count() AS line_rows,
-    countIf(route = 'byok') AS byok_requests,
-    countIf(route = 'byok' AND within_allowance) AS free_requests,
-    countIf(route = 'byok' AND NOT within_allowance) AS billable_requests,
-    countIf(route = 'platform') AS platform_requests,
-    countIf(route = 'failed') AS failed_requests,
-    ${moneyColumns.map((m) => `sum(${m.name}_amount) AS ${m.name}_sum, max(${m.name}_amount) AS ${m.name}_max`).join(',\n    ')}
-  FROM (
-    SELECT scope, period, route, within_allowance,
-      ${moneyColumns.map((m) => `${m.amount} AS ${m.name}_amount`).join(',\n      ')}
-    FROM (${pricedRows})
-  )
-  GROUP BY scope, period
-)
+FROM (${pricedRows})
+GROUP BY scope, period
 ORDER BY scope, period`;
 }
