@@ -94,7 +94,7 @@ describeClickhouse('the bill compiled to SQL on a ClickHouse cluster', (urls) =>
         const lines = await billShardedByScope(urls, columns, rows, (table) => compileBillSql(policy, accounts, { dialect: 'clickhouse', relation: table }));
         expect(normaliseSqlRows(lines)).toEqual(expected);
       }),
-      { numRuns: Math.min(80, Number(process.env.FC_NUM_RUNS ?? 80)) },
+      { numRuns: Math.min(50, Number(process.env.FC_NUM_RUNS ?? 50)) },
     );
   }, 300_000);
 

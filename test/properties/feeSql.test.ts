@@ -170,7 +170,7 @@ describeClickhouse('the pricing language compiled for ClickHouse, on a two-shard
       fc.asyncProperty(feeLogArb(), feeConfigArb(), async (rows, config) => {
         await expectClickhouseMatchesOracle(rows, config);
       }),
-      runs(40),
+      runs(30),
     );
   }, 300_000);
 
@@ -180,14 +180,14 @@ describeClickhouse('the pricing language compiled for ClickHouse, on a two-shard
       fc.asyncProperty(feeLogArb(), feeConfigArb({ unit: 'list-usd' }), async (rows, config) => {
         await expectClickhouseMatchesOracle(rows, config);
       }),
-      runs(20),
+      runs(12),
     );
     await fc.assert(
       fc.asyncProperty(feeLogArb(), feeConfigArb({ unit: 'requests' }), terms, async (rows, config, t) => {
         const accounts = SCOPES.map((scope, i) => ({ ...config.accounts.find((a) => a.scope === scope), scope, fee_rate: t[i]!.rate, fee_cap_usd: t[i]!.cap }));
         await expectClickhouseMatchesOracle(rows, { ...config, accounts }, { shorthand: true });
       }),
-      runs(20),
+      runs(12),
     );
   }, 300_000);
 });

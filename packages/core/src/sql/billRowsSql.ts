@@ -2,7 +2,7 @@ import type { Accounts } from '../accounts/accounts.js';
 import type { Policy, PolicyVersion } from '../policy/policyTypes.js';
 import { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES } from '../routing/routeTypes.js';
 import { accountsSql } from './accountsSql.js';
-import { type SqlFact, compileTermsToSql, idsSql, ruleOutcomeSql } from './compileTermsToSql.js';
+import { billDecisionTables, idsSql, ruleOutcomeSql, textSqlFact } from './compileTermsToSql.js';
 import { binaryCollation, periodSql, raiseSql } from './dialectExpressions.js';
 import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION, type SqlMoneyOutput } from './requestsRelation.js';
 import { type SqlDialect, isSqlDialect } from './sqlDialect.js';
@@ -88,7 +88,7 @@ function checkOptions(options: BillSqlOptions): void {
 }
 
 /** One expression per version, folded to one when the versions agree, else a CASE on version_index. */
-function perVersion(versions: readonly PolicyVersion[], sqlOf: (version: PolicyVersion, index: number) => string): string {
+export function perVersion(versions: readonly PolicyVersion[], sqlOf: (version: PolicyVersion, index: number) => string): string {
   const groups = new Map<string, number[]>();
   versions.forEach((version, i) => {
     const sql = sqlOf(version, i);
@@ -164,19 +164,8 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   const nanosColumn = nanos === undefined ? '' : ', instant_nanos';
 
   // The kernel's decision tables of each version, printed as CASEs that yield a rule id.
-  const textFact = (name: string, domain: readonly string[]): SqlFact => ({
-    column: name,
-    domain,
-    isOneOf: (values) => (values.length === 1 ? `${name} = ${str(String(values[0]))}` : `${name} IN (${values.map((v) => str(String(v))).join(', ')})`),
-  });
-  const tables = compileTermsToSql(versions, {
-    failoverMode: textFact('failover_mode', FAILOVER_MODES),
-    keyResult: textFact('key_result', KEY_RESULTS),
-    platformResult: textFact('platform_result', PLATFORM_RESULTS),
-    recordedRoute: textFact('recorded_route', ROUTES),
-    route: textFact('route', ROUTES),
-    withinAllowance: { column: 'within_allowance', domain: [true, false], isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance') },
-  });
+  const textFact = (name: string, domain: readonly string[]) => textSqlFact(name, domain, str);
+  const tables = billDecisionTables(versions, str);
   const each = (sqlOf: (version: PolicyVersion, index: number) => string) => perVersion(versions, sqlOf);
   const routingCase = each((_, i) => `CASE WHEN key_result IS NOT NULL THEN ${tables.keyedCase(i, '      ')}\n      ELSE ${tables.recordedCase(i, '      ')} END`);
   const chargeCase = each((_, i) => tables.chargeCase(i, '      '));

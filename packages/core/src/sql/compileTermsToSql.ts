@@ -79,6 +79,30 @@ export function compileTermsToSql(versions: readonly PolicyVersion[], facts: Ter
   };
 }
 
+/** A text column as a fact of the tables: its values tested with `=` or `IN`, written by `literal`. */
+export function textSqlFact(column: string, domain: readonly string[], literal: (text: string) => string): SqlFact {
+  return {
+    column,
+    domain,
+    isOneOf: (values) => (values.length === 1 ? `${column} = ${literal(String(values[0]))}` : `${column} IN (${values.map((v) => literal(String(v))).join(', ')})`),
+  };
+}
+
+/**
+ * The tables over the bill query's columns (`failover_mode`, `key_result`, `platform_result`,
+ * `recorded_route`, `route`, `within_allowance`), as every dialect's query names them.
+ */
+export function billDecisionTables(versions: readonly PolicyVersion[], literal: (text: string) => string) {
+  return compileTermsToSql(versions, {
+    failoverMode: textSqlFact('failover_mode', FAILOVER_MODES, literal),
+    keyResult: textSqlFact('key_result', KEY_RESULTS, literal),
+    platformResult: textSqlFact('platform_result', PLATFORM_RESULTS, literal),
+    recordedRoute: textSqlFact('recorded_route', ROUTES, literal),
+    route: textSqlFact('route', ROUTES, literal),
+    withinAllowance: { column: 'within_allowance', domain: [true, false], isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance') },
+  });
+}
+
 /** The columns the tables' facts are read from, each with the domain the kernel numbers it by. */
 export interface TermFacts {
   readonly failoverMode: SqlFact;

@@ -105,7 +105,8 @@ function requestsScheduleSql(schedule: FeeSchedule<number>, types: TierSqlTypes)
   // a row past an earlier WHEN is past both, so testing upper bounds in order finds it.
   const whens = tiers.slice(0, -1).map((_, i) => `WHEN ordinal <= ${bound(i)} THEN ${feeOf(i)}`);
   const fee = whens.length === 0 ? feeOf(0) : `CASE ${whens.join(' ')} ELSE ${feeOf(tiers.length - 1)} END`;
-  return { free: schedule.free ? `ordinal <= ${bound(0)}` : 'FALSE', fee };
+  // ClickHouse 18.16 has no FALSE: a UInt8 0.
+  return { free: schedule.free ? `ordinal <= ${bound(0)}` : types.dialect === 'clickhouse' ? '0' : 'FALSE', fee };
 }
 
 /** Unit `list-usd`: the interval (list_from, list_to] split over the (placed) tiers. */

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { feeUnitsOf } from '../../policy/placeTiers.js';
 import type { Policy, PolicyVersion } from '../../policy/policyTypes.js';
 import { FAILOVER_MODES, KEY_RESULTS, PLATFORM_RESULTS, ROUTES } from '../../routing/routeTypes.js';
-import { type BillSqlOptions, COST_SCALE, feeScaleOf } from '../billRowsSql.js';
-import { type SqlFact, compileTermsToSql, idsSql, ruleOutcomeSql } from '../compileTermsToSql.js';
+import { type BillSqlOptions, COST_SCALE, feeScaleOf, perVersion } from '../billRowsSql.js';
+import { billDecisionTables, idsSql, ruleOutcomeSql, textSqlFact } from '../compileTermsToSql.js';
 import { periodSql } from '../dialectExpressions.js';
 import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION } from '../requestsRelation.js';
 import { scheduleChoiceSql } from '../scheduleChoiceSql.js';
@@ -20,10 +20,10 @@ import { canonicalDecimalTextSql, decimalDigitsSql, digitsToDecimalTextSql, PIEC
  * with arrays: each scope-month's rows are gathered (`groupArray` of tuples), sorted
  * (`arraySort` orders tuples element by element, strings by bytes: instant, then request_id,
  * POLICY.md D1), numbered (`arrayCumSum` of the counted flags) and spread back out (`ARRAY
- * JOIN`). Decimals never go into an array (groupArray over Decimal128 crashed 18.16) and are
- * never summed by `sum()` (it wraps past 38 digits): sums and running sums go through exact
- * integer pieces (exactPiecesSql.ts). The decision tables are the kernel's, printed as for
- * the other dialects (compileTermsToSql).
+ * JOIN`). Decimals never go into an array (groupArray over Decimal128 crashed 18.16): they ride
+ * as exact text, and running sums go through exact integer pieces (exactPiecesSql.ts). A line's
+ * `sum()`s, which wrap past 38 digits, are guarded: a line that could pass 38 digits is refused.
+ * The decision tables are the kernel's, printed as for the other dialects (compileTermsToSql).
  *
  * ClickHouse evaluates every branch of a CASE for every row, so a branch must never fail for
  * a row it does not apply to: refusals are one CAST of the row's problem text (or '0'), and
@@ -34,22 +34,13 @@ import { canonicalDecimalTextSql, decimalDigitsSql, digitsToDecimalTextSql, PIEC
 const DATETIME_END_NANOS = `${2n ** 32n * 10n ** 9n}`;
 
 const q = (text: string) => sqlString(text, 'clickhouse');
-/** ClickHouse 18.16 has no TRUE/FALSE: the shared builders' constants as UInt8. */
-const chBool = (sql: string) => (sql === 'FALSE' ? '0' : sql === 'TRUE' ? '1' : sql.replaceAll('(FALSE)', '(0)').replaceAll('(TRUE)', '(1)'));
+/** ClickHouse 18.16 has no TRUE/FALSE: a shared builder's constant (idsSql of no ids) as UInt8. */
+const chBool = (sql: string) => (sql === 'FALSE' ? '0' : sql === 'TRUE' ? '1' : sql);
 
 /** A ClickHouse identifier: backquoted, backslashes and backquotes escaped. */
 export function clickhouseIdentifier(name: string): string {
   if (name === '' || /[\u0000-\u001f\u007f]/u.test(name)) throw new InvalidArgumentError(`byok-billing: ${JSON.stringify(name)} is not a usable SQL identifier`);
   return `\`${name.replace(/[\\`]/gu, (ch) => `\\${ch}`)}\``;
-}
-
-function perVersion(versions: readonly PolicyVersion[], sqlOf: (version: PolicyVersion, index: number) => string): string {
-  const groups = new Map<string, number[]>();
-  versions.forEach((version, i) => groups.set(sqlOf(version, i), [...(groups.get(sqlOf(version, i)) ?? []), i]));
-  if (groups.size === 1) return [...groups.keys()][0]!;
-  const entries = [...groups];
-  const branches = entries.slice(0, -1).map(([sql, ids]) => `WHEN version_index ${ids.length === 1 ? `= ${ids[0]}` : `IN (${ids.join(', ')})`} THEN ${sql}`);
-  return `CASE ${branches.join(' ')} ELSE ${entries[entries.length - 1]![0]} END`;
 }
 
 function rateOf(versions: readonly PolicyVersion[]): string {
@@ -110,19 +101,8 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const acct = new ClickhouseAccountsSql(accounts, tiered ? { units: feeUnitsOf(policy), rateType, feeScale } : undefined);
   const each = (sqlOf: (version: PolicyVersion, index: number) => string) => perVersion(versions, sqlOf);
 
-  const textFact = (name: string, domain: readonly string[]): SqlFact => ({
-    column: name,
-    domain,
-    isOneOf: (values) => (values.length === 1 ? `${name} = ${q(String(values[0]))}` : `${name} IN (${values.map((v) => q(String(v))).join(', ')})`),
-  });
-  const tables = compileTermsToSql(versions, {
-    failoverMode: textFact('failover_mode', FAILOVER_MODES),
-    keyResult: textFact('key_result', KEY_RESULTS),
-    platformResult: textFact('platform_result', PLATFORM_RESULTS),
-    recordedRoute: textFact('recorded_route', ROUTES),
-    route: textFact('route', ROUTES),
-    withinAllowance: { column: 'within_allowance', domain: [true, false], isOneOf: (values) => (values[0] === true ? 'within_allowance' : 'NOT within_allowance') },
-  });
+  const textFact = (name: string, domain: readonly string[]) => textSqlFact(name, domain, q);
+  const tables = billDecisionTables(versions, q);
   const scheduleFacts = {
     literal: q,
     failoverMode: textFact('failover_mode', FAILOVER_MODES),
@@ -176,7 +156,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const ownerIndex = ownerJoined ? acct.indexOf('key_owner') : 'acct_index';
   const failover = each((v) => `if(${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')} <> '', ${acct.failoverMode(v.parameters.scopeMode === 'org' ? 'acct_index' : 'owner_index')}, ${q(v.parameters.defaultFailoverMode)})`);
   const routing = each((_, i) => `if(key_result <> '', ${tables.keyedCase(i, '      ')},\n      ${tables.recordedCase(i, '      ')})`);
-  const counted = chBool(each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i)))));
+  const counted = each((_, i) => chBool(idsSql('routing_rule', tables.countedIds(i))));
   const cost = piecesSql('cost_usd', COST_SCALE, 'cost_digits');
   // The cost rides through the arrays as text (groupArray over a Decimal128 crashed 18.16), written exactly.
   const routedRows = `SELECT l_request_id AS request_id, ${content.map((c) => `any(l_${c}) AS ${c}`).join(', ')},
@@ -199,7 +179,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const listRunning = listUsd ? Array.from({ length: PIECES }, (_, k) => ({ name: `list_s${k}`, value: `if({counted}, {cost_p${k}}, toUInt64(0))` })) : [];
   const allowance = each((v) => (v.parameters.allowance > 0 ? `ifNull(acct_free_requests, ${v.parameters.allowance})` : '0'));
   const tierSql = versions.map((v) => (tiered ? tieredVersionSql(v, tierTypes) : undefined));
-  const within = tiered ? `if(counted, ${chBool(each((_, i) => `(${tierSql[i]!.free})`))}, 0)` : `counted AND ordinal <= allowance`;
+  const within = tiered ? `if(counted, ${each((_, i) => `(${tierSql[i]!.free})`)}, 0)` : `counted AND ordinal <= allowance`;
   const fee = tiered
     ? `multiIf(NOT (${isFee}), CAST(0 AS ${feeType}), counted, CAST(${each((_, i) => tierSql[i]!.fee)} AS ${feeType}), CAST(${each((v) => uncountedFeeSql(v, tierTypes))} AS ${feeType}))`
     : `if(${isFee}, CAST(cost_usd * ${rateOf(versions)} AS ${feeType}), CAST(0 AS ${feeType}))`;
