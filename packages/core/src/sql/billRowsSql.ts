@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { feeUnitsOf } from '../policy/placeTiers.js';
 import { scheduleChoiceSql } from './scheduleChoiceSql.js';
 import { capSql, tieredFeeCtes, uncountedFeeSql } from './tieredFeeCtes.js';
-import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
+import { billsTiers, pricingNeeds, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from './tieredFeeSql.js';
 
 export interface BillSqlOptions {
   readonly dialect: SqlDialect;
@@ -151,10 +151,7 @@ export function billRowsSql(policy: Policy, accounts: Accounts | undefined, opti
   // The pricing language (docs/pricing-language.md): tiers, schedules, caps and contract
   // terms. A policy the shorthand bills (and accounts without fee_rate/fee_cap_usd) keeps
   // the plain query, unchanged: fee = cost × rate.
-  const tiered = billsTiers(policy, accounts);
-  const byFacts = tiered && versions.some((v) => v.scheduleChooser.byProviderOrModel);
-  const listUsd = tiered && versions.some((v) => v.feeTerms.unit === 'list-usd');
-  const capped = tiered && (versions.some((v) => v.feeTerms.capUsd !== undefined) || [...(accounts?.values() ?? [])].some((a) => a.feeCapUsd !== undefined));
+  const { tiered, byFacts, listUsd, capped } = pricingNeeds(policy, accounts);
   const factSelect = byFacts ? `,\n      COALESCE(${column('provider')}, '')${collate} AS provider, COALESCE(${column('model')}, '')${collate} AS model` : '';
   const factColumns = byFacts ? ', provider, model' : '';
   // The nanoseconds past the microsecond, when the relation has them, are part of the

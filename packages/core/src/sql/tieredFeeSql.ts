@@ -30,6 +30,29 @@ export function billsTiers(policy: Policy, accounts: Accounts | undefined): bool
   return [...(accounts?.values() ?? [])].some((a) => a.feeRate !== undefined || a.feeCapUsd !== undefined);
 }
 
+/** What of the pricing language a query must carry for this policy and these accounts. */
+export interface PricingNeeds {
+  /** Tiers, schedules, caps or contract terms: the shorthand's plain `cost × rate` would not bill it. */
+  readonly tiered: boolean;
+  /** Some version chooses its fee schedule by provider or model: the query reads those columns. */
+  readonly byFacts: boolean;
+  /** Some version counts list-usd: the query needs each row's running list cost. */
+  readonly listUsd: boolean;
+  /** A version or an account has a cap: the query needs each row's running fees. */
+  readonly capped: boolean;
+}
+
+export function pricingNeeds(policy: Policy, accounts: Accounts | undefined): PricingNeeds {
+  const versions = policy.versions;
+  const tiered = billsTiers(policy, accounts);
+  return {
+    tiered,
+    byFacts: tiered && versions.some((v) => v.scheduleChooser.byProviderOrModel),
+    listUsd: tiered && versions.some((v) => v.feeTerms.unit === 'list-usd'),
+    capped: tiered && (versions.some((v) => v.feeTerms.capUsd !== undefined) || [...(accounts?.values() ?? [])].some((a) => a.feeCapUsd !== undefined)),
+  };
+}
+
 /** Every rate the tiered query multiplies by: the tiers' and the accounts' `fee_rate`s. */
 export function tierRates(policy: Policy, accounts: Accounts | undefined): Rate[] {
   const rates: Rate[] = [];

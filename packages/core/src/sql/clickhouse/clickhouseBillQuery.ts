@@ -10,7 +10,7 @@ import { OPTIONAL_REQUEST_COLUMNS, type OptionalRequestColumn, REQUESTS_RELATION
 import { scheduleChoiceSql } from '../scheduleChoiceSql.js';
 import { sqlString } from '../sqlLiteral.js';
 import { capSql, uncountedFeeSql } from '../tieredFeeCtes.js';
-import { billsTiers, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from '../tieredFeeSql.js';
+import { pricingNeeds, rateDigits, rateTypeOf, tierRates, tieredVersionSql } from '../tieredFeeSql.js';
 import { ClickhouseAccountsSql } from './clickhouseAccountsSql.js';
 import { canonicalDecimalTextSql, decimalDigitsSql, digitsToDecimalTextSql, PIECES, piecesSql, piecesToDigitsSql } from './exactPiecesSql.js';
 
@@ -90,10 +90,7 @@ export function clickhouseBillQuery(policy: Policy, accounts: Accounts | undefin
   const costType = `DECIMAL(38,${COST_SCALE})`;
   const feeScale = feeScaleOf(policy, accounts);
   const feeType = `DECIMAL(38,${feeScale})`;
-  const tiered = billsTiers(policy, accounts);
-  const byFacts = tiered && versions.some((v) => v.scheduleChooser.byProviderOrModel);
-  const listUsd = tiered && versions.some((v) => v.feeTerms.unit === 'list-usd');
-  const capped = tiered && (versions.some((v) => v.feeTerms.capUsd !== undefined) || [...(accounts?.values() ?? [])].some((a) => a.feeCapUsd !== undefined));
+  const { tiered, byFacts, listUsd, capped } = pricingNeeds(policy, accounts);
   // Rates at precision 38: ClickHouse 18.16 multiplies a narrower DECIMAL on the left by a
   // Decimal128 at the wrong scale (0.05 × 9.5 gave 4.75e-11); at equal widths it is exact.
   const rateType = rateTypeOf(tiered ? tierRates(policy, accounts) : []).replace(/^DECIMAL\(\d+,/u, 'DECIMAL(38,');
