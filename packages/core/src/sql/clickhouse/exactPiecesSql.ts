@@ -1,10 +1,11 @@
 /*
- * Exact sums of DECIMALs on ClickHouse. Its `sum()` over Decimal128 wraps silently past
- * 38 digits and `arrayCumSum` refuses Decimals, so an amount is cut into integer pieces of
- * 9 digits (UInt64), pieces are summed (or cumulated) as integers, and the sum is put
- * together again as decimal text: exact for any number of rows below 10^10 per sum, and
- * never wrapped. Text comes back into a Decimal only through a CAST, which refuses more
- * than 38 digits (the engine's error) instead of wrapping.
+ * Exact DECIMAL text and running sums on ClickHouse. `arrayCumSum` refuses Decimals, so for a
+ * running sum an amount is cut into integer pieces of 9 digits (UInt64), the pieces are
+ * cumulated as integers and each running sum put together again as decimal text: exact for
+ * up to 10^10 rows per scope-month, never wrapped. Text comes back into a Decimal only through
+ * a CAST, which refuses more than 38 digits (the engine's error) instead of wrapping. (The
+ * line sums use guarded `sum()`s instead: clickhouseBillQuery.ts.) Amounts are written as text
+ * by `decimalDigitsSql`, never by `toString` of the whole (18.16 garbles it past 21 digits).
  */
 
 /** Digits per piece: a sum of 10^10 pieces stays below 10^19, inside UInt64. */
