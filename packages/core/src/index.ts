@@ -113,7 +113,7 @@ export {
 
 // the policy compiled to SQL
 export { SQL_DIALECTS, type SqlDialect, isSqlDialect } from './sql/sqlDialect.js';
-export { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, OPTIONAL_REQUEST_COLUMNS, REQUESTS_RELATION, REQUESTS_RELATION_COLUMNS, type OptionalRequestColumn, type RequestsRelationColumn, type SqlMoneyOutput } from './sql/requestsRelation.js';
+export { BILL_SQL_COLUMNS, BILL_SQL_MONEY_COLUMNS, CLICKHOUSE_SCOPE_COLUMN, OPTIONAL_REQUEST_COLUMNS, REQUESTS_RELATION, REQUESTS_RELATION_COLUMNS, type OptionalRequestColumn, type RequestsRelationColumn, type SqlMoneyOutput } from './sql/requestsRelation.js';
 export { type BillSqlOptions, compileBillQuery, compileBillSql } from './sql/compileBillSql.js';
 
 

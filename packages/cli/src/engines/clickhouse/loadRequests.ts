@@ -1,6 +1,6 @@
+import { sqlString } from '@byok-billing/core/internal';
 import { ClickhouseRefusal } from './clickhouseErrors.js';
 import { type Shard, command, queryRows } from './clickhouseShards.js';
-import { clickhouseString } from './clickhouseString.js';
 import { insertRows } from './insertRows.js';
 import { checkRequestsColumns, createDistributedTableSql, distributedName, ensureRequestsTable } from './requestsTable.js';
 import { countRows } from './billOnShards.js';
@@ -45,7 +45,7 @@ export async function loadRequests(target: LoadTarget, spoolPath: string, rows: 
 
 /** The cluster must be known to the first URL and have one shard per URL. */
 async function checkClusterShards(shards: readonly Shard[], cluster: string): Promise<void> {
-  const found = await queryRows(shards[0]!, `SELECT count(DISTINCT shard_num) AS n FROM system.clusters WHERE cluster = ${clickhouseString(cluster)}`);
+  const found = await queryRows(shards[0]!, `SELECT count(DISTINCT shard_num) AS n FROM system.clusters WHERE cluster = ${sqlString(cluster, 'clickhouse')}`);
   const n = Number(found[0]?.n ?? 0);
   if (n === 0) throw new ClickhouseRefusal('CLICKHOUSE_USAGE', `--cluster ${cluster}: ${shards[0]!.url} knows no such cluster (system.clusters)`);
   if (n !== shards.length) {

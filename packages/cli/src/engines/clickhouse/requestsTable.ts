@@ -1,26 +1,13 @@
+import { CLICKHOUSE_SCOPE_COLUMN, REQUESTS_RELATION_COLUMNS } from '@byok-billing/core';
 import { ClickhouseRefusal } from './clickhouseErrors.js';
 import { type Shard, command, queryRows } from './clickhouseShards.js';
 
 /**
- * The relation the compiled ClickHouse query reads (compileBillQuery's contract), in
- * the order of the tab-separated rows byok inserts (requestRowTsv). Instants are epoch
- * nanoseconds (byok keeps nanoseconds; ClickHouse 18.16 has no DateTime64), money is
- * Decimal(38,12) (a log's amounts have at most 12 fractional digits), and `scope` is the
- * row's scope under the policy: the sharding key.
+ * The relation the compiled ClickHouse query reads, with the core's ClickHouse types
+ * (requestsRelation.ts: instants as Int64 epoch nanoseconds, money as Decimal(38, 12)) and
+ * the row's `scope`, the sharding key, last: the order of the rows byok inserts (requestRowTsv).
  */
-export const REQUEST_COLUMNS = [
-  ['request_id', 'String'],
-  ['timestamp', 'Int64'],
-  ['user_id', 'String'],
-  ['org_id', 'String'],
-  ['model', 'String'],
-  ['provider', 'String'],
-  ['cost_usd', 'Decimal(38, 12)'],
-  ['key_result', 'String'],
-  ['platform_result', 'String'],
-  ['route', 'String'],
-  ['scope', 'String'],
-] as const;
+export const REQUEST_COLUMNS: readonly (readonly [string, string])[] = [...REQUESTS_RELATION_COLUMNS, CLICKHOUSE_SCOPE_COLUMN].map((c) => [c.name, c.type.clickhouse] as const);
 
 /** The local table of one server: sorted by scope, so a scope's rows are read together. */
 export function createRequestsTableSql(table: string): string {
